@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Flat, non-recursive build. `make` builds build/hv.elf and build/hv.efi;
+# `make usb` the BIOS+UEFI disk image; `make test` runs every test.
+
+BUILD   ?= build
+CC      ?= gcc
+LD      ?= ld
+OBJCOPY ?= objcopy
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wundef -Wvla -Wformat=2 -Wimplicit-fallthrough \
+	-Wmissing-declarations -Wredundant-decls -Wnested-externs -Wcast-align
+
+# The core: freestanding, kernel code model (linked at -2 GiB), no SSE so
+# guest FPU state is never touched behind a guest's back, frame pointers
+# for panic backtraces.
+HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdlib -fno-stack-protector \
+	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-common \
+	-fcf-protection=none -fno-strict-aliasing -I. -MMD -MP
+HV_ASFLAGS := -D__ASSEMBLER__ -I. -MMD -MP
+HV_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack \
+	--no-warn-rwx-segments -T linker.ld
+
+HV_SRCS := $(wildcard boot/*.c boot/*.S vmm/*.c vmm/*.S drivers/*.c ept/*.c \
+	svm/*.c svm/*.S vmx/*.c vmx/*.S partitions/*.c)
+HV_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HV_SRCS))
+
+.PHONY: all clean test unit run usb iso bench
+all: $(BUILD)/hv.elf $(BUILD)/hv.efi
+
+$(BUILD)/obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"; $(CC) $(HV_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"; $(CC) $(HV_ASFLAGS) -c $< -o $@
+
+$(BUILD)/hv.elf: $(HV_OBJS) linker.ld
+	@echo "  LD  $@"; $(LD) $(HV_LDFLAGS) -o $@ $(HV_OBJS)
+
+$(BUILD)/hv.bin: $(BUILD)/hv.elf
+	$(OBJCOPY) -O binary $< $@
+
+include boot/efi/efi.mk
+include tests/tests.mk
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef DRIVERS_ACPI_H
+#define DRIVERS_ACPI_H
+
+#include "vmm/types.h"
+
+struct acpi_sdt_header {
+	char signature[4];
+	u32 length;
+	u8 revision;
+	u8 checksum;
+	char oem_id[6];
+	char oem_table_id[8];
+	u32 oem_revision;
+	u32 creator_id;
+	u32 creator_revision;
+} __packed;
+_Static_assert(sizeof(struct acpi_sdt_header) == 36, "ACPI 6.5 5.2.6");
+
+struct acpi_rsdp {
+	char signature[8];
+	u8 checksum;
+	char oem_id[6];
+	u8 revision;
+	u32 rsdt;
+	/* ACPI 2.0+ */
+	u32 length;
+	u64 xsdt;
+	u8 ext_checksum;
+	u8 reserved[3];
+} __packed;
+_Static_assert(sizeof(struct acpi_rsdp) == 36, "ACPI 6.5 5.2.5.3");
+
+/* Generic Address Structure (ACPI 6.5 5.2.3.2). */
+struct acpi_gas {
+	u8 space; /* 0 memory, 1 I/O */
+	u8 bit_width;
+	u8 bit_offset;
+	u8 access_size;
+	u64 address;
+} __packed;
+
+#define ACPI_MAX_IOAPICS 16
+#define ACPI_MAX_OVERRIDES 16
+#define ACPI_MAX_CPUS 256
+
+struct acpi_cpu {
+	u32 apic_id;
+	u32 uid;
+	bool enabled;
+};
+
+struct acpi_ioapic {
+	u32 id;
+	u32 addr;
+	u32 gsi_base;
+};
+
+struct acpi_override {
+	u8 bus;
+	u8 source; /* ISA IRQ */
+	u32 gsi;
+	u16 flags; /* polarity and trigger mode */
+};
+
+struct acpi_info {
+	u64 rsdp_addr;   /* 0 when the RSDP came as a copy from the loader */
+	u8 revision;
+	bool have_xsdt;
+	u64 lapic_addr;
+	bool pic_present;  /* MADT PCAT_COMPAT */
+	u32 ncpus;
+	struct acpi_cpu cpus[ACPI_MAX_CPUS];
+	u32 nioapics;
+	struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
+	u32 noverrides;
+	struct acpi_override overrides[ACPI_MAX_OVERRIDES];
+	/* FADT */
+	bool have_fadt;
+	u32 pm1a_cnt, pm1b_cnt;  /* I/O ports, 0 = none */
+	u32 pm_tmr;              /* I/O port, 0 = none */
+	bool pm_tmr_32bit;
+	bool reset_supported;
+	struct acpi_gas reset_reg;
+	u8 reset_value;
+	u16 boot_arch;           /* IAPC_BOOT_ARCH */
+	u8 century;
+	bool hw_reduced;
+	bool have_s5;
+	u8 slp_typa, slp_typb;
+	u64 hpet_addr;           /* 0 = no HPET table */
+	u64 mcfg_addr;           /* PCIe ECAM of segment 0, 0 = none */
+	u8 mcfg_bus_start, mcfg_bus_end;
+	u32 ntables;
+	char table_sigs[32][5];
+};
+
+/* Maps a table's bytes for reading; a hook so host tests can feed samples. */
+typedef const void *(*acpi_map_fn)(u64 pa, u64 len);
+
+/*
+ * Parses the tables reached from an RSDP (given as a copy, or found by
+ * scanning the BIOS areas when rsdp_copy is NULL). Bad checksums, short
+ * lengths and out-of-range entries are rejected per table; the result
+ * keeps what was valid. Returns NULL or an error string when no usable
+ * root table exists.
+ */
+const char *acpi_parse(const void *rsdp_copy, u32 rsdp_len, acpi_map_fn map,
+		       struct acpi_info *out);
+bool acpi_checksum_ok(const void *p, u64 len);
+
+/* Finds "_S5_" in AML and reads the SLP_TYP values (ACPI 6.5 7.4.2). */
+bool acpi_find_s5(const u8 *aml, u64 len, u8 *typa, u8 *typb);
+
+extern struct acpi_info acpi;
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef DRIVERS_IOAPIC_H
+#define DRIVERS_IOAPIC_H
+
+#include "vmm/types.h"
+#include "drivers/acpi.h"
+
+struct ioapic {
+	volatile u32 *regs;
+	u32 id;
+	u32 gsi_base;
+	u32 pins;
+};
+
+extern struct ioapic ioapics[ACPI_MAX_IOAPICS];
+extern u32 nr_ioapics;
+
+/* Maps every I/O APIC the MADT lists and masks all of its pins: nothing
+ * is routed until a partition that owns the device asks for it. */
+void ioapic_init(const struct acpi_info *a);
+u32 ioapic_read(struct ioapic *io, u32 reg);
+void ioapic_write(struct ioapic *io, u32 reg, u32 val);
+
+/* Remaps the legacy 8259 pair away from the exception vectors and masks
+ * every line, so a stray ISA interrupt can never look like a fault. */
+void pic_disable(void);
+
+#endif

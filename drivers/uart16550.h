@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef DRIVERS_UART16550_H
+#define DRIVERS_UART16550_H
+
+#include "vmm/types.h"
+
+struct uart {
+	u16 port;   /* 0 = no UART */
+	u32 baud;
+};
+
+void uart_init(struct uart *u, u16 port, u32 baud);
+void uart_putc(struct uart *u, char c);
+/* Returns -1 when no byte is waiting. */
+int uart_getc(struct uart *u);
+
+#endif

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef VMM_CONSOLE_H
+#define VMM_CONSOLE_H
+
+#include "vmm/types.h"
+
+/* Parses "com1", "com2", "com3", "com4", "0x3f8", optionally ",BAUD", or
+ * "none". Returns false on a malformed value. */
+bool console_parse(const char *opt, u16 *port, u32 *baud);
+void console_init(u16 port, u32 baud);
+void console_write(const char *s, size_t n);
+u16 console_port(void);
+
+#endif

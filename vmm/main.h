@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef VMM_MAIN_H
+#define VMM_MAIN_H
+
+#include "boot/boot_info.h"
+#include "vmm/cmdline.h"
+
+extern struct hv_options hv_opts;
+
+__noreturn void vmm_main(const struct boot_info *bi);
+/* After the platform is up: run partitions (or finish the test run). */
+__noreturn void vmm_run(const struct boot_info *bi);
+
+#endif
