@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Freestanding string routines; the compiler may also emit calls to these. */
+/*
+ * Freestanding string routines; the compiler may also emit calls to these.
+ * memcpy and memset are weak because hv.efi also links gnu-efi's libefi,
+ * which brings its own.
+ */
 #include "vmm/string.h"
 
-void *memcpy(void *dst, const void *src, size_t n)
+__attribute__((weak)) void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *ret = dst;
 	__asm__ __volatile__("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
@@ -23,7 +27,7 @@ void *memmove(void *dst, const void *src, size_t n)
 	return dst;
 }
 
-void *memset(void *dst, int c, size_t n)
+__attribute__((weak)) void *memset(void *dst, int c, size_t n)
 {
 	void *ret = dst;
 	__asm__ __volatile__("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
