@@ -189,6 +189,11 @@ static inline void cpu_hlt(void) { __asm__ __volatile__("hlt" ::: "memory"); }
 
 static inline bool irqs_enabled(void) { return read_rflags() & RFLAGS_IF; }
 
+#ifdef HV_HOST_TEST
+/* Host unit tests run in user mode, where cli/sti would fault. */
+static inline u64 irq_save(void) { return 0; }
+static inline void irq_restore(u64 flags) { (void)flags; }
+#else
 static inline u64 irq_save(void)
 {
 	u64 f = read_rflags();
@@ -201,6 +206,7 @@ static inline void irq_restore(u64 flags)
 	if (flags & RFLAGS_IF)
 		irq_enable();
 }
+#endif
 
 static inline void invlpg(u64 va)
 {

@@ -138,20 +138,75 @@ static CHAR16 *file_path(const CHAR16 *dir, const char *rel)
 	return p;
 }
 
+/*
+ * Our directory from the loaded image's file path. Firmware gives one
+ * file-path node; GRUB's chainloader gives one per directory level, so
+ * join every file-path node and drop the last component.
+ */
 static CHAR16 *image_directory(EFI_LOADED_IMAGE *li)
 {
-	CHAR16 *path = DevicePathToStr(li->FilePath);
+	UINTN cap = 512, n = 0;
+	CHAR16 *path = AllocatePool(cap * sizeof(CHAR16));
 
 	if (!path)
 		return NULL;
-	UINTN n = StrLen(path);
-	while (n && path[n - 1] != L'\\' && path[n - 1] != L'/')
+	for (EFI_DEVICE_PATH *dp = li->FilePath; dp && !IsDevicePathEnd(dp);
+	     dp = NextDevicePathNode(dp)) {
+		if (DevicePathType(dp) != MEDIA_DEVICE_PATH ||
+		    DevicePathSubType(dp) != MEDIA_FILEPATH_DP)
+			continue;
+		const CHAR16 *name = ((FILEPATH_DEVICE_PATH *)dp)->PathName;
+		if (n && path[n - 1] != L'\\' && name[0] != L'\\' && n + 1 < cap)
+			path[n++] = L'\\';
+		for (UINTN i = 0; name[i] && n + 1 < cap; i++)
+			path[n++] = name[i] == L'/' ? L'\\' : name[i];
+	}
+	while (n && path[n - 1] != L'\\')
 		n--;
 	path[n] = 0;
-	for (UINTN i = 0; i < n; i++)
-		if (path[i] == L'/')
-			path[i] = L'\\';
 	return path;
+}
+
+static int has_file(EFI_FILE_HANDLE root, const CHAR16 *dir, const char *name)
+{
+	EFI_FILE_HANDLE fh;
+	CHAR16 *p = file_path(dir, name);
+	EFI_STATUS st = EFI_NOT_FOUND;
+
+	if (p) {
+		st = uefi_call_wrapper(root->Open, 5, root, &fh, p, EFI_FILE_MODE_READ, 0);
+		FreePool(p);
+	}
+	if (EFI_ERROR(st))
+		return 0;
+	uefi_call_wrapper(fh->Close, 1, fh);
+	return 1;
+}
+
+/*
+ * The volume we were loaded from. Firmware hands us its handle; GRUB's
+ * chainloader may hand us the whole disk instead, so then we look for the
+ * file system that holds our directory and hv.cfg.
+ */
+static EFI_FILE_HANDLE open_own_volume(EFI_LOADED_IMAGE *li, const CHAR16 *dir)
+{
+	EFI_FILE_HANDLE root = LibOpenRoot(li->DeviceHandle);
+	EFI_HANDLE *handles;
+	UINTN count;
+
+	if (root)
+		return root;
+	if (EFI_ERROR(LibLocateHandle(ByProtocol, &FileSystemProtocol, NULL, &count, &handles)))
+		return NULL;
+	for (UINTN i = 0; i < count && !root; i++) {
+		root = LibOpenRoot(handles[i]);
+		if (root && !has_file(root, dir, "hv.cfg")) {
+			uefi_call_wrapper(root->Close, 1, root);
+			root = NULL;
+		}
+	}
+	FreePool(handles);
+	return root;
 }
 
 static void find_rsdp(void)
@@ -340,8 +395,8 @@ EFI_STATUS efi_main(EFI_HANDLE img, EFI_SYSTEM_TABLE *systab)
 		return EFI_LOAD_ERROR;
 	}
 
-	EFI_FILE_HANDLE root = LibOpenRoot(li->DeviceHandle);
 	CHAR16 *dir = image_directory(li);
+	EFI_FILE_HANDLE root = dir ? open_own_volume(li, dir) : NULL;
 	if (root && dir) {
 		st = load_config(root, dir);
 		if (EFI_ERROR(st))
