@@ -43,6 +43,18 @@ $(BUILD)/hv.elf: $(HV_OBJS) linker.ld
 $(BUILD)/hv.bin: $(BUILD)/hv.elf
 	$(OBJCOPY) -O binary $< $@
 
+# The USB image: GRUB for BIOS and UEFI plus hv.efi on its EFI partition.
+HV_CMDLINE ?= console=com1 loglevel=info
+usb: $(BUILD)/hv-usb.img
+$(BUILD)/hv-usb.img: $(BUILD)/hv.elf $(BUILD)/hv.efi scripts/mkusb.sh
+	scripts/mkusb.sh $@ $(BUILD)/hv.elf $(BUILD)/hv.efi "$(HV_CMDLINE)" 3
+
+run:
+	scripts/run.sh
+
+test:
+	scripts/test.sh
+
 include boot/efi/efi.mk
 include tests/tests.mk
 

@@ -83,9 +83,9 @@ truncate -s ${kib}K "$root/efi.img"
 mformat -i "$root/efi.img" -v HVESP ::
 mcopy -s -i "$root/efi.img" "$work/esp/EFI" ::/
 
-xorriso -as mkisofs -quiet -graft-points -R -J -V HVBOOT \
+xorriso -as mkisofs -graft-points -R -J -V HVBOOT \
 	-b boot/grub/i386-pc/eltorito.img -no-emul-boot -boot-load-size 4 \
 	-boot-info-table --grub2-boot-info \
 	--grub2-mbr /usr/lib/grub/i386-pc/boot_hybrid.img \
 	--efi-boot efi.img -efi-boot-part --efi-boot-image --protective-msdos-label \
-	-o "$out" "$root"
+	-o "$out" "$root" > "$work/xorriso.log" 2>&1 || { cat "$work/xorriso.log" >&2; exit 1; }

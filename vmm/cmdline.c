@@ -151,6 +151,11 @@ int hv_options_parse(struct hv_options *o, const char *cmdline, cmdline_warn_fn 
 				why = "expected a size of at least 16M";
 			else
 				o->parent_mem = n;
+		} else if (!strcmp(t.key, "selftest")) {
+			if (strcmp(t.val, "fault"))
+				why = "expected fault";
+			else
+				hv_strlcpy(o->selftest, t.val, sizeof(o->selftest));
 		} else if (t.key[0] == '/' || strchr(t.key, '/')) {
 			continue; /* the image's own path, as some loaders pass it */
 		} else {

@@ -30,6 +30,7 @@ struct hv_options {
 	u32 max_cpus;   /* 0 = every CPU the firmware lists */
 	bool x2apic;    /* use x2APIC mode when the CPU has it */
 	u64 parent_mem; /* 0 = all memory not otherwise used */
+	char selftest[16]; /* "fault": take a page fault at boot (tests the report) */
 };
 
 typedef void (*cmdline_warn_fn)(const char *what, const char *key, const char *val);

@@ -4,6 +4,7 @@
 #include "vmm/log.h"
 #include "vmm/percpu.h"
 #include "vmm/power.h"
+#include "vmm/string.h"
 #include "vmm/x86.h"
 #include "drivers/acpi.h"
 
@@ -11,6 +12,12 @@ void vmm_run(const struct boot_info *bi)
 {
 	(void)bi;
 	u32 listed = 0;
+
+	if (!strcmp(hv_opts.selftest, "fault")) {
+		/* Low canonical addresses are unmapped once paging is ours. */
+		pr_info("selftest: touching an unmapped address");
+		*(volatile u64 *)0xdead000 = 1;
+	}
 
 	for (u32 i = 0; i < acpi.ncpus; i++)
 		listed += acpi.cpus[i].enabled;

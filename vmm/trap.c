@@ -102,19 +102,25 @@ static void stop_other_cpus(void)
 		lapic_send_nmi_all_but_self();
 }
 
-static __noreturn void die(void)
+static __noreturn void halt_cpu(void)
 {
-	power_on_panic();
 	for (;;) {
 		irq_disable();
 		cpu_hlt();
 	}
 }
 
+/* The reporting CPU ends a test run as a failure; others just stop. */
+static __noreturn void die(void)
+{
+	power_on_panic();
+	halt_cpu();
+}
+
 static __noreturn void fatal_exception(struct trap_frame *f)
 {
 	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST))
-		die(); /* someone else is already reporting */
+		halt_cpu(); /* someone else is already reporting */
 	stop_other_cpus();
 	raw_printf("\n*** hypervisor fault on cpu%u: %s ***\n", this_cpu_id(),
 		   f->vector < 32 ? exc_names[f->vector] : "interrupt");
@@ -130,7 +136,7 @@ void trap_dispatch(struct trap_frame *f)
 
 	if (v == VEC_NMI) {
 		if (panicking)
-			die(); /* another CPU is panicking: stand still */
+			halt_cpu(); /* another CPU is panicking: stand still */
 		pr_warn("unexpected NMI at %#lx", (unsigned long)f->rip);
 		return;
 	}
@@ -156,7 +162,7 @@ void panic(const char *fmt, ...)
 
 	irq_disable();
 	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST))
-		die();
+		halt_cpu();
 	stop_other_cpus();
 	va_start(ap, fmt);
 	hv_vsnprintf(buf, sizeof(buf), fmt, ap);

@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Installs the Debian packages the build and the tests need, only when one
+# is missing, so a fresh Debian 12 machine needs nothing beforehand.
+set -euo pipefail
+
+packages=(
+	build-essential   # gcc, make, binutils
+	gnu-efi           # hv.efi
+	grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools  # boot images
+	qemu-system-x86 ovmf          # AMD-V under TCG, SeaBIOS and UEFI
+	bochs bochsbios bochs-term    # VT-x (and a second AMD-V) under Bochs
+	busybox-static cpio           # guest initramfs
+	acpica-tools                  # iasl, for the children's ACPI tables
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: missing packages: ${missing[*]}; run as root or install them" >&2
+		exit 1
+	fi
+	echo "deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

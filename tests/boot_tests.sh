@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Boot tests: the hypervisor through every boot path, checked from its
+# serial log: it must report the right path, bring every CPU online and
+# understand the memory map (usable memory close to what the machine has).
+
+MEM_MB=512
+
+# check_boot NAME EXPECT_PATH CPUS MEM_MB: sets REASON ("" = pass).
+check_boot() {
+	local name=$1 path=$2 cpus=$3 mem=$4 usable
+	REASON=""
+	if ! log_has "$name" "test result: PASS"; then
+		REASON="no PASS in the log (see $OUT/$name.log)"
+		return
+	fi
+	if ! log_has "$name" "boot summary: path $path;"; then
+		REASON="boot path is not '$path'"
+		return
+	fi
+	if ! log_has "$name" "CPUs online $cpus of $cpus;"; then
+		REASON="not all $cpus CPUs online"
+		return
+	fi
+	usable=$(log_value "$name" "memory ([0-9]+) MiB usable")
+	# Firmware keeps a little for itself; more missing means a misread map.
+	if [ -z "$usable" ] || [ "$usable" -gt "$mem" ] || [ "$usable" -lt $((mem - 32)) ]; then
+		REASON="usable memory '$usable' MiB does not fit a ${mem} MiB machine"
+	fi
+}
+
+boot_tests() {
+	local hv_elf=build/hv.elf hv_efi=build/hv.efi cmd="console=com1 test=1"
+
+	scripts/mkiso.sh "$OUT/boot.iso" "$hv_elf" "$cmd" || { fail boot/images "mkiso failed"; return; }
+	scripts/mkesp.sh "$OUT/esp.img" "$hv_efi" "$cmd" || { fail boot/images "mkesp failed"; return; }
+	scripts/mkusb.sh "$OUT/usb.img" "$hv_elf" "$hv_efi" "$cmd" 0 >/dev/null ||
+		{ fail boot/images "mkusb failed"; return; }
+	HV_USB_DEFAULT=1 scripts/mkusb.sh "$OUT/usb-efi.img" "$hv_elf" "$hv_efi" "$cmd" 0 >/dev/null ||
+		{ fail boot/images "mkusb failed"; return; }
+
+	qemu_run boot-grub-bios 60 -smp 4 -m $MEM_MB -cdrom "$OUT/boot.iso"
+	check_boot boot-grub-bios "GRUB multiboot2 \(BIOS\)" 4 $MEM_MB
+	[ "$RC" = 1 ] || REASON=${REASON:-"QEMU exit code $RC, expected 1"}
+	result boot/grub-seabios "$REASON"
+
+	qemu_run boot-grub-ovmf 120 -smp 4 -m $MEM_MB -bios "$OVMF" -cdrom "$OUT/boot.iso"
+	check_boot boot-grub-ovmf "GRUB multiboot2 \(UEFI\)" 4 $MEM_MB
+	result boot/grub-ovmf "$REASON"
+
+	qemu_run boot-efi-direct 120 -smp 4 -m $MEM_MB -bios "$OVMF" \
+		-drive file="$OUT/esp.img",format=raw,if=ide
+	check_boot boot-efi-direct "UEFI application hv.efi" 4 $MEM_MB
+	result boot/hv-efi-ovmf "$REASON"
+
+	local usb=(-device qemu-xhci -drive if=none,id=stick,format=raw,file="$OUT/usb.img"
+		-device usb-storage,drive=stick,bootindex=0)
+	qemu_run boot-usb-bios 60 -smp 4 -m $MEM_MB "${usb[@]}"
+	check_boot boot-usb-bios "GRUB multiboot2 \(BIOS\)" 4 $MEM_MB
+	result boot/usb-seabios "$REASON"
+
+	qemu_run boot-usb-ovmf 120 -smp 4 -m $MEM_MB -bios "$OVMF" "${usb[@]}"
+	check_boot boot-usb-ovmf "GRUB multiboot2 \(UEFI\)" 4 $MEM_MB
+	result boot/usb-ovmf "$REASON"
+
+	usb[3]="if=none,id=stick,format=raw,file=$OUT/usb-efi.img"
+	qemu_run boot-usb-hvefi 120 -smp 4 -m $MEM_MB -bios "$OVMF" "${usb[@]}"
+	check_boot boot-usb-hvefi "UEFI application hv.efi" 4 $MEM_MB
+	result boot/usb-hv-efi-ovmf "$REASON"
+
+	# Command-line handling: unknown keys are reported, smp= caps CPUs.
+	scripts/mkiso.sh "$OUT/boot-opts.iso" "$hv_elf" "$cmd smp=2 frobnicate=1 loglevel=loud" ||
+		{ fail boot/options "mkiso failed"; return; }
+	qemu_run boot-opts 60 -smp 4 -m $MEM_MB -cdrom "$OUT/boot-opts.iso"
+	REASON=""
+	log_has boot-opts "test result: PASS" || REASON="no PASS"
+	log_has boot-opts "CPUs online 2 of 4;" || REASON=${REASON:-"smp=2 not honoured"}
+	log_has boot-opts "frobnicate=1: unknown option" || REASON=${REASON:-"unknown option not reported"}
+	log_has boot-opts "loglevel=loud: expected" || REASON=${REASON:-"bad loglevel not reported"}
+	result boot/options "$REASON"
+
+	# A fault inside the hypervisor is reported with registers and a
+	# backtrace, and a test run ends as a failure (exit code 3).
+	scripts/mkiso.sh "$OUT/boot-fault.iso" "$hv_elf" "$cmd selftest=fault" ||
+		{ fail boot/fault-report "mkiso failed"; return; }
+	qemu_run boot-fault 60 -smp 2 -m $MEM_MB -cdrom "$OUT/boot-fault.iso"
+	REASON=""
+	log_has boot-fault "hypervisor fault on cpu0: #PF page fault" || REASON="no fault report"
+	log_has boot-fault "CR2 0*dead000" || REASON=${REASON:-"CR2 missing"}
+	log_has boot-fault "^backtrace" || REASON=${REASON:-"no backtrace"}
+	log_has boot-fault "test result: FAIL" || REASON=${REASON:-"run not failed"}
+	[ "$RC" = 3 ] || REASON=${REASON:-"QEMU exit code $RC, expected 3"}
+	result boot/fault-report "$REASON"
+
+	# VT-x machine under Bochs: BIOS, GRUB, 2 CPUs.
+	bochs_run boot-bochs 240 "$OUT/boot.iso" 2 corei7_skylake_x 256
+	check_boot boot-bochs "GRUB multiboot2 \(BIOS\)" 2 256
+	result boot/bochs-skylake "$REASON"
+}

@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Runs every test: host unit tests, then the emulator suites. Ends with
+# "N passed, N failed" and a non-zero exit status on any failure.
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib.sh
+. tests/boot_tests.sh
+
+unit_tests() {
+	local log="$OUT/unit.txt"
+	if ! make -s unit > "$log" 2>&1; then
+		grep -q '^FAIL ' "$log" || { cat "$log"; fail unit/build "unit tests did not build or crashed"; }
+	fi
+	while read -r status name rest; do
+		case $status in
+		PASS) pass "$name" ;;
+		FAIL) fail "${name%:}" "$rest" ;;
+		esac
+	done < <(grep -E '^(PASS|FAIL) ' "$log")
+}
+
+only=${1:-all}
+case $only in all|unit) unit_tests ;; esac
+case $only in all|boot) boot_tests ;; esac
+summary
