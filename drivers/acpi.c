@@ -254,7 +254,10 @@ static const struct acpi_rsdp *scan_bios(acpi_map_fn map)
 		if (!p)
 			continue;
 		for (u64 off = 0; off + 20 <= areas[i][1]; off += 16) {
-			if (!memcmp(p + off, "RSD PTR ", 8) && acpi_checksum_ok(p + off, 20))
+			/* A v2 RSDP (revision at byte 15) is copied whole: all
+			 * 36 bytes must lie inside the mapped area. */
+			if (!memcmp(p + off, "RSD PTR ", 8) && acpi_checksum_ok(p + off, 20) &&
+			    (p[off + 15] < 2 || off + sizeof(struct acpi_rsdp) <= areas[i][1]))
 				return (const void *)(p + off);
 		}
 	}

@@ -175,8 +175,12 @@ int pt_map(struct pt *pt, u64 va, paddr_t pa, u64 size, u32 prot)
 {
 	u64 start = va, total = size;
 	bool replaced = false;
+	int err = 0;
 
-	if (!range_ok(va, size) || !IS_ALIGNED(pa, PAGE_SIZE) || (pa & ~ADDR_MASK))
+	/* The whole of [pa, pa+size) must fit in 52 bits, or the frames past
+	 * the end would silently wrap to physical 0. */
+	if (!range_ok(va, size) || !IS_ALIGNED(pa, PAGE_SIZE) || (pa & ~ADDR_MASK) ||
+	    size > ADDR_MASK + PAGE_SIZE - pa)
 		return -EINVAL;
 	while (size) {
 		int level = pt->max_leaf_level;
@@ -184,8 +188,10 @@ int pt_map(struct pt *pt, u64 va, paddr_t pa, u64 size, u32 prot)
 				     size < pt_level_size(level)))
 			level--;
 		u64 *e = walk_create(pt, va, level);
-		if (!e)
-			return -ENOMEM;
+		if (!e) {
+			err = -ENOMEM; /* entries replaced so far still need a flush */
+			break;
+		}
 		u64 old = *e;
 		WRITE_ONCE(*e, pt_make_leaf(pt->fmt, pa, prot, level));
 		if (present(pt->fmt, old)) {
@@ -203,7 +209,7 @@ int pt_map(struct pt *pt, u64 va, paddr_t pa, u64 size, u32 prot)
 	}
 	if (replaced)
 		flush(pt, start, total);
-	return 0;
+	return err;
 }
 
 typedef void (*leaf_fn)(struct pt *pt, u64 *e, int level, u32 prot);

@@ -1,0 +1,2 @@
+include tests/unit/unit.mk
+include tests/guests/guests.mk

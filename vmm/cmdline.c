@@ -129,9 +129,16 @@ int hv_options_parse(struct hv_options *o, const char *cmdline, cmdline_warn_fn 
 		if (t.too_long) {
 			why = "value too long";
 		} else if (!strcmp(t.key, "console")) {
-			if (!t.has_value ||
-			    !console_parse(t.val, &o->console_port, &o->console_baud))
+			/* Parsed into locals: console_parse writes its outputs
+			 * before it finds a bad value, which must change nothing. */
+			u16 port;
+			u32 baud;
+			if (!t.has_value || !console_parse(t.val, &port, &baud)) {
 				why = "expected com1..com4, an I/O port, or none (optionally ,BAUD)";
+			} else {
+				o->console_port = port;
+				o->console_baud = baud;
+			}
 		} else if (!strcmp(t.key, "loglevel")) {
 			if (!parse_loglevel(t.val, &o->loglevel))
 				why = "expected error, warn, info, debug or 0..3";

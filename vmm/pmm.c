@@ -77,13 +77,14 @@ static paddr_t place_bitmap(const struct boot_info *bi, u64 bytes, paddr_t limit
 {
 	for (u32 i = 0; i < bi->mmap_count; i++) {
 		const struct boot_mem_range *r = &bi->mmap[i];
-		if (r->type != BOOT_MEM_USABLE)
+		/* Ranges pmm_init ignores (wrapping past 2^64) are no home either. */
+		if (r->type != BOOT_MEM_USABLE || r->len < PAGE_SIZE || r->base + r->len < r->base)
 			continue;
 		paddr_t start = ALIGN_UP(MAX(r->base, LOW_MEM_END), PAGE_SIZE);
 		paddr_t end = ALIGN_DOWN(r->base + r->len, PAGE_SIZE);
 		if (end > limit)
 			end = limit;
-		while (start + bytes <= end) {
+		while (start < end && end - start >= bytes) { /* start + bytes may wrap */
 			paddr_t clash = 0;
 			if (overlaps(start, bytes, bi->image_pa, bi->image_size))
 				clash = bi->image_pa + bi->image_size;
@@ -166,9 +167,18 @@ const char *pmm_init(const struct boot_info *bi, paddr_t early_limit)
 	}
 	usable_pages = free_pages;
 
+	reserve_locked(bm, bytes);
+	reserve_locked(bi->image_pa, bi->image_size);
+	for (u32 m = 0; m < bi->module_count; m++)
+		reserve_locked(bi->modules[m].start, bi->modules[m].end - bi->modules[m].start);
+	for (u32 k = 0; k < bi->reserved_count; k++)
+		reserve_locked(bi->reserved[k].base, bi->reserved[k].len);
+
 	/* One low frame for the AP trampoline (SIPI vectors address < 1 MiB),
-	 * then keep the whole first MiB out of the pool: BIOS data, EBDA and
-	 * option ROM leftovers live there and page 0 must stay unmapped. */
+	 * chosen after the boot path's reservations so it is not a module or
+	 * loader page, then keep the whole first MiB out of the pool: BIOS
+	 * data, EBDA and option ROM leftovers live there and page 0 must stay
+	 * unmapped. */
 	low_page = 0;
 	for (paddr_t pa = 0x1000; pa < 0xa0000 && !low_page; pa += PAGE_SIZE) {
 		u64 first, last;
@@ -176,12 +186,6 @@ const char *pmm_init(const struct boot_info *bi, paddr_t early_limit)
 			low_page = pa;
 	}
 	reserve_locked(0, LOW_MEM_END);
-	reserve_locked(bm, bytes);
-	reserve_locked(bi->image_pa, bi->image_size);
-	for (u32 m = 0; m < bi->module_count; m++)
-		reserve_locked(bi->modules[m].start, bi->modules[m].end - bi->modules[m].start);
-	for (u32 k = 0; k < bi->reserved_count; k++)
-		reserve_locked(bi->reserved[k].base, bi->reserved[k].len);
 	next_hint = 0;
 	return NULL;
 }

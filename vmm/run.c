@@ -1,17 +1,111 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* What the hypervisor does once the platform is up. */
+/* What the hypervisor does once the platform is up: start the boot
+ * modules' partitions on every CPU and schedule them. */
 #include "vmm/main.h"
+#include "partitions/config.h"
+#include "partitions/partition.h"
+#include "vmm/backend.h"
+#include "vmm/layout.h"
 #include "vmm/log.h"
 #include "vmm/percpu.h"
 #include "vmm/power.h"
+#include "vmm/sched.h"
+#include "vmm/trap.h"
 #include "vmm/string.h"
 #include "vmm/x86.h"
 #include "drivers/acpi.h"
+#include "drivers/lapic.h"
+
+static volatile bool go;          /* APs wait for this */
+static u32 config_errors;
+
+static void finish_test_run(void)
+{
+	u32 good = 0, total = 0;
+
+	for (u32 i = 0; i < MAX_PARTITIONS; i++) {
+		struct partition *p = partitions[i];
+		if (!p)
+			continue;
+		total++;
+		bool ok = partition_outcome_expected(p);
+		good += ok;
+		pr_info("test: partition '%s': %s, expected %s: %s", p->cfg.name,
+			outcome_name(p->outcome),
+			p->cfg.expect == EXPECT_ANY ? "any" :
+			outcome_name((enum part_outcome)(p->cfg.expect + 1)),
+			ok ? "ok" : "WRONG");
+	}
+	pr_info("test: %u of %u partitions ended as expected, %u configuration error%s", good,
+		total, config_errors, config_errors == 1 ? "" : "s");
+	test_finish(good == total && !config_errors,
+		    config_errors ? "a boot module was rejected" : "a partition ended unexpectedly");
+}
+
+static void all_stopped(void)
+{
+	if (power_test_mode())
+		finish_test_run();
+	pr_info("hv: every partition has stopped");
+}
+
+/* Enables virtualization here and runs vCPUs; never returns. */
+static __noreturn void cpu_run(void)
+{
+	const char *err = backend->cpu_init();
+
+	if (err) {
+		pr_err("%s: %s; this CPU runs no vCPUs", backend->name, err);
+		for (;;) {
+			irq_enable();
+			cpu_hlt();
+		}
+	}
+	sched_run();
+}
+
+void ap_wait_for_work(void)
+{
+	while (!READ_ONCE(go)) {
+		irq_enable();
+		cpu_hlt();
+		irq_disable();
+	}
+	if (backend)
+		cpu_run();
+	for (;;) {
+		irq_enable();
+		cpu_hlt();
+	}
+}
+
+static void create_partitions(const struct boot_info *bi)
+{
+	for (u32 i = 0; i < bi->module_count; i++) {
+		const struct boot_module *m = &bi->modules[i];
+		struct part_config cfg;
+		enum module_kind kind;
+		char err[160];
+		if (part_config_parse(m->cmdline, &kind, &cfg, err, sizeof(err))) {
+			pr_err("module %u (%s): %s", i, m->cmdline, err);
+			config_errors++;
+			continue;
+		}
+		const u8 *image = phys_to_virt(m->start);
+		struct partition *p = partition_create(&cfg, image, m->end - m->start, err,
+						       sizeof(err));
+		if (!p) {
+			pr_err("partition '%s' not created: %s", cfg.name, err);
+			config_errors++;
+			continue;
+		}
+		partition_start(p);
+	}
+}
 
 void vmm_run(const struct boot_info *bi)
 {
-	(void)bi;
-	u32 listed = 0;
+	const char *why = NULL;
 
 	if (!strcmp(hv_opts.selftest, "fault")) {
 		/* Low canonical addresses are unmapped once paging is ours. */
@@ -19,14 +113,37 @@ void vmm_run(const struct boot_info *bi)
 		*(volatile u64 *)0xdead000 = 1;
 	}
 
-	for (u32 i = 0; i < acpi.ncpus; i++)
-		listed += acpi.cpus[i].enabled;
-	if (power_test_mode()) {
-		u32 want = hv_opts.max_cpus && hv_opts.max_cpus < listed ? hv_opts.max_cpus : listed;
-		if (nr_cpus_online != want)
-			test_finish(false, "not every CPU came online");
+	backend = backend_probe(&why);
+	if (!backend) {
+		pr_warn("hv: cannot run partitions: %s", why);
+		if (power_test_mode()) {
+			u32 listed = 0;
+			for (u32 i = 0; i < acpi.ncpus; i++)
+				listed += acpi.cpus[i].enabled;
+			u32 want = hv_opts.max_cpus && hv_opts.max_cpus < listed ? hv_opts.max_cpus
+										   : listed;
+			if (bi->module_count)
+				test_finish(false, "partitions configured but no virtualization");
+			test_finish(nr_cpus_online == want, "not every CPU came online");
+		}
+	} else {
+		pr_info("hv: %s backend", backend->name);
+		sched_init();
+		partition_set_all_stopped_hook(all_stopped);
+		create_partitions(bi);
+	}
+	/* Partitions are placed; wake the other CPUs to run theirs. */
+	WRITE_ONCE(go, true);
+	for (u32 c = 1; c < nr_cpus; c++)
+		if (cpus[c] && cpus[c]->online)
+			lapic_send_ipi(cpus[c]->apic_id, ICR_FIXED | VEC_IPI_RESCHED);
+	if (power_test_mode() && nr_partitions == 0) {
+		if (config_errors)
+			test_finish(false, "a boot module was rejected");
 		test_finish(true, NULL);
 	}
+	if (backend)
+		cpu_run();
 	pr_info("hv: nothing to run; idle");
 	for (;;) {
 		irq_enable();

@@ -4,6 +4,7 @@
 #include "vmm/cpu.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"
+#include "vmm/main.h"
 #include "vmm/paging.h"
 #include "vmm/percpu.h"
 #include "vmm/pmm.h"
@@ -125,8 +126,5 @@ static void ap_main(struct percpu *p)
 		pr_warn("APIC id %u, firmware said %u", lapic_id(), p->apic_id);
 	pr_debug("online (APIC id %u)", p->apic_id);
 	WRITE_ONCE(p->online, true);
-	for (;;) {
-		irq_enable();
-		cpu_hlt();
-	}
+	ap_wait_for_work();
 }

@@ -67,7 +67,7 @@ const char *hv_cfg_parse(const char *text, size_t len, struct hv_cfg *cfg, int *
 				return "module needs a file name";
 			if (!copy_trimmed(m->path, sizeof(m->path), path, s))
 				return "module file name too long";
-			if (!copy_trimmed(m->cmdline, sizeof(m->cmdline), path, eol))
+			if (!copy_trimmed(m->cmdline, sizeof(m->cmdline), s, eol))
 				return "module arguments too long";
 			cfg->nmodules++;
 		} else {

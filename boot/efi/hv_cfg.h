@@ -8,7 +8,8 @@
  *   module guests/io.elf child name=io mem=16M vcpus=2
  *
  * Module paths are relative to hv.efi's directory. Each module reaches
- * the core with the command line "PATH ARGS", as GRUB's module2 does.
+ * the core with the command line "ARGS" (without the path), as GRUB's
+ * module2 passes it.
  */
 #ifndef BOOT_EFI_HV_CFG_H
 #define BOOT_EFI_HV_CFG_H
@@ -20,7 +21,7 @@
 
 struct hv_cfg_module {
 	char path[HV_CFG_PATH_MAX];
-	char cmdline[BOOT_MODCMD_MAX]; /* "PATH ARGS" */
+	char cmdline[BOOT_MODCMD_MAX]; /* the arguments after the path */
 };
 
 struct hv_cfg {

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Partition descriptions from boot module command lines. */
+#include "partitions/config.h"
+#include "vmm/cmdline.h"
+#include "vmm/fmt.h"
+#include "vmm/string.h"
+
+#define MEM_MIN MiB(1)
+#define MEM_MAX GiB(256)
+
+static bool valid_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		char c = *s;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* "0,2-3" -> bits 0, 2, 3. */
+static bool parse_cpu_list(const char *s, u64 *mask)
+{
+	*mask = 0;
+	while (*s) {
+		u64 a, b;
+		const char *end;
+		if (!parse_u64(s, &a, &end, false) || a > 63)
+			return false;
+		b = a;
+		if (*end == '-') {
+			if (!parse_u64(end + 1, &b, &end, false) || b > 63 || b < a)
+				return false;
+		}
+		for (u64 i = a; i <= b; i++)
+			*mask |= BIT(i);
+		if (*end == ',')
+			end++;
+		else if (*end)
+			return false;
+		s = end;
+	}
+	return *mask != 0;
+}
+
+static bool parse_num(const char *v, u64 *out, bool suffix)
+{
+	const char *end;
+	return parse_u64(v, out, &end, suffix) && !*end;
+}
+
+struct name_value {
+	const char *name;
+	int value;
+};
+
+static bool lookup(const struct name_value *t, size_t n, const char *s, int *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(t[i].name, s)) {
+			*out = t[i].value;
+			return true;
+		}
+	}
+	return false;
+}
+
+static const struct name_value modes[] = {
+	{ "real", ENTRY_REAL }, { "protected", ENTRY_PROTECTED }, { "long", ENTRY_LONG },
+};
+static const struct name_value expects[] = {
+	{ "pass", EXPECT_PASS }, { "fail", EXPECT_FAIL }, { "fault", EXPECT_FAULT },
+	{ "triple-fault", EXPECT_TRIPLE_FAULT }, { "timeout", EXPECT_TIMEOUT },
+	{ "any", EXPECT_ANY },
+};
+
+/* Applies one key=value; returns NULL or why it was rejected. */
+static const char *apply(struct part_config *c, const struct cmdline_token *t)
+{
+	u64 n;
+	int e;
+
+	if (t->too_long)
+		return "value too long";
+	if (!strcmp(t->key, "name")) {
+		if (!valid_name(t->val) || strlen(t->val) >= sizeof(c->name))
+			return "expected 1-31 letters, digits, '-', '_' or '.'";
+		hv_strlcpy(c->name, t->val, sizeof(c->name));
+	} else if (!strcmp(t->key, "mem")) {
+		if (!parse_num(t->val, &n, true) || n < MEM_MIN || n > MEM_MAX)
+			return "expected a size from 1M to 256G";
+		c->mem = ALIGN_UP(n, LARGE_PAGE_SIZE);
+	} else if (!strcmp(t->key, "vcpus")) {
+		if (!parse_num(t->val, &n, false) || n < 1 || n > MAX_VCPUS)
+			return "expected 1 to 64";
+		c->vcpus = (u32)n;
+	} else if (!strcmp(t->key, "mode")) {
+		if (!lookup(modes, ARRAY_SIZE(modes), t->val, &e))
+			return "expected real, protected or long";
+		c->mode = (enum entry_mode)e;
+		c->mode_set = true;
+	} else if (!strcmp(t->key, "load")) {
+		if (!parse_num(t->val, &c->load, false))
+			return "expected an address";
+		c->load_set = true;
+	} else if (!strcmp(t->key, "entry")) {
+		if (!parse_num(t->val, &c->entry, false))
+			return "expected an address";
+		c->entry_set = true;
+	} else if (!strcmp(t->key, "start")) {
+		if (!strcmp(t->val, "all"))
+			c->start_all = true;
+		else if (!strcmp(t->val, "bsp"))
+			c->start_all = false;
+		else
+			return "expected all or bsp";
+	} else if (!strcmp(t->key, "testdev")) {
+		if (!parse_bool(t, &c->testdev))
+			return "expected on or off";
+	} else if (!strcmp(t->key, "cpus")) {
+		if (!parse_cpu_list(t->val, &c->cpus_mask))
+			return "expected a CPU list such as 0,2-3";
+	} else if (!strcmp(t->key, "expect")) {
+		if (!lookup(expects, ARRAY_SIZE(expects), t->val, &e))
+			return "expected pass, fail, fault, triple-fault, timeout or any";
+		c->expect = (enum part_expect)e;
+	} else if (!strcmp(t->key, "timeout")) {
+		if (!parse_num(t->val, &n, false) || n == 0 || n > 86400000)
+			return "expected milliseconds, 1 to 86400000";
+		c->timeout_ms = (u32)n;
+	} else if (!strcmp(t->key, "on_triple_fault")) {
+		if (!strcmp(t->val, "restart"))
+			c->restart_on_triple_fault = true;
+		else if (!strcmp(t->val, "stop"))
+			c->restart_on_triple_fault = false;
+		else
+			return "expected stop or restart";
+	} else {
+		return "unknown key";
+	}
+	return NULL;
+}
+
+const char *part_config_parse(const char *cmdline, enum module_kind *kind,
+			      struct part_config *c, char *err, size_t errlen)
+{
+	struct cmdline_token t;
+	const char *p = cmdline;
+
+	memset(c, 0, sizeof(*c));
+	c->mem = MiB(16);
+	c->vcpus = 1;
+	c->mode = ENTRY_LONG;
+	c->testdev = true;
+	*kind = MODULE_UNKNOWN;
+	err[0] = 0;
+
+	/* The first token is the module's kind. */
+	if (!cmdline_next(&p, &t)) {
+		hv_snprintf(err, errlen, "no module kind (expected: child key=value...)");
+		return err;
+	}
+	if (!strcmp(t.key, "child") && !t.has_value) {
+		*kind = MODULE_CHILD;
+	} else {
+		hv_snprintf(err, errlen, "unknown module kind '%s'", t.key);
+		return err;
+	}
+	while (cmdline_next(&p, &t)) {
+		const char *why = apply(c, &t);
+		if (why) {
+			hv_snprintf(err, errlen, "%s%s%s: %s", t.key, t.has_value ? "=" : "",
+				    t.val, why);
+			return err;
+		}
+	}
+	if (!c->name[0]) {
+		hv_snprintf(err, errlen, "name= is required");
+		return err;
+	}
+	return NULL;
+}

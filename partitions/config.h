@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef PARTITIONS_CONFIG_H
+#define PARTITIONS_CONFIG_H
+
+#include "vmm/partition.h"
+
+enum module_kind { MODULE_UNKNOWN, MODULE_CHILD };
+
+/*
+ * Parses a boot module's command line (what follows the file name on
+ * GRUB's module2 line or in hv.cfg): "KIND key=value ...", e.g.
+ *   child name=io mem=16M vcpus=2 mode=long
+ * Returns NULL, or an error naming the offending token (written to err).
+ */
+const char *part_config_parse(const char *cmdline, enum module_kind *kind,
+			      struct part_config *cfg, char *err, size_t errlen);
+
+#endif

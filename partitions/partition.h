@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef PARTITIONS_PARTITION_H
+#define PARTITIONS_PARTITION_H
+
+#include "vmm/partition.h"
+
+/* Builds a partition from its description and image (kept for restarts);
+ * NULL with a reason in err on failure, with everything undone. */
+struct partition *partition_create(const struct part_config *cfg, const u8 *image, u64 size,
+				   char *err, size_t errlen);
+/* Places its vCPUs on CPUs and lets them run. */
+void partition_start(struct partition *p);
+
+typedef void (*partition_all_stopped_fn)(void);
+/* Called once the last running partition has stopped. */
+void partition_set_all_stopped_hook(partition_all_stopped_fn fn);
+
+#endif

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The AMD-V exit table: one entry per exit code (APM Vol. 2 Appendix C),
+ * each naming a vmm/ handler and a statistics bucket. Only the decoding
+ * of SVM-specific exit information lives here.
+ */
+#include "svm/svm.h"
+#include "vmm/log.h"
+
+static inline struct vmcb *vmcb_of(struct vcpu *v)
+{
+	return ((struct svm_vcpu *)v->arch)->vmcb;
+}
+
+static enum exit_action svm_exit_ioio(struct vcpu *v)
+{
+	u64 info = vmcb_of(v)->ctl.exitinfo1;
+	struct io_access io = {
+		.port = (u16)(info >> IOIO_PORT_SHIFT),
+		.in = info & IOIO_IN,
+		.string = info & IOIO_STR,
+		.rep = info & IOIO_REP,
+		.seg = (info >> IOIO_SEG_SHIFT) & 7,
+	};
+	unsigned sz = (info >> IOIO_SZ_SHIFT) & 7, a = (info >> IOIO_A_SHIFT) & 7;
+
+	io.size = sz & 1 ? 1 : sz & 2 ? 2 : 4;
+	io.addr_size = a & 1 ? 2 : a & 2 ? 4 : 8;
+	return vmm_handle_io(v, &io);
+}
+
+static enum exit_action svm_exit_msr(struct vcpu *v)
+{
+	return vmcb_of(v)->ctl.exitinfo1 ? vmm_handle_wrmsr(v) : vmm_handle_rdmsr(v);
+}
+
+static enum exit_action svm_exit_npf(struct vcpu *v)
+{
+	struct vmcb *vmcb = vmcb_of(v);
+	u64 err = vmcb->ctl.exitinfo1;
+
+	return vmm_handle_gpa_fault(v, vmcb->ctl.exitinfo2, err & NPF_WRITE, err & NPF_FETCH);
+}
+
+static const struct exit_entry svm_exit_table[SVM_EXIT_TABLE_SIZE] = {
+	[SVM_EXIT_INTR] = { vmm_handle_intr, STAT_INTR },
+	[SVM_EXIT_NMI] = { vmm_handle_intr, STAT_INTR },
+	[SVM_EXIT_SMI] = { vmm_handle_intr, STAT_INTR },
+	[SVM_EXIT_VINTR] = { vmm_handle_intr_window, STAT_INTR_WINDOW },
+	[SVM_EXIT_CPUID] = { vmm_handle_cpuid, STAT_CPUID },
+	[SVM_EXIT_INVD] = { vmm_handle_nop_insn, STAT_INVD },
+	[SVM_EXIT_HLT] = { vmm_handle_hlt, STAT_HLT },
+	[SVM_EXIT_IOIO] = { svm_exit_ioio, STAT_IO },
+	[SVM_EXIT_MSR] = { svm_exit_msr, STAT_MSR_READ },
+	[SVM_EXIT_SHUTDOWN] = { vmm_handle_shutdown, STAT_SHUTDOWN },
+	[SVM_EXIT_VMMCALL] = { vmm_handle_hypercall, STAT_HYPERCALL },
+	[SVM_EXIT_VMRUN] = { vmm_handle_ud, STAT_SVM_INSN },
+	[SVM_EXIT_VMLOAD] = { vmm_handle_ud, STAT_SVM_INSN },
+	[SVM_EXIT_VMSAVE] = { vmm_handle_ud, STAT_SVM_INSN },
+	[SVM_EXIT_STGI] = { vmm_handle_ud, STAT_SVM_INSN },
+	[SVM_EXIT_CLGI] = { vmm_handle_ud, STAT_SVM_INSN },
+	[SVM_EXIT_SKINIT] = { vmm_handle_ud, STAT_SVM_INSN },
+	[SVM_EXIT_INVLPGA] = { vmm_handle_ud, STAT_SVM_INSN },
+	[SVM_EXIT_MONITOR] = { vmm_handle_ud, STAT_OTHER },
+	[SVM_EXIT_MWAIT] = { vmm_handle_ud, STAT_OTHER },
+	[SVM_EXIT_XSETBV] = { vmm_handle_xsetbv, STAT_XSETBV },
+	[SVM_EXIT_NPF] = { svm_exit_npf, STAT_NPF },
+};
+
+enum exit_action svm_dispatch(struct vcpu *v, u64 code)
+{
+	if (code == SVM_EXIT_INVALID)
+		return vmm_unexpected_exit(v, code, "VMRUN failed: invalid guest state");
+	const struct exit_entry *e = code < SVM_EXIT_TABLE_SIZE ? &svm_exit_table[code] : NULL;
+	if (!e || !e->fn)
+		return vmm_unexpected_exit(v, code, "unhandled SVM exit");
+	/* RDMSR and WRMSR share an exit code; count them apart. */
+	unsigned stat = e->stat;
+	if (code == SVM_EXIT_MSR && vmcb_of(v)->ctl.exitinfo1)
+		stat = STAT_MSR_WRITE;
+	vmm_count_exit(v, stat);
+	return e->fn(v);
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SVM_SVM_H
+#define SVM_SVM_H
+
+#include "svm/vmcb.h"
+#include "vmm/backend.h"
+
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	paddr_t vmcb_pa;
+	u32 asid;
+	u32 asid_cpu;
+	u32 asid_generation;
+	u64 slat_generation;
+};
+
+/* Looks the exit code up in the exit table and runs its handler. */
+enum exit_action svm_dispatch(struct vcpu *v, u64 exitcode);
+
+#endif

@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Test guests: freestanding payloads the tests run as pre-launched
+# partitions (32-bit and 64-bit ELF images, and flat real-mode binaries).
+
+GUEST_DIR := tests/guests
+GUEST_OUT := $(BUILD)/guests
+GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Wno-missing-prototypes -ffreestanding -nostdlib \
+	-fno-pic -fno-pie -fno-stack-protector -mgeneral-regs-only -mno-red-zone \
+	-fno-asynchronous-unwind-tables -fcf-protection=none -fno-builtin \
+	-I$(GUEST_DIR)/lib -I.
+GUEST_LIB := lib/lib.c lib/entry.c
+
+# guest_elf NAME, BITS, SOURCES
+define guest_elf
+$(GUEST_OUT)/$(1).elf: $(addprefix $(GUEST_DIR)/,$(3) $(GUEST_LIB) lib/start$(2).S) \
+		$(GUEST_DIR)/lib/guest.h $(GUEST_DIR)/guest.ld partitions/hv_abi.h
+	@mkdir -p $$(dir $$@)
+	@echo "  GUEST $$@"; $(CC) $(GUEST_CFLAGS) -m$(2) -static -Wl,-T,$(GUEST_DIR)/guest.ld \
+		-Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $$@ $(addprefix $(GUEST_DIR)/,$(3) $(GUEST_LIB) lib/start$(2).S)
+GUESTS += $(GUEST_OUT)/$(1).elf
+endef
+
+$(eval $(call guest_elf,suite32,32,suite.c))
+$(eval $(call guest_elf,suite64,64,suite.c))
+
+# Real-mode guests: flat binaries loaded at 0x7c00.
+$(GUEST_OUT)/%.bin: $(GUEST_DIR)/%.S
+	@mkdir -p $(dir $@)
+	@echo "  GUEST $@"; $(CC) -m32 -c -o $(GUEST_OUT)/$*.o $< && \
+		$(LD) -m elf_i386 -Ttext=0x7c00 --oformat=binary -o $@ $(GUEST_OUT)/$*.o
+GUESTS += $(GUEST_OUT)/real.bin
+
+.PHONY: guests
+guests: $(GUESTS)

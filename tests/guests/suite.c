@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The functional guest suite, built as a 32-bit protected-mode and a
+ * 64-bit long-mode image: CPUID policy, MSR policy, port I/O, MMIO to the
+ * test device, hypercalls, exception and interrupt injection, the LAPIC
+ * timer in every mode and HLT wake-up, in xAPIC and x2APIC mode.
+ */
+#include "guest.h"
+
+#define MSR_TSC 0x10
+#define MSR_FEATURE_CONTROL 0x3a
+#define MSR_MTRR_DEF_TYPE 0x2ff
+#define MSR_PAT 0x277
+#define MSR_EFER 0xc0000080
+#define MSR_VM_CR 0xc0010114
+#define MSR_TSC_DEADLINE 0x6e0
+#define EFER_SVME (1u << 12)
+
+#define TESTDEV ((uword)HV_TESTDEV_MMIO)
+
+static volatile u32 ticks;
+static volatile u32 ipis;
+
+static void on_timer(void) { ticks++; }
+static void on_ipi(void) { ipis++; }
+
+static void test_cpuid(u32 nvcpus)
+{
+	u32 r[4];
+
+	cpuid(1, 0, r);
+	CHECK(r[2] & (1u << 31));        /* hypervisor present */
+	CHECK(!(r[2] & (1u << 5)));      /* VMX hidden */
+	CHECK(r[2] & (1u << 21));        /* x2APIC offered */
+	CHECK(r[2] & (1u << 24));        /* TSC deadline offered */
+	CHECK_EQ(r[1] >> 24, 0);         /* APIC ID of vCPU 0 */
+	cpuid(0x80000001, 0, r);
+	CHECK(!(r[2] & (1u << 2)));      /* SVM hidden */
+	u32 base = hv_cpuid_base();
+	CHECK(base != 0);
+	if (base) {
+		cpuid(base + 1, 0, r);
+		CHECK_EQ(r[0], HV_ABI_VERSION);
+		CHECK_EQ(r[1], 0);
+		CHECK_EQ(r[2], nvcpus);
+		CHECK(r[3] >= 1);
+	}
+	cpuid(0x8000000a, 0, r);
+	CHECK_EQ(r[3], 0); /* no SVM feature leaf */
+}
+
+static void test_msrs(void)
+{
+	u64 v;
+
+	/* Unknown MSRs fault, reads and writes alike. */
+	CHECK(!rdmsr_safe(0x12345678, &v));
+	CHECK_EQ(last_vector, 13);
+	CHECK(!wrmsr_safe(0xdeadbeef, 1));
+	CHECK_EQ(last_vector, 13);
+	/* EFER: SVME is hidden and cannot be set. */
+	u64 efer = rdmsr(MSR_EFER);
+	CHECK(!(efer & EFER_SVME));
+	CHECK(!wrmsr_safe(MSR_EFER, efer | EFER_SVME));
+	CHECK_EQ(rdmsr(MSR_EFER), efer);
+	wrmsr(MSR_EFER, efer);
+#ifdef __x86_64__
+	CHECK(efer & (1u << 10)); /* LMA */
+#endif
+	/* MTRR default type and PAT keep what is written; bad types fault. */
+	wrmsr(MSR_MTRR_DEF_TYPE, 0xc06);
+	CHECK_EQ(rdmsr(MSR_MTRR_DEF_TYPE), 0xc06);
+	CHECK(!wrmsr_safe(MSR_MTRR_DEF_TYPE, 0xc02));
+	u64 pat = rdmsr(MSR_PAT);
+	wrmsr(MSR_PAT, 0x0007040600070406ULL);
+	CHECK_EQ(rdmsr(MSR_PAT), 0x0007040600070406ULL);
+	CHECK(!wrmsr_safe(MSR_PAT, 0x0202020202020202ULL));
+	wrmsr(MSR_PAT, pat);
+	/* Writing the TSC moves this vCPU's clock only. */
+	wrmsr(MSR_TSC, 1ULL << 40);
+	u64 t = rdtsc();
+	CHECK(t >= (1ULL << 40) && t < (1ULL << 40) + (1ULL << 36));
+	/* Virtualization stays off as far as the guest can tell. */
+	CHECK_EQ(rdmsr(MSR_FEATURE_CONTROL), 1);
+	if (cpu_is_amd())
+		CHECK(rdmsr(MSR_VM_CR) & (1u << 4));
+}
+
+static void test_ports(void)
+{
+	u8 buf[16];
+	const char *msg = "string I/O works\n";
+
+	CHECK_EQ(inb(0x80), 0xff);
+	CHECK_EQ(inw(0x1234), 0xffff);
+	CHECK_EQ(inl(0x1238), 0xffffffffu);
+	outl(0x1238, 0x12345678); /* vanishes */
+	outb(HV_TESTDEV_PORT_NOP, 1);
+	uword n = strlen(msg);
+	const char *p = msg;
+	__asm__ __volatile__("rep outsb" : "+S"(p), "+c"(n) : "d"(HV_TESTDEV_PORT_CONSOLE) : "memory");
+	CHECK_EQ(n, 0);
+	CHECK(p == msg + strlen(msg));
+	memset(buf, 0, sizeof(buf));
+	u8 *d = buf;
+	n = sizeof(buf);
+	__asm__ __volatile__("rep insb" : "+D"(d), "+c"(n) : "d"(0x1240) : "memory");
+	for (unsigned i = 0; i < sizeof(buf); i++)
+		CHECK_EQ(buf[i], 0xff);
+}
+
+static void test_mmio(void)
+{
+	volatile u8 *b = (volatile u8 *)TESTDEV;
+	volatile u16 *w = (volatile u16 *)TESTDEV;
+	volatile u32 *l = (volatile u32 *)TESTDEV;
+	u32 before = l[0x100 / 4];
+
+	b[0] = 0x5a;
+	CHECK_EQ(b[0], 0x5a);
+	w[1] = 0xbeef;
+	CHECK_EQ(w[1], 0xbeef);
+	l[2] = 0xcafef00d;
+	CHECK_EQ(l[2], 0xcafef00d);
+	CHECK_EQ(l[0x108 / 4], (u32)HV_TESTDEV_MAGIC);
+	CHECK_EQ(l[0x10c / 4], (u32)(HV_TESTDEV_MAGIC >> 32));
+#ifdef __x86_64__
+	volatile u64 *q = (volatile u64 *)TESTDEV;
+	q[3] = 0x0123456789abcdefULL;
+	CHECK_EQ(q[3], 0x0123456789abcdefULL);
+	CHECK_EQ(q[0x108 / 8], HV_TESTDEV_MAGIC);
+#endif
+	/* movzx and movsx from device registers. */
+	b[4] = 0xf0;
+	u32 zx, sx;
+	__asm__ __volatile__("movzbl %1, %0" : "=r"(zx) : "m"(b[4]));
+	__asm__ __volatile__("movsbl %1, %0" : "=r"(sx) : "m"(b[4]));
+	CHECK_EQ(zx, 0xf0);
+	CHECK_EQ(sx, 0xfffffff0u);
+	/* Read-modify-write and flag-setting instructions. */
+	l[5] = 0x0f0f0000;
+	__asm__ __volatile__("orl $0x00f0, %0" : "+m"(l[5]));
+	__asm__ __volatile__("andl $0xff00ffff, %0" : "+m"(l[5]));
+	__asm__ __volatile__("xorl $0x1, %0" : "+m"(l[5]));
+	CHECK_EQ(l[5], 0x0f0000f1);
+	u8 zf, cf;
+	__asm__ __volatile__("cmpl $0x0f0000f1, %1; sete %0" : "=r"(zf) : "m"(l[5]));
+	CHECK_EQ(zf, 1);
+	__asm__ __volatile__("testl $0x100, %1; sete %0" : "=r"(zf) : "m"(l[5]));
+	CHECK_EQ(zf, 1);
+	__asm__ __volatile__("btl $0, %1; setc %0" : "=r"(cf) : "m"(l[5]));
+	CHECK_EQ(cf, 1);
+	/* String instructions between RAM and the device. */
+	u8 src[32], dst[32];
+	for (int i = 0; i < 32; i++)
+		src[i] = (u8)(i * 7 + 1);
+	void *di = (void *)(TESTDEV + 0x40);
+	const void *si = src;
+	uword cnt = 32;
+	__asm__ __volatile__("rep movsb" : "+D"(di), "+S"(si), "+c"(cnt) : : "memory");
+	di = dst;
+	si = (const void *)(TESTDEV + 0x40);
+	cnt = 32;
+	__asm__ __volatile__("rep movsb" : "+D"(di), "+S"(si), "+c"(cnt) : : "memory");
+	CHECK(!memcmp(src, dst, 32));
+	di = (void *)(TESTDEV + 0x80);
+	cnt = 16;
+	__asm__ __volatile__("rep stosb" : "+D"(di), "+c"(cnt) : "a"(0xab) : "memory");
+	CHECK_EQ(l[0x80 / 4], 0xabababab);
+	CHECK(l[0x100 / 4] > before + 40);
+}
+
+static void test_hypercalls(u64 mem)
+{
+	static struct hv_partition_info info;
+	static const char msg[] = "hello through a hypercall\n";
+
+	CHECK_EQ(hypercall(HVC_VERSION, 0, 0, 0), HV_ABI_VERSION);
+	CHECK_EQ(hypercall(HVC_CONSOLE_WRITE, (uword)msg, sizeof(msg) - 1, 0), sizeof(msg) - 1);
+	CHECK_EQ(hypercall(HVC_CONSOLE_WRITE, mem - 4, 64, 0), -HV_EFAULT);
+	CHECK_EQ(hypercall(HVC_CONSOLE_WRITE, (uword)msg, 5000, 0), -HV_E2BIG);
+	CHECK_EQ(hypercall(HVC_PARTITION_INFO, (uword)&info, 0, 0), 0);
+	CHECK(info.id >= 1);
+	CHECK_EQ(info.vcpus, 1);
+	CHECK_EQ(info.memory_bytes, mem);
+	CHECK(info.exits > 0);
+	CHECK_EQ(hypercall(HVC_PARTITION_INFO, 0xfff00000u, 0, 0), -HV_EFAULT);
+	s64 t0 = hypercall(HVC_TIME_NS, 0, 0, 0), t1 = hypercall(HVC_TIME_NS, 0, 0, 0);
+	CHECK(t0 > 0 && t1 >= t0);
+	CHECK_EQ(hypercall(HVC_YIELD, 0, 0, 0), 0);
+	CHECK_EQ(hypercall(0x50, 0, 0, 0), -HV_ENOSYS);
+	CHECK_EQ(hypercall(0x1ff, 0, 0, 0), -HV_ENOSYS);
+	CHECK_EQ(hypercall(0xffffffffu, 1, 2, 3), -HV_ENOSYS);
+	CHECK_EQ(hypercall(HVC_PARTITION_LIST, 0, 0, 0), -HV_EPERM);
+}
+
+static void wait_ticks(u32 n)
+{
+	u64 guard = 0;
+	while (ticks < n && guard++ < 100000)
+		sti_hlt();
+	cli();
+}
+
+static void test_timer(bool x2apic)
+{
+	printf("timer tests in %s mode\n", x2apic ? "x2APIC" : "xAPIC");
+	apic_enable(x2apic);
+	CHECK_EQ(apic_x2apic(), x2apic);
+	CHECK_EQ(apic_id(), 0);
+	u32 ver = apic_read(0x30);
+	CHECK((ver & 0xff) >= 0x10);
+
+	/* Periodic: several interrupts, each waking the HLT. */
+	ticks = 0;
+	apic_write(0x3e0, 0xb);                  /* divide by 1 */
+	apic_write(0x320, VEC_TIMER | (1u << 17)); /* periodic */
+	apic_write(0x380, 200000);               /* 2 ms at the 100 MHz bus */
+	u32 c1 = apic_read(0x390);
+	CHECK(c1 > 0 && c1 <= 200000);
+	wait_ticks(5);
+	CHECK(ticks >= 5);
+	apic_write(0x320, VEC_TIMER | (1u << 16)); /* masked */
+	apic_write(0x380, 0);
+
+	/* One-shot: exactly one. */
+	ticks = 0;
+	apic_write(0x320, VEC_TIMER);
+	apic_write(0x380, 100000);
+	wait_ticks(1);
+	u64 t = rdtsc();
+	while (rdtsc() - t < 10000000)
+		pause();
+	sti();
+	for (int i = 0; i < 1000; i++)
+		pause();
+	cli();
+	CHECK_EQ(ticks, 1);
+
+	/* TSC deadline. */
+	ticks = 0;
+	apic_write(0x320, VEC_TIMER | (2u << 17));
+	wrmsr(MSR_TSC_DEADLINE, rdtsc() + 2000000);
+	wait_ticks(1);
+	CHECK_EQ(ticks, 1);
+	CHECK_EQ(rdmsr(MSR_TSC_DEADLINE), 0); /* disarmed once fired */
+	apic_write(0x320, VEC_TIMER | (1u << 16));
+
+	/* A self-IPI while interrupts are off waits for the window. */
+	ipis = 0;
+	apic_send_ipi(0, VEC_IPI | (1u << 18)); /* shorthand: self */
+	for (int i = 0; i < 1000; i++)
+		pause();
+	CHECK_EQ(ipis, 0);
+	sti();
+	__asm__ __volatile__("nop; nop");
+	cli();
+	CHECK_EQ(ipis, 1);
+	if (x2apic) {
+		/* x2APIC-only rules: read-only IDs, no DFR, EOI must be 0. */
+		u64 v;
+		CHECK(!wrmsr_safe(0x802, 5));
+		CHECK(!rdmsr_safe(0x80e, &v));
+		CHECK(!wrmsr_safe(0x80b, 1));
+		CHECK(!rdmsr_safe(0x80b, &v));
+	}
+}
+
+static void test_exceptions(void)
+{
+	u64 v;
+	/* An exception injected by the hypervisor carries its error code. */
+	CHECK(!rdmsr_safe(0x0badc0de, &v));
+	CHECK_EQ(last_vector, 13);
+	CHECK_EQ(last_error, 0);
+	/* SVM instructions are hidden: they raise #UD on AMD. */
+	if (cpu_is_amd()) {
+		CHECK_EQ(TRY_INSN(".byte 0x0f, 0x01, 0xdc"), 6); /* STGI */
+		CHECK_EQ(TRY_INSN(".byte 0x0f, 0x01, 0xdd"), 6); /* CLGI */
+	}
+	CHECK_EQ(TRY_INSN("ud2"), 6);
+}
+
+int guest_main(u32 vcpu, u64 mem)
+{
+	(void)vcpu;
+	printf("suite (%s): %llu MiB\n", sizeof(void *) == 8 ? "64-bit" : "32-bit",
+	       (unsigned long long)(mem >> 20));
+	set_irq_handler(VEC_TIMER, on_timer);
+	set_irq_handler(VEC_IPI, on_ipi);
+	test_cpuid(1);
+	test_msrs();
+	test_ports();
+	test_mmio();
+	test_hypercalls(mem);
+	test_exceptions();
+	test_timer(false);
+	/* Disable, then x2APIC (xAPIC -> x2APIC directly is also legal). */
+	test_timer(true);
+	return 0;
+}

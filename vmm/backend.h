@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The one interface between the vendor-neutral core and a virtualization
+ * backend (svm/ or vmx/), chosen once at boot. vmm/ never touches a VMCB
+ * or VMCS; it asks through these hooks.
+ */
+#ifndef VMM_BACKEND_H
+#define VMM_BACKEND_H
+
+#include "vmm/vcpu.h"
+#include "vmm/exit.h"
+#include "ept/pt.h"
+
+struct partition;
+
+struct backend_ops {
+	const char *name;
+	const struct pt_format *slat_format;
+	/* Enables virtualization on the calling CPU; NULL or an error. */
+	const char *(*cpu_init)(void);
+	/* Allocates the VMCB/VMCS for v and loads the state. */
+	int (*vcpu_create)(struct vcpu *v, const struct vcpu_state *s);
+	void (*vcpu_destroy)(struct vcpu *v);
+	/* Replaces the architectural state (INIT/SIPI, reset). */
+	void (*set_state)(struct vcpu *v, const struct vcpu_state *s);
+	/* Enters the guest once, handles the exit through the backend's
+	 * table and returns what the handler decided. */
+	enum exit_action (*run)(struct vcpu *v);
+	u64 (*get_reg)(struct vcpu *v, enum vreg r);
+	void (*set_reg)(struct vcpu *v, enum vreg r, u64 val);
+	void (*get_seg)(struct vcpu *v, enum seg_reg s, struct segment *out);
+	/* Address of the instruction after the one that caused this exit. */
+	u64 (*next_rip)(struct vcpu *v);
+	/* Guest-physical mappings changed: flush before the next entry. */
+	void (*slat_changed)(struct partition *p);
+	/* Whether the guest can take an external interrupt right now
+	 * (RFLAGS.IF and no interrupt shadow). */
+	bool (*interrupts_open)(struct vcpu *v);
+	/* Writes the backend's view of v (VMCB/VMCS) to the log. */
+	void (*dump)(struct vcpu *v);
+};
+
+extern const struct backend_ops *backend;
+extern const struct backend_ops svm_backend_ops;
+extern const struct backend_ops vmx_backend_ops;
+
+/* Picks SVM or VMX from CPUID; NULL when the CPU has neither. */
+const struct backend_ops *backend_probe(const char **why);
+
+static inline u64 vcpu_rip(struct vcpu *v) { return backend->get_reg(v, VREG_RIP); }
+static inline void vcpu_set_rip(struct vcpu *v, u64 rip) { backend->set_reg(v, VREG_RIP, rip); }
+/* Completes the exiting instruction. */
+static inline void vcpu_skip_insn(struct vcpu *v) { vcpu_set_rip(v, backend->next_rip(v)); }
+
+#endif

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The CPUID a guest sees: the host's, minus what the hypervisor does not
+ * virtualize (VMX/SVM above all, and features whose state it does not
+ * switch), plus the hypervisor bit, the vendor leaf and a topology that
+ * matches the partition's vCPUs.
+ */
+#include "vmm/exit.h"
+#include "vmm/backend.h"
+#include "vmm/cpu.h"
+#include "vmm/partition.h"
+#include "vmm/string.h"
+#include "vmm/vlapic.h"
+#include "vmm/x86.h"
+#include "drivers/timer.h"
+
+/* Leaf 1 ECX */
+#define F1C_MONITOR BIT(3)
+#define F1C_DS_CPL BIT(4)
+#define F1C_VMX BIT(5)
+#define F1C_SMX BIT(6)
+#define F1C_EST BIT(7)
+#define F1C_TM2 BIT(8)
+#define F1C_SDBG BIT(11)
+#define F1C_FMA BIT(12)
+#define F1C_PDCM BIT(15)
+#define F1C_X2APIC BIT(21)
+#define F1C_TSC_DEADLINE BIT(24)
+#define F1C_XSAVE BIT(26)
+#define F1C_OSXSAVE BIT(27)
+#define F1C_AVX BIT(28)
+#define F1C_F16C BIT(29)
+#define F1C_HYPERVISOR BIT(31)
+/* Leaf 1 EDX */
+#define F1D_DS BIT(21)
+#define F1D_ACPI BIT(22)
+#define F1D_HTT BIT(28)
+#define F1D_TM BIT(29)
+#define F1D_PBE BIT(31)
+/* Leaf 7.0 EBX features that need no state or MSR the hypervisor lacks. */
+#define F7B_KEEP (BIT(0) | BIT(3) | BIT(7) | BIT(8) | BIT(9) | BIT(19) | BIT(20) | \
+		  BIT(23) | BIT(24) | BIT(29))
+/* Leaf 0x80000001 ECX */
+#define E1C_SVM BIT(2)
+#define E1C_SKINIT BIT(12)
+#define E1C_WDT BIT(13)
+#define E1C_LWP BIT(15)
+#define E1C_TOPOEXT BIT(22)
+#define E1C_PERFCTR BIT(23)
+#define E1C_MWAITX BIT(29)
+/* Leaf 0x80000001 EDX */
+#define E1D_RDTSCP BIT(27)
+
+#define MAX_BASIC_LEAF 0x15u
+
+static void vendor_leaf(struct vcpu *v, u32 leaf, struct cpuid_regs *r)
+{
+	struct partition *p = v->part;
+
+	memset(r, 0, sizeof(*r));
+	if (leaf == HV_CPUID_BASE) {
+		r->eax = HV_CPUID_BASE + 1;
+		memcpy(&r->ebx, HV_CPUID_SIGNATURE, 4);
+		memcpy(&r->ecx, HV_CPUID_SIGNATURE + 4, 4);
+		memcpy(&r->edx, HV_CPUID_SIGNATURE + 8, 4);
+	} else if (leaf == HV_CPUID_BASE + 1) {
+		r->eax = HV_ABI_VERSION;
+		r->ebx = v->id;
+		r->ecx = p->nr_vcpus;
+		r->edx = p->id;
+	}
+}
+
+static void topology_leaf(struct vcpu *v, u32 sub, struct cpuid_regs *r)
+{
+	u32 n = v->part->nr_vcpus, shift = 0;
+
+	while ((1u << shift) < n)
+		shift++;
+	memset(r, 0, sizeof(*r));
+	r->edx = v->id;
+	r->ecx = sub & 0xff;
+	if (sub == 0) { /* SMT level: one thread per core */
+		r->eax = 0;
+		r->ebx = 1;
+		r->ecx |= 1u << 8;
+	} else if (sub == 1) { /* core level: every vCPU */
+		r->eax = shift;
+		r->ebx = n;
+		r->ecx |= 2u << 8;
+	}
+}
+
+static void guest_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
+{
+	if (leaf >= HV_CPUID_BASE && leaf < HV_CPUID_BASE + 0x10000) {
+		vendor_leaf(v, leaf, r);
+		return;
+	}
+	u32 max_basic = MIN(boot_cpu.max_leaf, MAX_BASIC_LEAF);
+	if (leaf < 0x80000000 && leaf > max_basic && leaf != 0x15) {
+		memset(r, 0, sizeof(*r));
+		return;
+	}
+	if (leaf >= 0x80000000 && leaf > boot_cpu.max_ext_leaf) {
+		memset(r, 0, sizeof(*r));
+		return;
+	}
+	cpuid_count(leaf, sub, r);
+
+	switch (leaf) {
+	case 0:
+		/* Leaf 0x15 is synthesized for Intel guests (see below). */
+		r->eax = boot_cpu.vendor == VENDOR_INTEL ? MAX_BASIC_LEAF : max_basic;
+		break;
+	case 1:
+		r->ebx = (r->ebx & 0x0000ffffu) | (v->id << 24) |
+			 (MIN(v->part->nr_vcpus, 255u) << 16);
+		r->ecx &= ~(F1C_MONITOR | F1C_DS_CPL | F1C_VMX | F1C_SMX | F1C_EST | F1C_TM2 |
+			    F1C_SDBG | F1C_PDCM | F1C_XSAVE | F1C_OSXSAVE | F1C_AVX | F1C_F16C |
+			    F1C_FMA);
+		/* The virtual LAPIC offers x2APIC and TSC-deadline whatever the host has. */
+		r->ecx |= F1C_HYPERVISOR | F1C_X2APIC | F1C_TSC_DEADLINE;
+		r->edx &= ~(F1D_DS | F1D_ACPI | F1D_TM | F1D_PBE);
+		if (v->part->nr_vcpus > 1)
+			r->edx |= F1D_HTT;
+		else
+			r->edx &= ~F1D_HTT;
+		break;
+	case 4:
+		/* Cores per package minus one, in EAX[31:26]. */
+		r->eax = (r->eax & 0x03ffffffu) | ((MIN(v->part->nr_vcpus, 64u) - 1) << 26);
+		break;
+	case 6: case 0xa: case 0xd:
+		/* No power management, performance counters or XSAVE state. */
+		memset(r, 0, sizeof(*r));
+		break;
+	case 7:
+		if (sub == 0) {
+			r->eax = 0;
+			r->ebx &= F7B_KEEP;
+			r->ecx = 0;
+			r->edx = 0;
+		} else {
+			memset(r, 0, sizeof(*r));
+		}
+		break;
+	case 0xb: case 0x1f:
+		topology_leaf(v, sub, r);
+		break;
+	case 0x15:
+		/*
+		 * TSC and crystal (SDM Vol. 3B 18.7.3): crystal = the virtual
+		 * LAPIC bus, TSC = crystal * EBX / EAX. Only Intel CPUs have
+		 * the leaf, and only Intel guests read it.
+		 */
+		memset(r, 0, sizeof(*r));
+		if (boot_cpu.vendor == VENDOR_INTEL) {
+			r->eax = (u32)VLAPIC_BUS_KHZ;
+			r->ebx = (u32)tsc_khz;
+			r->ecx = (u32)(VLAPIC_BUS_KHZ * 1000);
+		}
+		break;
+	case 0x80000001:
+		r->ecx &= ~(E1C_SVM | E1C_SKINIT | E1C_WDT | E1C_LWP | E1C_TOPOEXT | E1C_PERFCTR |
+			    E1C_MWAITX);
+		r->edx &= ~E1D_RDTSCP;
+		break;
+	case 0x80000008:
+		r->ecx = (r->ecx & ~0xffu) | (MIN(v->part->nr_vcpus, 256u) - 1);
+		break;
+	case 0x8000000a: case 0x8000001d: case 0x8000001e: case 0x8000001f:
+		memset(r, 0, sizeof(*r));
+		break;
+	default:
+		break;
+	}
+}
+
+enum exit_action vmm_handle_cpuid(struct vcpu *v)
+{
+	struct cpuid_regs r;
+
+	guest_cpuid(v, (u32)v->gpr[GPR_RAX], (u32)v->gpr[GPR_RCX], &r);
+	/* CPUID writes EAX..EDX and zeroes their upper halves. */
+	v->gpr[GPR_RAX] = r.eax;
+	v->gpr[GPR_RBX] = r.ebx;
+	v->gpr[GPR_RCX] = r.ecx;
+	v->gpr[GPR_RDX] = r.edx;
+	vcpu_skip_insn(v);
+	return EXIT_RESUME;
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "vmm/event.h"
+#include "vmm/backend.h"
+#include "vmm/vlapic.h"
+
+static bool contributory(u8 v)
+{
+	return v == VEC_DE || (v >= VEC_TS && v <= VEC_GP);
+}
+
+bool vcpu_queue_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
+{
+	struct pending_event *e = &v->event;
+
+	if (e->valid && e->type == EVENT_EXCEPTION) {
+		if (e->vector == VEC_DF_V)
+			return false; /* triple fault */
+		bool first_pf = e->vector == VEC_PF_V;
+		if ((contributory(e->vector) && contributory(vector)) ||
+		    (first_pf && (contributory(vector) || vector == VEC_PF_V))) {
+			vector = VEC_DF_V;
+			has_error = true;
+			error = 0;
+		}
+	}
+	e->valid = true;
+	e->type = EVENT_EXCEPTION;
+	e->vector = vector;
+	e->has_error = has_error;
+	e->error = error;
+	return true;
+}
+
+void vcpu_inject_ud(struct vcpu *v)
+{
+	vcpu_queue_exception(v, VEC_UD, false, 0);
+}
+
+void vcpu_inject_gp(struct vcpu *v, u32 error)
+{
+	vcpu_queue_exception(v, VEC_GP, true, error);
+}
+
+void vcpu_inject_pf(struct vcpu *v, u64 addr, u32 error)
+{
+	backend->set_reg(v, VREG_CR2, addr);
+	vcpu_queue_exception(v, VEC_PF_V, true, error);
+}
+
+bool event_next(struct vcpu *v, struct pending_event *ev, bool *window)
+{
+	*window = false;
+	if (v->event.valid) {
+		*ev = v->event;
+		v->event.valid = false;
+		return true;
+	}
+	if (!v->lapic)
+		return false;
+	int vec = vlapic_pending(v->lapic);
+	if (vec < 0)
+		return false;
+	if (!backend->interrupts_open(v)) {
+		*window = true;
+		return false;
+	}
+	vlapic_accept(v->lapic, (u8)vec);
+	ev->valid = true;
+	ev->type = EVENT_EXT_INTR;
+	ev->vector = (u8)vec;
+	ev->has_error = false;
+	ev->error = 0;
+	return true;
+}

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Exit handlers that need no vendor decoding, and exit accounting. */
+#include "vmm/exit.h"
+#include "vmm/backend.h"
+#include "vmm/event.h"
+#include "vmm/fmt.h"
+#include "vmm/log.h"
+#include "vmm/partition.h"
+#include "vmm/vlapic.h"
+#include "vmm/x86.h"
+
+const char *const exit_stat_names[NR_EXIT_STATS] = {
+	[STAT_CPUID] = "cpuid", [STAT_IO] = "io", [STAT_MSR_READ] = "rdmsr",
+	[STAT_MSR_WRITE] = "wrmsr", [STAT_MMIO] = "mmio", [STAT_HLT] = "hlt",
+	[STAT_HYPERCALL] = "hypercall", [STAT_INTR] = "intr",
+	[STAT_INTR_WINDOW] = "intr-window", [STAT_EXCEPTION] = "exception",
+	[STAT_NPF] = "npf", [STAT_SHUTDOWN] = "shutdown", [STAT_PAUSE] = "pause",
+	[STAT_CR] = "cr", [STAT_XSETBV] = "xsetbv", [STAT_SVM_INSN] = "svm-insn",
+	[STAT_INVD] = "invd", [STAT_TIMER] = "timer", [STAT_INVALID] = "invalid",
+	[STAT_OTHER] = "other",
+};
+
+void vmm_count_exit(struct vcpu *v, unsigned stat)
+{
+	if (stat < NR_EXIT_STATS)
+		__atomic_fetch_add(&v->part->exit_counts[stat], 1, __ATOMIC_RELAXED);
+}
+
+enum exit_action vmm_handle_hlt(struct vcpu *v)
+{
+	bool open = backend->get_reg(v, VREG_RFLAGS) & RFLAGS_IF;
+
+	vcpu_skip_insn(v);
+	/* An interrupt already waiting ends the halt at once. */
+	if (open && v->lapic && vlapic_pending(v->lapic) >= 0)
+		return EXIT_RESUME;
+	v->halted_if = open;
+	v->state = VCPU_HALTED;
+	return EXIT_YIELD;
+}
+
+enum exit_action vmm_handle_shutdown(struct vcpu *v)
+{
+	struct partition *p = v->part;
+
+	if (p->cfg.restart_on_triple_fault && partition_restart(p) == 0)
+		return EXIT_YIELD;
+	partition_stop(p, OUTCOME_TRIPLE_FAULT, "triple fault (shutdown)");
+	return EXIT_STOP_PARTITION;
+}
+
+enum exit_action vmm_handle_intr(struct vcpu *v)
+{
+	(void)v;
+	return EXIT_RESUME; /* the host takes the interrupt once IF is set */
+}
+
+enum exit_action vmm_handle_intr_window(struct vcpu *v)
+{
+	(void)v;
+	return EXIT_RESUME; /* the next entry injects */
+}
+
+enum exit_action vmm_handle_xsetbv(struct vcpu *v)
+{
+	/* XSAVE is not offered (CPUID.1:ECX.XSAVE is clear). */
+	vcpu_inject_ud(v);
+	return EXIT_RESUME;
+}
+
+enum exit_action vmm_handle_pause(struct vcpu *v)
+{
+	vcpu_skip_insn(v);
+	return EXIT_YIELD;
+}
+
+enum exit_action vmm_handle_nop_insn(struct vcpu *v)
+{
+	vcpu_skip_insn(v);
+	return EXIT_RESUME;
+}
+
+enum exit_action vmm_handle_ud(struct vcpu *v)
+{
+	vcpu_inject_ud(v);
+	return EXIT_RESUME;
+}
+
+enum exit_action vmm_stop(struct vcpu *v, const char *fmt, ...)
+{
+	char why[sizeof(v->part->stop_reason)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	hv_vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	partition_stop(v->part, OUTCOME_FAULT, why);
+	return EXIT_STOP_PARTITION;
+}
+
+enum exit_action vmm_unexpected_exit(struct vcpu *v, u64 code, const char *what)
+{
+	pr_err("%s: vCPU %u: %s (exit code %#lx)", v->part->cfg.name, v->id, what,
+	       (unsigned long)code);
+	backend->dump(v);
+	vmm_count_exit(v, code == (u64)-1 ? STAT_INVALID : STAT_OTHER);
+	return vmm_stop(v, "%s (exit code %#lx)", what, (unsigned long)code);
+}

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "vmm/gmem.h"
+#include "vmm/backend.h"
+#include "vmm/errno.h"
+#include "vmm/layout.h"
+#include "vmm/partition.h"
+#include "vmm/string.h"
+#include "vmm/x86.h"
+
+void *gpa_to_hva(struct partition *p, u64 gpa, u64 len)
+{
+	if (gpa + len < gpa)
+		return NULL;
+	for (u32 i = 0; i < p->nr_ram; i++) {
+		const struct mem_region *r = &p->ram[i];
+		if (gpa >= r->gpa && gpa + len <= r->gpa + r->size)
+			return phys_to_virt(r->hpa + (gpa - r->gpa));
+	}
+	return NULL;
+}
+
+/* Largest piece at gpa, up to len, that one RAM region holds. */
+static u64 ram_run(struct partition *p, u64 gpa, u64 len, void **hva)
+{
+	for (u32 i = 0; i < p->nr_ram; i++) {
+		const struct mem_region *r = &p->ram[i];
+		if (gpa >= r->gpa && gpa < r->gpa + r->size) {
+			*hva = phys_to_virt(r->hpa + (gpa - r->gpa));
+			return MIN(len, r->gpa + r->size - gpa);
+		}
+	}
+	return 0;
+}
+
+static int gpa_copy(struct partition *p, u64 gpa, void *buf, const void *src, u64 len)
+{
+	if (gpa + len < gpa)
+		return -EFAULT;
+	while (len) {
+		void *hva;
+		u64 n = ram_run(p, gpa, len, &hva);
+		if (!n)
+			return -EFAULT;
+		if (buf)
+			memcpy(buf, hva, n);
+		else if (src)
+			memcpy(hva, src, n);
+		else
+			memset(hva, 0, n);
+		gpa += n;
+		len -= n;
+		if (buf)
+			buf = (u8 *)buf + n;
+		if (src)
+			src = (const u8 *)src + n;
+	}
+	return 0;
+}
+
+int gpa_read(struct partition *p, u64 gpa, void *buf, u64 len)
+{
+	return gpa_copy(p, gpa, buf, NULL, len);
+}
+
+int gpa_write(struct partition *p, u64 gpa, const void *buf, u64 len)
+{
+	return len ? gpa_copy(p, gpa, NULL, buf, len) : 0;
+}
+
+int gpa_zero(struct partition *p, u64 gpa, u64 len)
+{
+	return gpa_copy(p, gpa, NULL, NULL, len);
+}
+
+#define PF_P BIT(0)
+#define PF_W BIT(1)
+#define PF_U BIT(2)
+#define PF_RSVD BIT(3)
+#define PF_I BIT(4)
+
+/* One walk step: checks rights against the entry; *err set on failure. */
+static bool entry_ok(u64 e, u32 access, bool wp, bool nxe, u32 *err)
+{
+	if (!(e & PTE_P))
+		return false;
+	*err |= PF_P;
+	if ((access & ACC_WRITE) && !(e & PTE_W) && ((access & ACC_USER) || wp))
+		return false;
+	if ((access & ACC_USER) && !(e & PTE_U))
+		return false;
+	if ((access & ACC_FETCH) && nxe && (e & PTE_NX))
+		return false;
+	return true;
+}
+
+int gva_to_gpa(struct vcpu *v, u64 gva, u32 access, u64 *gpa, u32 *pf_error)
+{
+	u64 cr0 = backend->get_reg(v, VREG_CR0);
+	u64 cr4 = backend->get_reg(v, VREG_CR4);
+	u64 efer = backend->get_reg(v, VREG_EFER);
+	u64 cr3 = backend->get_reg(v, VREG_CR3);
+	bool wp = cr0 & CR0_WP, nxe = efer & EFER_NXE;
+	u32 err = (access & ACC_WRITE ? PF_W : 0) | (access & ACC_USER ? PF_U : 0) |
+		  (access & ACC_FETCH && nxe ? PF_I : 0);
+	struct partition *p = v->part;
+
+	*pf_error = 0;
+	if (!(cr0 & CR0_PG)) {
+		*gpa = gva & 0xffffffffULL;
+		return 0;
+	}
+	if (efer & EFER_LMA) {
+		if (cr4 & CR4_LA57)
+			return -ENOTSUP;
+		u64 table = cr3 & PTE_ADDR_MASK;
+		for (int level = 4; level >= 1; level--) {
+			u64 e;
+			unsigned idx = (gva >> (12 + 9 * (level - 1))) & 511;
+			if (gpa_read(p, table + idx * 8, &e, 8))
+				return -EFAULT;
+			if (!entry_ok(e, access, wp, nxe, &err)) {
+				*pf_error = err;
+				return -EFAULT;
+			}
+			if (level == 1 || ((e & PTE_PS) && level <= 3)) {
+				u64 size = 1ULL << (12 + 9 * (level - 1));
+				*gpa = (e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1));
+				return 0;
+			}
+			table = e & PTE_ADDR_MASK;
+		}
+		return -EFAULT;
+	}
+	gva &= 0xffffffffULL;
+	if (cr4 & CR4_PAE) {
+		u64 pdpte;
+		if (gpa_read(p, (cr3 & 0xffffffe0ULL) + ((gva >> 30) & 3) * 8, &pdpte, 8))
+			return -EFAULT;
+		if (!(pdpte & PTE_P)) {
+			*pf_error = err;
+			return -EFAULT;
+		}
+		u64 table = pdpte & PTE_ADDR_MASK;
+		for (int level = 2; level >= 1; level--) {
+			u64 e;
+			unsigned idx = (gva >> (12 + 9 * (level - 1))) & 511;
+			if (gpa_read(p, table + idx * 8, &e, 8))
+				return -EFAULT;
+			if (!entry_ok(e, access, wp, nxe, &err)) {
+				*pf_error = err;
+				return -EFAULT;
+			}
+			if (level == 1 || (e & PTE_PS)) {
+				u64 size = 1ULL << (12 + 9 * (level - 1));
+				*gpa = (e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1));
+				return 0;
+			}
+			table = e & PTE_ADDR_MASK;
+		}
+		return -EFAULT;
+	}
+	/* 32-bit paging: 4 KiB pages, or 4 MiB ones with CR4.PSE. */
+	u32 pde, pte;
+	if (gpa_read(p, (cr3 & 0xfffff000ULL) + ((gva >> 22) & 1023) * 4, &pde, 4))
+		return -EFAULT;
+	if (!entry_ok(pde, access, wp, false, &err)) {
+		*pf_error = err;
+		return -EFAULT;
+	}
+	if ((pde & PTE_PS) && (cr4 & CR4_PSE)) {
+		*gpa = ((u64)(pde & 0xffc00000u) | ((u64)(pde >> 13) & 0xff) << 32) |
+		       (gva & 0x3fffff);
+		return 0;
+	}
+	if (gpa_read(p, (pde & 0xfffff000u) + ((gva >> 12) & 1023) * 4, &pte, 4))
+		return -EFAULT;
+	if (!entry_ok(pte, access, wp, false, &err)) {
+		*pf_error = err;
+		return -EFAULT;
+	}
+	*gpa = (pte & 0xfffff000u) | (gva & 0xfff);
+	return 0;
+}
+
+static int gva_copy(struct vcpu *v, u64 gva, void *dst, const void *src, u32 len, u32 access,
+		    u32 *pf_error)
+{
+	while (len) {
+		u64 gpa;
+		u32 n = (u32)MIN((u64)len, PAGE_SIZE - (gva & (PAGE_SIZE - 1)));
+		int r = gva_to_gpa(v, gva, access, &gpa, pf_error);
+		if (r)
+			return r;
+		r = dst ? gpa_read(v->part, gpa, dst, n) : gpa_write(v->part, gpa, src, n);
+		if (r)
+			return r;
+		gva += n;
+		len -= n;
+		if (dst)
+			dst = (u8 *)dst + n;
+		else
+			src = (const u8 *)src + n;
+	}
+	return 0;
+}
+
+int gva_read(struct vcpu *v, u64 gva, void *buf, u32 len, u32 access, u32 *pf_error)
+{
+	return gva_copy(v, gva, buf, NULL, len, access, pf_error);
+}
+
+int gva_write(struct vcpu *v, u64 gva, const void *buf, u32 len, u32 *pf_error)
+{
+	return gva_copy(v, gva, NULL, buf, len, ACC_WRITE, pf_error);
+}

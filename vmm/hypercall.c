@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Hypercalls: one table, indexed by the call number in RAX, whose entries
+ * say which partitions may make the call. Every argument is guest input
+ * and is checked; a bad call gets an error code, never more.
+ */
+#include "vmm/exit.h"
+#include "vmm/backend.h"
+#include "vmm/event.h"
+#include "vmm/fmt.h"
+#include "vmm/gmem.h"
+#include "vmm/log.h"
+#include "vmm/partition.h"
+#include "vmm/string.h"
+#include "vmm/testdev.h"
+#include "drivers/timer.h"
+
+#define HC_CHILD BIT(0)
+#define HC_PARENT BIT(1)
+#define HC_ANY (HC_CHILD | HC_PARENT)
+#define CONSOLE_WRITE_MAX 4096
+
+struct hc_args {
+	u64 a[6];
+};
+
+/* A call returns its result (>= 0) or -HV_E*; it may also ask the caller's
+ * vCPU to yield or its partition to stop. */
+struct hc_result {
+	s64 ret;
+	enum exit_action action;
+};
+
+typedef struct hc_result (*hc_fn)(struct vcpu *v, const struct hc_args *a);
+
+struct hc_entry {
+	hc_fn fn;
+	const char *name;
+	u32 allowed;
+};
+
+static struct hc_result ok(s64 ret)
+{
+	return (struct hc_result){ ret, EXIT_RESUME };
+}
+
+static struct hc_result hc_version(struct vcpu *v, const struct hc_args *a)
+{
+	(void)v;
+	(void)a;
+	return ok(HV_ABI_VERSION);
+}
+
+static struct hc_result hc_console_write(struct vcpu *v, const struct hc_args *a)
+{
+	static char buf[CONSOLE_WRITE_MAX]; /* per CPU would be nicer; serialized below */
+	static spinlock_t lock = SPINLOCK_INIT;
+	u64 gpa = a->a[0], len = a->a[1];
+
+	if (len > CONSOLE_WRITE_MAX)
+		return ok(-HV_E2BIG);
+	spin_lock(&lock);
+	if (gpa_read(v->part, gpa, buf, len)) {
+		spin_unlock(&lock);
+		return ok(-HV_EFAULT);
+	}
+	for (u64 i = 0; i < len; i++)
+		testdev_console_putc(v->part, buf[i]);
+	spin_unlock(&lock);
+	return ok((s64)len);
+}
+
+static struct hc_result hc_partition_info(struct vcpu *v, const struct hc_args *a)
+{
+	struct partition *p = v->part;
+	struct hv_partition_info info;
+	u64 exits = 0;
+
+	memset(&info, 0, sizeof(info));
+	info.id = p->id;
+	info.vcpus = p->nr_vcpus;
+	for (u32 i = 0; i < p->nr_ram; i++)
+		info.memory_bytes += p->ram[i].size;
+	memcpy(info.name, p->cfg.name, sizeof(info.name));
+	for (int i = 0; i < NR_EXIT_STATS; i++)
+		exits += p->exit_counts[i];
+	info.exits = exits;
+	if (gpa_write(p, a->a[0], &info, sizeof(info)))
+		return ok(-HV_EFAULT);
+	return ok(0);
+}
+
+static struct hc_result hc_yield(struct vcpu *v, const struct hc_args *a)
+{
+	(void)v;
+	(void)a;
+	return (struct hc_result){ 0, EXIT_YIELD };
+}
+
+static struct hc_result hc_time_ns(struct vcpu *v, const struct hc_args *a)
+{
+	(void)v;
+	(void)a;
+	return ok((s64)(timer_uptime_us() * 1000));
+}
+
+static struct hc_result hc_exit(struct vcpu *v, const struct hc_args *a)
+{
+	char why[48];
+
+	hv_snprintf(why, sizeof(why), "exited with status %lu", (unsigned long)a->a[0]);
+	partition_stop(v->part, a->a[0] ? OUTCOME_FAIL : OUTCOME_EXIT, why);
+	v->part->result_code = (u32)a->a[0];
+	return (struct hc_result){ 0, EXIT_STOP_PARTITION };
+}
+
+static struct hc_result hc_partition_list(struct vcpu *v, const struct hc_args *a)
+{
+	(void)v;
+	(void)a;
+	/* Arrives with the parent partition; the entry exists so the table's
+	 * permission check has a parent-only call to refuse. */
+	return ok(-HV_ENOSYS);
+}
+
+static const struct hc_entry hypercalls[] = {
+	[HVC_VERSION] = { hc_version, "version", HC_ANY },
+	[HVC_CONSOLE_WRITE] = { hc_console_write, "console_write", HC_ANY },
+	[HVC_PARTITION_INFO] = { hc_partition_info, "partition_info", HC_ANY },
+	[HVC_YIELD] = { hc_yield, "yield", HC_ANY },
+	[HVC_TIME_NS] = { hc_time_ns, "time_ns", HC_ANY },
+	[HVC_EXIT] = { hc_exit, "exit", HC_ANY },
+	[HVC_PARTITION_LIST] = { hc_partition_list, "partition_list", HC_PARENT },
+};
+_Static_assert(ARRAY_SIZE(hypercalls) <= HVC_COUNT_MAX, "hypercall numbers within the ABI");
+
+enum exit_action vmm_handle_hypercall(struct vcpu *v)
+{
+	/* Only the guest kernel may call the hypervisor. */
+	if (backend->get_reg(v, VREG_CPL) != 0) {
+		vcpu_inject_ud(v);
+		return EXIT_RESUME;
+	}
+	u64 nr = v->gpr[GPR_RAX];
+	struct hc_args args = { { v->gpr[GPR_RDI], v->gpr[GPR_RSI], v->gpr[GPR_RDX],
+				  v->gpr[GPR_R10], v->gpr[GPR_R8], v->gpr[GPR_R9] } };
+	struct hc_result res = { -HV_ENOSYS, EXIT_RESUME };
+	u32 caller = v->part->is_parent ? HC_PARENT : HC_CHILD;
+
+	vcpu_skip_insn(v);
+	if (nr < ARRAY_SIZE(hypercalls) && hypercalls[nr].fn) {
+		if (hypercalls[nr].allowed & caller)
+			res = hypercalls[nr].fn(v, &args);
+		else
+			res.ret = -HV_EPERM;
+	}
+	v->gpr[GPR_RAX] = (u64)res.ret;
+	return res.action;
+}

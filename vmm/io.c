@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Port I/O: device models, string I/O, and the floating bus. */
+#include "vmm/exit.h"
+#include "vmm/backend.h"
+#include "vmm/event.h"
+#include "vmm/gmem.h"
+#include "vmm/insn.h"
+#include "vmm/log.h"
+#include "vmm/partition.h"
+#include "vmm/x86.h"
+
+/* Bytes of string I/O done per exit; the rest restarts the instruction. */
+#define STRING_IO_BUDGET 4096
+
+static u32 size_mask(u8 size)
+{
+	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+}
+
+/* One access to a device, or to nothing (reads float high, writes vanish). */
+static int port_access(struct vcpu *v, u16 port, u8 size, bool in, u32 *val)
+{
+	const struct io_device *d = partition_find_io(v->part, port);
+
+	if (!d) {
+		if (in)
+			*val = size_mask(size);
+		return 0;
+	}
+	if (in) {
+		*val = 0;
+		int r = d->read ? d->read(v, d->opaque, port, size, val) : 0;
+		*val &= size_mask(size);
+		return r;
+	}
+	return d->write ? d->write(v, d->opaque, port, size, *val & size_mask(size)) : 0;
+}
+
+static u64 addr_mask(u8 addr_size)
+{
+	return addr_size == 8 ? ~0ULL : addr_size == 4 ? 0xffffffffULL : 0xffffULL;
+}
+
+/* Writes a string register keeping the bits above the address size. */
+static void set_index(struct vcpu *v, int reg, u64 val, u8 addr_size)
+{
+	u64 m = addr_mask(addr_size);
+
+	if (addr_size == 4)
+		v->gpr[reg] = val & m; /* 32-bit writes zero-extend */
+	else
+		v->gpr[reg] = (v->gpr[reg] & ~m) | (val & m);
+}
+
+/* INS/OUTS, with or without REP, bounded per exit (SDM Vol. 2 INS/OUTS). */
+static enum exit_action string_io(struct vcpu *v, const struct io_access *io)
+{
+	int idx = io->in ? GPR_RDI : GPR_RSI;
+	enum seg_reg seg = io->in ? SEG_ES : (enum seg_reg)io->seg;
+	u64 mask = addr_mask(io->addr_size);
+	bool down = backend->get_reg(v, VREG_RFLAGS) & RFLAGS_DF;
+	u64 count = io->rep ? v->gpr[GPR_RCX] & mask : 1;
+	u32 budget = STRING_IO_BUDGET / io->size;
+
+	while (count && budget--) {
+		u64 off = v->gpr[idx] & mask;
+		u64 lin = vcpu_linear(v, seg, off);
+		u32 val = 0, pf = 0;
+		int r;
+		if (io->in) {
+			if ((r = port_access(v, io->port, io->size, true, &val)))
+				return vmm_stop(v, "device error on port %#x", io->port);
+			r = gva_write(v, lin, &val, io->size, &pf);
+		} else {
+			r = gva_read(v, lin, &val, io->size, 0, &pf);
+			if (!r && port_access(v, io->port, io->size, false, &val))
+				return vmm_stop(v, "device error on port %#x", io->port);
+		}
+		if (r) {
+			if (pf) {
+				vcpu_inject_pf(v, lin, pf);
+				return EXIT_RESUME;
+			}
+			return vmm_stop(v, "string I/O on port %#x touches memory it does not own",
+					io->port);
+		}
+		set_index(v, idx, down ? off - io->size : off + io->size, io->addr_size);
+		count--;
+		if (io->rep)
+			set_index(v, GPR_RCX, count, io->addr_size);
+	}
+	/* Leave RIP on a REP instruction with work left: it continues. */
+	if (!count)
+		vcpu_skip_insn(v);
+	return EXIT_RESUME;
+}
+
+enum exit_action vmm_handle_io(struct vcpu *v, const struct io_access *io)
+{
+	if (io->size != 1 && io->size != 2 && io->size != 4)
+		return vmm_stop(v, "port access of impossible size %u", io->size);
+	if (io->string)
+		return string_io(v, io);
+
+	u32 val = (u32)v->gpr[GPR_RAX];
+	if (port_access(v, io->port, io->size, io->in, &val))
+		return vmm_stop(v, "device error on port %#x", io->port);
+	if (io->in) {
+		if (io->size == 4)
+			v->gpr[GPR_RAX] = val; /* IN EAX zero-extends into RAX */
+		else
+			v->gpr[GPR_RAX] = (v->gpr[GPR_RAX] & ~(u64)size_mask(io->size)) | val;
+	}
+	if (v->part->state != PART_RUNNING)
+		return EXIT_STOP_PARTITION;
+	vcpu_skip_insn(v);
+	return EXIT_RESUME;
+}

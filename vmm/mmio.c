@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Guest-physical accesses that miss the partition's RAM: either a device
+ * the hypervisor emulates (the instruction is decoded and executed
+ * against it), or an access to memory the partition does not own, which
+ * stops the partition.
+ */
+#include "vmm/exit.h"
+#include "vmm/backend.h"
+#include "vmm/errno.h"
+#include "vmm/event.h"
+#include "vmm/gmem.h"
+#include "vmm/insn.h"
+#include "vmm/log.h"
+#include "vmm/partition.h"
+#include "vmm/string.h"
+#include "vmm/vlapic.h"
+#include "vmm/x86_emulate.h"
+
+struct emu_ctx {
+	struct vcpu *v;
+	u64 fault_lin;
+	u32 pf_error;     /* set when a walk faulted: inject #PF */
+	bool pf;
+	bool bad_target;  /* access to neither RAM nor a device */
+};
+
+static const struct mmio_device lapic_device = {
+	.base = 0, .size = PAGE_SIZE,
+	.read = vlapic_mmio_read, .write = vlapic_mmio_write,
+};
+
+/* The device at gpa, with the vCPU's own LAPIC page first. */
+static const struct mmio_device *find_device(struct vcpu *v, u64 gpa, u64 *offset)
+{
+	if (v->lapic && !vlapic_x2apic(v->lapic)) {
+		u64 base = vlapic_base(v->lapic);
+		if (gpa >= base && gpa < base + PAGE_SIZE) {
+			*offset = gpa - base;
+			return &lapic_device;
+		}
+	}
+	const struct mmio_device *d = partition_find_mmio(v->part, gpa);
+	if (d)
+		*offset = gpa - d->base;
+	return d;
+}
+
+static u64 emu_get_reg(void *c, int reg)
+{
+	return ((struct emu_ctx *)c)->v->gpr[reg & 15];
+}
+
+static void emu_set_reg(void *c, int reg, u64 val)
+{
+	((struct emu_ctx *)c)->v->gpr[reg & 15] = val;
+}
+
+static u64 emu_get_rflags(void *c)
+{
+	return backend->get_reg(((struct emu_ctx *)c)->v, VREG_RFLAGS);
+}
+
+static void emu_set_rflags(void *c, u64 val)
+{
+	backend->set_reg(((struct emu_ctx *)c)->v, VREG_RFLAGS, val);
+}
+
+static u64 emu_seg_base(void *c, int seg)
+{
+	struct vcpu *v = ((struct emu_ctx *)c)->v;
+	struct segment s;
+
+	if (vcpu_cpu_mode(v) == X86_MODE_LONG64 && seg != SEG_FS && seg != SEG_GS)
+		return 0;
+	backend->get_seg(v, (enum seg_reg)(seg & 7), &s);
+	return s.base;
+}
+
+static int emu_access(struct emu_ctx *c, u64 lin, void *buf, unsigned size, bool write)
+{
+	struct vcpu *v = c->v;
+	u32 access = (write ? ACC_WRITE : 0) |
+		     (backend->get_reg(v, VREG_CPL) == 3 ? ACC_USER : 0);
+	u64 gpa, offset;
+
+	if (gva_to_gpa(v, lin, access, &gpa, &c->pf_error)) {
+		c->pf = c->pf_error != 0;
+		c->fault_lin = lin;
+		return -EFAULT;
+	}
+	const struct mmio_device *d = find_device(v, gpa, &offset);
+	if (d) {
+		if (size > 8 || offset + size > d->size)
+			return -EFAULT; /* straddles the device's end */
+		u64 val = 0;
+		if (write) {
+			memcpy(&val, buf, size);
+			return d->write ? d->write(v, d->opaque, offset, (u8)size, val) : 0;
+		}
+		int r = d->read ? d->read(v, d->opaque, offset, (u8)size, &val) : 0;
+		memcpy(buf, &val, size);
+		return r;
+	}
+	/* Ordinary memory: the other operand of MOVS, for instance. */
+	int r = write ? gva_write(v, lin, buf, size, &c->pf_error)
+		      : gva_read(v, lin, buf, size, access, &c->pf_error);
+	if (r) {
+		c->pf = c->pf_error != 0;
+		c->bad_target = !c->pf;
+		c->fault_lin = lin;
+	}
+	return r;
+}
+
+static int emu_read(void *c, u64 lin, void *buf, unsigned size)
+{
+	return emu_access(c, lin, buf, size, false);
+}
+
+static int emu_write(void *c, u64 lin, const void *buf, unsigned size)
+{
+	return emu_access(c, lin, (void *)buf, size, true);
+}
+
+static const struct x86_emu_ops emu_ops = {
+	.get_reg = emu_get_reg,
+	.set_reg = emu_set_reg,
+	.get_rflags = emu_get_rflags,
+	.set_rflags = emu_set_rflags,
+	.seg_base = emu_seg_base,
+	.read = emu_read,
+	.write = emu_write,
+};
+
+static enum exit_action emulate(struct vcpu *v, u64 gpa)
+{
+	u8 bytes[X86_MAX_INSN_LEN];
+	u32 pf = 0;
+	struct x86_insn insn;
+	int n = insn_fetch(v, bytes, &pf);
+
+	if (n <= 0) {
+		if (pf) {
+			vcpu_inject_pf(v, vcpu_linear(v, SEG_CS, backend->get_reg(v, VREG_RIP)), pf);
+			return EXIT_RESUME;
+		}
+		return vmm_stop(v, "cannot read the instruction that accessed device %#lx",
+				(unsigned long)gpa);
+	}
+	enum x86_mode mode = vcpu_cpu_mode(v);
+	int r = x86_decode(bytes, (size_t)n, mode, &insn);
+	if (r) {
+		return vmm_stop(v, "cannot emulate the access to device %#lx: instruction "
+				"%02x %02x %02x %02x %02x %02x (%s)", (unsigned long)gpa,
+				bytes[0], n > 1 ? bytes[1] : 0, n > 2 ? bytes[2] : 0,
+				n > 3 ? bytes[3] : 0, n > 4 ? bytes[4] : 0, n > 5 ? bytes[5] : 0,
+				r == -ENOTSUP ? "unsupported" : r == -E2BIG ? "truncated" : "invalid");
+	}
+	struct emu_ctx c = { .v = v };
+	u64 rip = backend->get_reg(v, VREG_RIP), next;
+	r = x86_emulate(&insn, mode, rip, &emu_ops, &c, &next);
+	if (r) {
+		if (c.pf) {
+			vcpu_inject_pf(v, c.fault_lin, c.pf_error);
+			return EXIT_RESUME;
+		}
+		return vmm_stop(v, "emulated access near device %#lx failed (%s %#lx)",
+				(unsigned long)gpa,
+				c.bad_target ? "memory it does not own at" : "error at",
+				(unsigned long)c.fault_lin);
+	}
+	backend->set_reg(v, VREG_RIP, next);
+	return v->part->state == PART_RUNNING ? EXIT_RESUME : EXIT_STOP_PARTITION;
+}
+
+enum exit_action vmm_handle_gpa_fault(struct vcpu *v, u64 gpa, bool write, bool fetch)
+{
+	u64 offset;
+
+	if (find_device(v, gpa, &offset)) {
+		if (fetch)
+			return vmm_stop(v, "executes device memory at %#lx", (unsigned long)gpa);
+		v->part->exit_counts[STAT_MMIO]++;
+		return emulate(v, gpa);
+	}
+	return vmm_stop(v, "%s guest-physical address %#lx, which it does not own",
+			fetch ? "executes" : write ? "writes" : "reads", (unsigned long)gpa);
+}

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The MSR policy, one table: which MSRs pass through to the hardware
+ * (state the backend switches per vCPU), which are emulated, and which
+ * read as zero. Everything else gets #GP, as on a CPU without the MSR.
+ */
+#include "vmm/msr.h"
+#include "vmm/backend.h"
+#include "vmm/errno.h"
+#include "vmm/event.h"
+#include "vmm/log.h"
+#include "vmm/partition.h"
+#include "vmm/trap.h"
+#include "vmm/vlapic.h"
+#include "vmm/x86.h"
+
+#define MSR_PLATFORM_ID 0x17
+#define MSR_BIOS_UPDT_TRIG 0x79
+#define MSR_BIOS_SIGN 0x8b
+#define MSR_MCG_CAP 0x179
+#define MSR_MCG_STATUS 0x17a
+#define MSR_MTRR_VAR_FIRST 0x200
+#define MSR_MTRR_VAR_LAST 0x20f
+#define MSR_MTRR_FIX64K 0x250
+#define MSR_MTRR_FIX16K_80000 0x258
+#define MSR_MTRR_FIX16K_A0000 0x259
+#define MSR_MTRR_FIX4K_FIRST 0x268
+#define MSR_MTRR_FIX4K_LAST 0x26f
+#define MSR_DEBUGCTL 0x1d9
+#define MSR_HWCR 0xc0010015
+#define MSR_VM_CR 0xc0010114
+
+/* Eight variable ranges, fixed ranges, write-combining (SDM 11.11.2.1). */
+#define MTRRCAP_VALUE (8 | BIT(8) | BIT(10))
+#define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+
+enum msr_kind { MSR_PASS, MSR_EMULATE, MSR_ZERO };
+
+typedef int (*msr_read_fn)(struct vcpu *v, u32 msr, u64 *val);
+typedef int (*msr_write_fn)(struct vcpu *v, u32 msr, u64 val);
+
+struct msr_rule {
+	u32 first, last;
+	enum msr_kind kind;
+	msr_read_fn read;
+	msr_write_fn write;
+};
+
+static int fixed_index(u32 msr)
+{
+	if (msr == MSR_MTRR_FIX64K)
+		return 0;
+	if (msr == MSR_MTRR_FIX16K_80000 || msr == MSR_MTRR_FIX16K_A0000)
+		return 1 + (int)(msr - MSR_MTRR_FIX16K_80000);
+	return 3 + (int)(msr - MSR_MTRR_FIX4K_FIRST);
+}
+
+static int mtrr_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	if (msr == MSR_MTRRCAP)
+		*val = MTRRCAP_VALUE;
+	else if (msr == MSR_MTRR_DEF_TYPE)
+		*val = v->mtrr_def_type;
+	else if (msr >= MSR_MTRR_VAR_FIRST && msr <= MSR_MTRR_VAR_LAST)
+		*val = v->mtrr_var[msr - MSR_MTRR_VAR_FIRST];
+	else
+		*val = v->mtrr_fixed[fixed_index(msr)];
+	return 0;
+}
+
+static bool valid_memtype(u64 t)
+{
+	return t == 0 || t == 1 || t == 4 || t == 5 || t == 6;
+}
+
+static int mtrr_write(struct vcpu *v, u32 msr, u64 val)
+{
+	if (msr == MSR_MTRRCAP)
+		return -EINVAL;
+	if (msr == MSR_MTRR_DEF_TYPE) {
+		if ((val & ~0xcffULL) || !valid_memtype(val & 0xff))
+			return -EINVAL;
+		v->mtrr_def_type = val;
+	} else if (msr >= MSR_MTRR_VAR_FIRST && msr <= MSR_MTRR_VAR_LAST) {
+		if (!(msr & 1) && !valid_memtype(val & 0xff))
+			return -EINVAL;
+		v->mtrr_var[msr - MSR_MTRR_VAR_FIRST] = val;
+	} else {
+		for (int i = 0; i < 8; i++)
+			if (!valid_memtype((val >> (8 * i)) & 0xff))
+				return -EINVAL;
+		v->mtrr_fixed[fixed_index(msr)] = val;
+	}
+	return 0;
+}
+
+static int efer_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	(void)msr;
+	*val = backend->get_reg(v, VREG_EFER);
+	return 0;
+}
+
+static int efer_write(struct vcpu *v, u32 msr, u64 val)
+{
+	(void)msr;
+	u64 old = backend->get_reg(v, VREG_EFER);
+
+	if (val & ~EFER_GUEST_BITS)
+		return -EINVAL; /* includes SVME: SVM is hidden */
+	/* LME cannot change while paging is on (SDM Vol. 3A 10.8.5). */
+	if (((val ^ old) & EFER_LME) && (backend->get_reg(v, VREG_CR0) & CR0_PG))
+		return -EINVAL;
+	/* LMA is read-only: the CPU sets it when paging turns on. */
+	val = (val & ~EFER_LMA) | (old & EFER_LMA);
+	backend->set_reg(v, VREG_EFER, val);
+	return 0;
+}
+
+static int pat_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	(void)msr;
+	*val = backend->get_reg(v, VREG_PAT);
+	return 0;
+}
+
+static int pat_write(struct vcpu *v, u32 msr, u64 val)
+{
+	(void)msr;
+	/* Each entry must be a valid type: 0, 1, 4, 5, 6 or 7 (SDM 11.12.2). */
+	for (int i = 0; i < 8; i++) {
+		u64 t = (val >> (8 * i)) & 0xff;
+		if (t == 2 || t == 3 || t > 7)
+			return -EINVAL;
+	}
+	backend->set_reg(v, VREG_PAT, val);
+	return 0;
+}
+
+static int tsc_write(struct vcpu *v, u32 msr, u64 val)
+{
+	(void)msr;
+	backend->set_reg(v, VREG_TSC_OFFSET, val - rdtsc());
+	return 0;
+}
+
+static int feature_control_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	(void)v;
+	(void)msr;
+	*val = 1; /* locked, VMX off: guests must not try to turn it on */
+	return 0;
+}
+
+static int vm_cr_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	(void)v;
+	(void)msr;
+	*val = BIT(3) | BIT(4); /* LOCK | SVMDIS: SVM unavailable */
+	return 0;
+}
+
+static int misc_enable_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	(void)v;
+	(void)msr;
+	*val = 1; /* fast strings */
+	return 0;
+}
+
+static int ignore_write(struct vcpu *v, u32 msr, u64 val)
+{
+	(void)v;
+	(void)msr;
+	(void)val;
+	return 0;
+}
+
+static int zero_only_write(struct vcpu *v, u32 msr, u64 val)
+{
+	(void)v;
+	(void)msr;
+	return val ? -EINVAL : 0;
+}
+
+static int apic_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	return v->lapic ? vlapic_msr_read(v, msr, val) : -EINVAL;
+}
+
+static int apic_write(struct vcpu *v, u32 msr, u64 val)
+{
+	return v->lapic ? vlapic_msr_write(v, msr, val) : -EINVAL;
+}
+
+static const struct msr_rule rules[] = {
+	/* Switched by VMLOAD/VMSAVE on AMD-V, by the VMCS or by hand on VT-x. */
+	{ MSR_FS_BASE, MSR_KERNEL_GS_BASE, MSR_PASS, NULL, NULL },
+	{ MSR_STAR, MSR_SFMASK, MSR_PASS, NULL, NULL },
+	{ MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_PASS, NULL, NULL },
+	/* Reads of the TSC pass through with the vCPU's offset applied. */
+	{ MSR_TSC, MSR_TSC, MSR_EMULATE, NULL, tsc_write },
+	{ MSR_EFER, MSR_EFER, MSR_EMULATE, efer_read, efer_write },
+	{ MSR_PAT, MSR_PAT, MSR_EMULATE, pat_read, pat_write },
+	{ MSR_APIC_BASE, MSR_APIC_BASE, MSR_EMULATE, apic_read, apic_write },
+	{ 0x6e0, 0x6e0, MSR_EMULATE, apic_read, apic_write }, /* TSC deadline */
+	{ 0x800, 0x8ff, MSR_EMULATE, apic_read, apic_write }, /* x2APIC */
+	{ MSR_MTRRCAP, MSR_MTRRCAP, MSR_EMULATE, mtrr_read, mtrr_write },
+	{ MSR_MTRR_DEF_TYPE, MSR_MTRR_DEF_TYPE, MSR_EMULATE, mtrr_read, mtrr_write },
+	{ MSR_MTRR_VAR_FIRST, MSR_MTRR_VAR_LAST, MSR_EMULATE, mtrr_read, mtrr_write },
+	{ MSR_MTRR_FIX64K, MSR_MTRR_FIX64K, MSR_EMULATE, mtrr_read, mtrr_write },
+	{ MSR_MTRR_FIX16K_80000, MSR_MTRR_FIX16K_A0000, MSR_EMULATE, mtrr_read, mtrr_write },
+	{ MSR_MTRR_FIX4K_FIRST, MSR_MTRR_FIX4K_LAST, MSR_EMULATE, mtrr_read, mtrr_write },
+	{ MSR_FEATURE_CONTROL, MSR_FEATURE_CONTROL, MSR_EMULATE, feature_control_read, NULL },
+	{ MSR_MISC_ENABLE, MSR_MISC_ENABLE, MSR_EMULATE, misc_enable_read, ignore_write },
+	{ MSR_VM_CR, MSR_VM_CR, MSR_EMULATE, vm_cr_read, NULL },
+	{ MSR_DEBUGCTL, MSR_DEBUGCTL, MSR_ZERO, NULL, zero_only_write },
+	/* Harmless identification and machine-check status: read as zero. */
+	{ 0x0, 0x1, MSR_ZERO, NULL, NULL },
+	{ MSR_PLATFORM_ID, MSR_PLATFORM_ID, MSR_ZERO, NULL, NULL },
+	{ MSR_BIOS_UPDT_TRIG, MSR_BIOS_UPDT_TRIG, MSR_ZERO, NULL, ignore_write },
+	{ MSR_BIOS_SIGN, MSR_BIOS_SIGN, MSR_ZERO, NULL, ignore_write },
+	{ MSR_MCG_CAP, MSR_MCG_STATUS, MSR_ZERO, NULL, zero_only_write },
+	{ MSR_HWCR, MSR_HWCR, MSR_ZERO, NULL, NULL },
+};
+
+static const struct msr_rule *find_rule(u32 msr)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
+		if (msr >= rules[i].first && msr <= rules[i].last)
+			return &rules[i];
+	return NULL;
+}
+
+bool msr_passthrough(u32 msr, bool write)
+{
+	const struct msr_rule *r = find_rule(msr);
+
+	if (!r)
+		return false;
+	if (r->kind == MSR_PASS)
+		return true;
+	/* TSC reads go to the hardware, which applies the offset. */
+	return msr == MSR_TSC && !write;
+}
+
+static int msr_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	const struct msr_rule *r = find_rule(msr);
+
+	if (!r)
+		return -EINVAL;
+	if (r->kind == MSR_ZERO || (r->kind == MSR_EMULATE && !r->read && msr != MSR_TSC)) {
+		*val = 0;
+		return r->kind == MSR_ZERO ? 0 : -EINVAL;
+	}
+	if (msr == MSR_TSC) {
+		*val = rdtsc() + backend->get_reg(v, VREG_TSC_OFFSET);
+		return 0;
+	}
+	if (r->kind == MSR_PASS)
+		return rdmsr_safe(msr, val) ? 0 : -EINVAL;
+	return r->read(v, msr, val);
+}
+
+static int msr_write(struct vcpu *v, u32 msr, u64 val)
+{
+	const struct msr_rule *r = find_rule(msr);
+
+	if (!r)
+		return -EINVAL;
+	if (r->kind == MSR_PASS)
+		return wrmsr_safe(msr, val) ? 0 : -EINVAL;
+	if (!r->write)
+		return r->kind == MSR_ZERO && val == 0 ? 0 : -EINVAL;
+	return r->write(v, msr, val);
+}
+
+enum exit_action vmm_handle_rdmsr(struct vcpu *v)
+{
+	u32 msr = (u32)v->gpr[GPR_RCX];
+	u64 val;
+
+	if (msr_read(v, msr, &val)) {
+		pr_debug("%s: rdmsr %#x -> #GP", v->part->cfg.name, msr);
+		vcpu_inject_gp(v, 0);
+		return EXIT_RESUME;
+	}
+	v->gpr[GPR_RAX] = (u32)val;
+	v->gpr[GPR_RDX] = val >> 32;
+	vcpu_skip_insn(v);
+	return EXIT_RESUME;
+}
+
+enum exit_action vmm_handle_wrmsr(struct vcpu *v)
+{
+	u32 msr = (u32)v->gpr[GPR_RCX];
+	u64 val = (v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
+
+	if (msr_write(v, msr, val)) {
+		pr_debug("%s: wrmsr %#x <- %#lx -> #GP", v->part->cfg.name, msr, (unsigned long)val);
+		vcpu_inject_gp(v, 0);
+		return EXIT_RESUME;
+	}
+	vcpu_skip_insn(v);
+	return EXIT_RESUME;
+}

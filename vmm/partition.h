@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef VMM_PARTITION_H
+#define VMM_PARTITION_H
+
+#include "vmm/types.h"
+#include "vmm/exit.h"
+#include "vmm/spinlock.h"
+#include "vmm/vcpu.h"
+#include "ept/pt.h"
+#include "partitions/hv_abi.h"
+
+#define MAX_PARTITIONS 64
+#define MAX_VCPUS 64
+#define MAX_RAM_REGIONS 64
+#define MAX_IO_DEVICES 16
+#define MAX_MMIO_DEVICES 16
+
+enum entry_mode { ENTRY_REAL, ENTRY_PROTECTED, ENTRY_LONG };
+enum part_state { PART_CREATED, PART_RUNNING, PART_STOPPED };
+/* What a test run expects of a partition (expect=): test mode passes only
+ * when every partition ends the way its configuration says. */
+enum part_expect { EXPECT_PASS, EXPECT_FAIL, EXPECT_FAULT, EXPECT_TRIPLE_FAULT,
+		   EXPECT_TIMEOUT, EXPECT_ANY };
+enum part_outcome { OUTCOME_NONE, OUTCOME_PASS, OUTCOME_FAIL, OUTCOME_FAULT,
+		    OUTCOME_TRIPLE_FAULT, OUTCOME_TIMEOUT, OUTCOME_EXIT };
+
+/* A partition's description, from a boot module line or (later) the parent. */
+struct part_config {
+	char name[HV_NAME_MAX];
+	u64 mem;          /* bytes */
+	u32 vcpus;
+	enum entry_mode mode;
+	bool mode_set;
+	u64 load;         /* flat images: load address */
+	u64 entry;        /* flat images: entry point */
+	bool load_set, entry_set;
+	bool start_all;   /* start every vCPU at the entry (else APs wait for SIPI) */
+	bool testdev;
+	u64 cpus_mask;    /* physical CPUs its vCPUs may run on; 0 = any */
+	enum part_expect expect;
+	u32 timeout_ms;   /* 0 = none */
+	bool restart_on_triple_fault;
+};
+
+struct mem_region {
+	u64 gpa;
+	u64 size;
+	paddr_t hpa;      /* host-contiguous */
+};
+
+struct io_device {
+	u16 base, count;
+	void *opaque;
+	/* Return 0, or a negative error that stops the partition. */
+	int (*read)(struct vcpu *v, void *opaque, u16 port, u8 size, u32 *val);
+	int (*write)(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val);
+};
+
+struct mmio_device {
+	u64 base, size;
+	void *opaque;
+	int (*read)(struct vcpu *v, void *opaque, u64 offset, u8 size, u64 *val);
+	int (*write)(struct vcpu *v, void *opaque, u64 offset, u8 size, u64 val);
+};
+
+struct testdev {
+	char line[160];
+	u32 len;
+	u8 scratch[256];
+	u64 mmio_accesses;
+};
+
+struct partition {
+	u32 id;
+	bool is_parent;
+	struct part_config cfg;
+	volatile u32 state;
+	spinlock_t lock;
+	struct pt slat;
+	u64 slat_generation;   /* bumped when mappings are removed */
+	struct mem_region ram[MAX_RAM_REGIONS];
+	u32 nr_ram;
+	struct vcpu *vcpu[MAX_VCPUS];
+	u32 nr_vcpus;
+	struct io_device io[MAX_IO_DEVICES];
+	u32 nr_io;
+	struct mmio_device mmio[MAX_MMIO_DEVICES];
+	u32 nr_mmio;
+	struct testdev testdev;
+	u64 exit_counts[NR_EXIT_STATS];
+	u64 start_tsc, stop_tsc;
+	enum part_outcome outcome;
+	u32 result_code;
+	char stop_reason[128];
+	const u8 *image;       /* boot module, kept for restarts */
+	u64 image_size;
+	u32 restarts;
+};
+
+extern struct partition *partitions[MAX_PARTITIONS];
+extern u32 nr_partitions;
+
+int partition_add_io(struct partition *p, const struct io_device *d);
+int partition_add_mmio(struct partition *p, const struct mmio_device *d);
+const struct io_device *partition_find_io(struct partition *p, u16 port);
+const struct mmio_device *partition_find_mmio(struct partition *p, u64 gpa);
+
+/* Host address of guest RAM at gpa when [gpa, gpa+len) lies in one
+ * region the partition owns; NULL otherwise. */
+void *gpa_to_hva(struct partition *p, u64 gpa, u64 len);
+
+/* Reloads the image and resets every vCPU (triple fault with restart). */
+int partition_restart(struct partition *p);
+/* Stops every vCPU of the partition and reports it (idempotent). */
+void partition_stop(struct partition *p, enum part_outcome outcome, const char *reason);
+const char *outcome_name(enum part_outcome o);
+bool partition_outcome_expected(const struct partition *p);
+
+#endif

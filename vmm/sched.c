@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "vmm/sched.h"
+#include "vmm/backend.h"
+#include "vmm/fpu.h"
+#include "vmm/log.h"
+#include "vmm/math.h"
+#include "vmm/partition.h"
+#include "vmm/percpu.h"
+#include "vmm/trap.h"
+#include "vmm/vlapic.h"
+#include "vmm/x86.h"
+#include "drivers/lapic.h"
+#include "drivers/timer.h"
+
+struct runqueue {
+	spinlock_t lock;
+	struct vcpu *head;
+	u32 count;
+	struct vcpu *last;        /* ran most recently: round-robin point */
+	struct vcpu *fpu_owner;   /* whose FPU state is in the registers */
+	volatile bool need_resched;
+	u64 timer_armed;          /* host TSC the LAPIC timer fires at, 0 = off */
+};
+
+static struct runqueue rqs[MAX_CPUS];
+static u32 place_next;
+static spinlock_t place_lock = SPINLOCK_INIT;
+
+static void timer_irq(struct trap_frame *f)
+{
+	(void)f;
+	struct runqueue *rq = &rqs[this_cpu_id()];
+	rq->timer_armed = 0;
+	rq->need_resched = true;
+}
+
+static void resched_irq(struct trap_frame *f)
+{
+	(void)f;
+	rqs[this_cpu_id()].need_resched = true;
+}
+
+void sched_init(void)
+{
+	irq_register(VEC_TIMER, timer_irq);
+	irq_register(VEC_IPI_RESCHED, resched_irq);
+}
+
+u32 sched_vcpus_on(u32 cpu)
+{
+	return rqs[cpu].count;
+}
+
+void sched_add(struct vcpu *v, u64 mask)
+{
+	spin_lock(&place_lock);
+	u32 cpu = 0;
+	for (u32 tries = 0; tries < nr_cpus; tries++) {
+		cpu = place_next++ % nr_cpus;
+		if ((!mask || (mask & BIT(cpu % 64))) && cpus[cpu] && cpus[cpu]->online)
+			break;
+	}
+	spin_unlock(&place_lock);
+	v->pcpu = cpu;
+	struct runqueue *rq = &rqs[cpu];
+	u64 f = spin_lock_irqsave(&rq->lock);
+	v->rq_next = rq->head;
+	rq->head = v;
+	rq->count++;
+	spin_unlock_irqrestore(&rq->lock, f);
+	sched_kick(v);
+}
+
+void sched_kick(struct vcpu *v)
+{
+	if (v->pcpu == this_cpu_id()) {
+		rqs[v->pcpu].need_resched = true;
+		return;
+	}
+	if (cpus[v->pcpu] && cpus[v->pcpu]->online)
+		lapic_send_ipi(cpus[v->pcpu]->apic_id, ICR_FIXED | VEC_IPI_RESCHED);
+}
+
+void sched_timer_changed(struct vcpu *v)
+{
+	if (v->pcpu == this_cpu_id())
+		rqs[v->pcpu].timer_armed = UINT64_MAX; /* force a re-arm */
+}
+
+/* Programs the one-shot LAPIC timer to fire at host TSC `when`. */
+static void arm_timer(struct runqueue *rq, u64 when)
+{
+	if (when == rq->timer_armed)
+		return;
+	rq->timer_armed = when;
+	if (!when || when == UINT64_MAX) {
+		lapic_timer_stop();
+		rq->timer_armed = 0;
+		return;
+	}
+	u64 now = rdtsc();
+	u64 ticks = when > now ? muldiv64(when - now, lapic_timer_khz, tsc_khz) : 1;
+	lapic_timer_start((u32)MIN(MAX(ticks, 1ULL), 0xffffffffULL), false);
+}
+
+/* INIT and start-up IPIs take effect on the target's own CPU. */
+static void process_init_sipi(struct vcpu *v)
+{
+	if (__atomic_exchange_n(&v->init_pending, false, __ATOMIC_SEQ_CST)) {
+		vcpu_reset_to_init(v);
+		v->state = VCPU_WAIT_SIPI;
+	}
+	if (__atomic_exchange_n(&v->sipi_pending, false, __ATOMIC_SEQ_CST) &&
+	    v->state == VCPU_WAIT_SIPI) {
+		vcpu_start_at_sipi(v, v->sipi_vector);
+		v->state = VCPU_RUNNABLE;
+	}
+}
+
+/* Timers, watchdogs and wake-ups of every vCPU here; returns the host TSC
+ * of the earliest future event. */
+static u64 update_vcpus(struct runqueue *rq, u64 now)
+{
+	u64 next = UINT64_MAX;
+
+	for (struct vcpu *v = rq->head; v; v = v->rq_next) {
+		struct partition *p = v->part;
+		if (p->state != PART_RUNNING || v->state == VCPU_STOPPED)
+			continue;
+		if (p->cfg.timeout_ms) {
+			u64 deadline = p->start_tsc + (u64)p->cfg.timeout_ms * tsc_khz;
+			if (now >= deadline) {
+				partition_stop(p, OUTCOME_TIMEOUT, "time limit reached");
+				continue;
+			}
+			next = MIN(next, deadline);
+		}
+		process_init_sipi(v);
+		if (v->lapic) {
+			u64 d = vlapic_timer_update(v->lapic, now);
+			if (d)
+				next = MIN(next, d);
+		}
+		if (v->state == VCPU_HALTED &&
+		    (v->nmi_pending || (v->halted_if && v->lapic && vlapic_pending(v->lapic) >= 0)))
+			v->state = VCPU_RUNNABLE;
+	}
+	return next;
+}
+
+static struct vcpu *pick(struct runqueue *rq)
+{
+	struct vcpu *start = rq->last && rq->last->rq_next ? rq->last->rq_next : rq->head;
+	struct vcpu *v = start;
+
+	if (!v)
+		return NULL;
+	do {
+		if (v->state == VCPU_RUNNABLE && v->part->state == PART_RUNNING)
+			return v;
+		v = v->rq_next ? v->rq_next : rq->head;
+	} while (v != start);
+	return NULL;
+}
+
+/* Runs v until it halts, stops, or its slice or another event ends it. */
+static void run_vcpu(struct runqueue *rq, struct vcpu *v, u64 others_next)
+{
+	u64 slice_end = rdtsc() + SCHED_SLICE_US * tsc_khz / 1000;
+
+	if (rq->fpu_owner != v) {
+		fpu_switch(rq->fpu_owner, v);
+		rq->fpu_owner = v;
+	}
+	rq->last = v;
+	for (;;) {
+		u64 now = rdtsc();
+		u64 d = v->lapic ? vlapic_timer_update(v->lapic, now) : 0;
+		u64 when = MIN(slice_end, others_next);
+		if (d)
+			when = MIN(when, d);
+		arm_timer(rq, when);
+		rq->need_resched = false;
+
+		enum exit_action a = backend->run(v);
+		v->exits++;
+		irq_enable(); /* take the interrupt that may have ended the guest */
+		irq_disable();
+
+		if (a == EXIT_STOP_PARTITION && v->part->state == PART_RUNNING)
+			partition_stop(v->part, OUTCOME_FAULT, "stopped by its exit handler");
+		if (a != EXIT_RESUME || v->state != VCPU_RUNNABLE || v->part->state != PART_RUNNING)
+			return;
+		now = rdtsc();
+		if (now >= slice_end || now >= others_next)
+			return;
+		if (rq->need_resched)
+			return; /* a timer or a kick: let update_vcpus() look */
+	}
+}
+
+void sched_run(void)
+{
+	struct runqueue *rq = &rqs[this_cpu_id()];
+
+	for (;;) {
+		irq_disable();
+		u64 now = rdtsc();
+		u64 next = update_vcpus(rq, now);
+		struct vcpu *v = pick(rq);
+		if (!v) {
+			arm_timer(rq, next);
+			if (!rq->need_resched)
+				__asm__ __volatile__("sti; hlt" ::: "memory");
+			rq->need_resched = false;
+			continue;
+		}
+		run_vcpu(rq, v, next);
+	}
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The vendor-neutral vCPU. Register state the handlers need lives here;
+ * the VMCB or VMCS lives behind `arch`, owned by the backend, which syncs
+ * the few fields kept here around each guest entry.
+ */
+#ifndef VMM_VCPU_H
+#define VMM_VCPU_H
+
+#include "vmm/types.h"
+#include "vmm/spinlock.h"
+#include "vmm/gpr.h"
+
+
+enum seg_reg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR, NR_SEGS };
+
+/* Segment attributes in the AMD "attrib" packing: descriptor bits 40-47
+ * in 0-7 (type, S, DPL, P) and bits 52-55 in 8-11 (AVL, L, D/B, G). */
+#define SEG_ATTR_TYPE(t) ((t) & 0xf)
+#define SEG_ATTR_S BIT(4)
+#define SEG_ATTR_DPL(d) (((d) & 3) << 5)
+#define SEG_ATTR_P BIT(7)
+#define SEG_ATTR_L BIT(9)
+#define SEG_ATTR_DB BIT(10)
+#define SEG_ATTR_G BIT(11)
+
+struct segment {
+	u16 sel;
+	u16 attr;
+	u32 limit;
+	u64 base;
+};
+
+struct dtable {
+	u64 base;
+	u32 limit;
+};
+
+/* A complete architectural starting point (boot, INIT/SIPI, reset). */
+struct vcpu_state {
+	u64 gpr[NR_GPRS];
+	u64 rip, rflags;
+	u64 cr0, cr2, cr3, cr4, efer;
+	struct segment seg[NR_SEGS];
+	struct dtable gdtr, idtr;
+};
+
+/* Registers read and written through the backend. */
+enum vreg { VREG_RIP, VREG_RFLAGS, VREG_CR0, VREG_CR2, VREG_CR3, VREG_CR4, VREG_EFER, VREG_CPL,
+	    VREG_PAT, VREG_TSC_OFFSET };
+
+enum vcpu_run_state {
+	VCPU_RUNNABLE,
+	VCPU_HALTED,    /* HLT: waits for an interrupt */
+	VCPU_WAIT_SIPI, /* application processor before its start-up IPI */
+	VCPU_STOPPED,
+};
+
+enum event_type { EVENT_EXT_INTR = 0, EVENT_NMI = 2, EVENT_EXCEPTION = 3, EVENT_SOFT_INTR = 4 };
+
+/* One event to deliver at the next entry (or re-deliver after an exit
+ * that interrupted its delivery). */
+struct pending_event {
+	bool valid;
+	u8 type;   /* enum event_type */
+	u8 vector;
+	bool has_error;
+	u32 error;
+	u8 insn_len; /* for software interrupts and exceptions on VMX */
+};
+
+struct partition;
+struct vlapic;
+
+struct vcpu {
+	u64 gpr[NR_GPRS]; /* first: entry stubs index it directly */
+	struct partition *part;
+	u32 id;           /* index inside the partition (= APIC ID) */
+	u32 pcpu;         /* physical CPU it runs on */
+	volatile u32 state;
+	void *arch;       /* backend-owned */
+	struct vlapic *lapic;
+	struct pending_event event;  /* exception or re-injection */
+	bool nmi_pending;
+	bool halted_if;   /* RFLAGS.IF at HLT: only then do interrupts wake it */
+	u64 xcr0;
+	void *fpu;        /* FXSAVE/XSAVE area, 64-byte aligned */
+	/* scheduling */
+	struct vcpu *rq_next;
+	u64 run_tsc;      /* TSC ticks spent in the guest */
+	u64 exits;
+	u32 sipi_vector;
+	u64 mtrr_def_type;
+	u64 mtrr_fixed[11];
+	u64 mtrr_var[16]; /* base/mask pairs */
+	bool sipi_pending;
+	bool init_pending;
+};
+
+/* Architectural INIT state (SDM Vol. 3A 9.1.1) and the start-up IPI. */
+void vcpu_reset_to_init(struct vcpu *v);
+void vcpu_start_at_sipi(struct vcpu *v, u8 vector);
+
+#endif
