@@ -64,7 +64,7 @@ static const struct exit_entry svm_exit_table[SVM_EXIT_TABLE_SIZE] = {
 	[SVM_EXIT_MONITOR] = { vmm_handle_ud, STAT_OTHER },
 	[SVM_EXIT_MWAIT] = { vmm_handle_ud, STAT_OTHER },
 	[SVM_EXIT_XSETBV] = { vmm_handle_xsetbv, STAT_XSETBV },
-	[SVM_EXIT_NPF] = { svm_exit_npf, STAT_NPF },
+	[SVM_EXIT_NPF] = { svm_exit_npf, STAT_BY_HANDLER },
 };
 
 enum exit_action svm_dispatch(struct vcpu *v, u64 code)

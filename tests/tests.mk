@@ -1,2 +1,4 @@
 include tests/unit/unit.mk
 include tests/guests/guests.mk
+include tests/unit/decode.mk
+unit: unit-decode

@@ -181,9 +181,10 @@ enum exit_action vmm_handle_gpa_fault(struct vcpu *v, u64 gpa, bool write, bool 
 	if (find_device(v, gpa, &offset)) {
 		if (fetch)
 			return vmm_stop(v, "executes device memory at %#lx", (unsigned long)gpa);
-		v->part->exit_counts[STAT_MMIO]++;
+		vmm_count_exit(v, STAT_MMIO);
 		return emulate(v, gpa);
 	}
+	vmm_count_exit(v, STAT_NPF);
 	return vmm_stop(v, "%s guest-physical address %#lx, which it does not own",
 			fetch ? "executes" : write ? "writes" : "reads", (unsigned long)gpa);
 }

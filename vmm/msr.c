@@ -279,7 +279,7 @@ static int msr_write(struct vcpu *v, u32 msr, u64 val)
 enum exit_action vmm_handle_rdmsr(struct vcpu *v)
 {
 	u32 msr = (u32)v->gpr[GPR_RCX];
-	u64 val;
+	u64 val = 0;
 
 	if (msr_read(v, msr, &val)) {
 		pr_debug("%s: rdmsr %#x -> #GP", v->part->cfg.name, msr);

@@ -50,10 +50,8 @@ static void all_stopped(void)
 }
 
 /* Enables virtualization here and runs vCPUs; never returns. */
-static __noreturn void cpu_run(void)
+static __noreturn void cpu_run(const char *err)
 {
-	const char *err = backend->cpu_init();
-
 	if (err) {
 		pr_err("%s: %s; this CPU runs no vCPUs", backend->name, err);
 		for (;;) {
@@ -72,7 +70,7 @@ void ap_wait_for_work(void)
 		irq_disable();
 	}
 	if (backend)
-		cpu_run();
+		cpu_run(backend->cpu_init());
 	for (;;) {
 		irq_enable();
 		cpu_hlt();
@@ -105,7 +103,7 @@ static void create_partitions(const struct boot_info *bi)
 
 void vmm_run(const struct boot_info *bi)
 {
-	const char *why = NULL;
+	const char *why = NULL, *bsp_err = NULL;
 
 	if (!strcmp(hv_opts.selftest, "fault")) {
 		/* Low canonical addresses are unmapped once paging is ours. */
@@ -128,6 +126,9 @@ void vmm_run(const struct boot_info *bi)
 		}
 	} else {
 		pr_info("hv: %s backend", backend->name);
+		/* The boot CPU first: its set-up also builds what every vCPU
+		 * shares (permission maps), before any partition exists. */
+		bsp_err = backend->cpu_init();
 		sched_init();
 		partition_set_all_stopped_hook(all_stopped);
 		create_partitions(bi);
@@ -143,7 +144,7 @@ void vmm_run(const struct boot_info *bi)
 		test_finish(true, NULL);
 	}
 	if (backend)
-		cpu_run();
+		cpu_run(bsp_err);
 	pr_info("hv: nothing to run; idle");
 	for (;;) {
 		irq_enable();

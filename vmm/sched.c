@@ -184,8 +184,10 @@ static void run_vcpu(struct runqueue *rq, struct vcpu *v, u64 others_next)
 
 		enum exit_action a = backend->run(v);
 		v->exits++;
-		irq_enable(); /* take the interrupt that may have ended the guest */
-		irq_disable();
+		/* Take the interrupt that may have ended the guest. STI only
+		 * opens the window after the next instruction (SDM Vol. 2B
+		 * STI), so a NOP must sit between it and the CLI. */
+		__asm__ __volatile__("sti; nop; cli" ::: "memory");
 
 		if (a == EXIT_STOP_PARTITION && v->part->state == PART_RUNNING)
 			partition_stop(v->part, OUTCOME_FAULT, "stopped by its exit handler");

@@ -112,7 +112,7 @@ struct x86_insn {
 	u8 opsize;       /* operand size (destination size for MOVZX/MOVSX) */
 	u8 src_size;     /* memory operand size of MOVZX/MOVSX; else opsize */
 	u8 addr_size;    /* 2, 4 or 8 */
-	u8 seg;          /* segment of the memory operand (source for MOVS) */
+	u8 seg;          /* X86_SEG_* of the memory operand; MOVS: the source; STOS: ES */
 	bool seg_override;
 	u8 rep;          /* X86_REP_* */
 	bool lock;

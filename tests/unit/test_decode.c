@@ -355,6 +355,10 @@ static const struct len_case len_cases[] = {
 	LEN("jcc_rel8", L64, 2, 0x74, 0x00),
 	LEN("jcc_rel32", L64, 6, 0x0f, 0x84, D32),
 	LEN("loop_rel8", L64, 2, 0xe2, 0xfe),
+	/* 66 on near branches in 64-bit mode: Intel ignores it (rel32); see x86_decode.c. */
+	LEN("call_rel32_o16_64", L64, 6, 0x66, 0xe8, D32),
+	LEN("jcc_rel32_o16_64", L64, 7, 0x66, 0x0f, 0x84, D32),
+	LEN("jmp_rel16_o16_32", P32, 4, 0x66, 0xe9, D16),
 	LEN("call_rel16_real", R16, 3, 0xe8, D16),
 	LEN("call_rel32_real66", R16, 6, 0x66, 0xe8, D32),
 	LEN("jcc_rel16_real", R16, 4, 0x0f, 0x84, D16),
