@@ -49,7 +49,12 @@ const struct backend_ops *backend_probe(const char **why);
 
 static inline u64 vcpu_rip(struct vcpu *v) { return backend->get_reg(v, VREG_RIP); }
 static inline void vcpu_set_rip(struct vcpu *v, u64 rip) { backend->set_reg(v, VREG_RIP, rip); }
-/* Completes the exiting instruction. */
-static inline void vcpu_skip_insn(struct vcpu *v) { vcpu_set_rip(v, backend->next_rip(v)); }
+/* Completes the exiting instruction. Any STI or MOV SS shadow ended with
+ * it, so interrupts may be injected right away. */
+static inline void vcpu_skip_insn(struct vcpu *v)
+{
+	vcpu_set_rip(v, backend->next_rip(v));
+	backend->set_reg(v, VREG_INTR_SHADOW, 0);
+}
 
 #endif

@@ -22,13 +22,19 @@ endef
 
 $(eval $(call guest_elf,suite32,32,suite.c))
 $(eval $(call guest_elf,suite64,64,suite.c))
+$(eval $(call guest_elf,smp,64,smp.c lib/ap_tramp.S))
+$(eval $(call guest_elf,wild,64,wild.c))
+$(eval $(call guest_elf,badmmio,64,badmmio.c))
+$(eval $(call guest_elf,triple,64,triple.c))
+$(eval $(call guest_elf,fuzz,64,fuzz.c))
+$(eval $(call guest_elf,bench,64,bench.c))
 
 # Real-mode guests: flat binaries loaded at 0x7c00.
 $(GUEST_OUT)/%.bin: $(GUEST_DIR)/%.S
 	@mkdir -p $(dir $@)
 	@echo "  GUEST $@"; $(CC) -m32 -c -o $(GUEST_OUT)/$*.o $< && \
 		$(LD) -m elf_i386 -Ttext=0x7c00 --oformat=binary -o $@ $(GUEST_OUT)/$*.o
-GUESTS += $(GUEST_OUT)/real.bin
+GUESTS += $(GUEST_OUT)/real.bin $(GUEST_OUT)/spin.bin
 
 .PHONY: guests
 guests: $(GUESTS)

@@ -4,7 +4,6 @@
 #include "guest.h"
 
 void guest_entry(u32 vcpu, u64 mem);
-__attribute__((weak)) void guest_ap(u32 vcpu);
 
 __attribute__((weak)) void guest_ap(u32 vcpu)
 {

@@ -35,6 +35,8 @@ typedef unsigned long uword;
 
 /* Provided by each guest: runs on vCPU 0; returns the number of failures. */
 int guest_main(u32 vcpu, u64 mem);
+/* Optional: what the other vCPUs run (they halt by default). */
+void guest_ap(u32 vcpu);
 
 static inline void outb(u16 p, u8 v) { __asm__ __volatile__("outb %0, %1" ::"a"(v), "Nd"(p)); }
 static inline void outw(u16 p, u16 v) { __asm__ __volatile__("outw %0, %1" ::"a"(v), "Nd"(p)); }

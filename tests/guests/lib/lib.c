@@ -361,9 +361,21 @@ void cpu_tables_init(u32 vcpu)
 
 #define MSR_APIC_BASE 0x1b
 
+/* Per-vCPU mode, cached so register access costs one exit, not two. */
+static bool x2apic_mode[MAX_GUEST_VCPUS];
+
+/* Which vCPU am I? Each runs on its own 16 KiB stack (start*.S), so the
+ * stack pointer says, without an exit. */
+extern char guest_stacks[];
+static u32 my_index(void)
+{
+	uword sp = (uword)__builtin_frame_address(0);
+	return (u32)((sp - (uword)guest_stacks) / 16384 - 1) % MAX_GUEST_VCPUS;
+}
+
 bool apic_x2apic(void)
 {
-	return rdmsr(MSR_APIC_BASE) & (1u << 10);
+	return x2apic_mode[my_index()];
 }
 
 void apic_enable(bool x2apic)
@@ -373,6 +385,7 @@ void apic_enable(bool x2apic)
 	if (x2apic)
 		base |= 1u << 10;
 	wrmsr(MSR_APIC_BASE, base);
+	x2apic_mode[my_index()] = rdmsr(MSR_APIC_BASE) & (1u << 10);
 	apic_write(0xf0, 0x100 | VEC_SPURIOUS); /* software enable */
 }
 

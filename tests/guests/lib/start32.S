@@ -10,7 +10,7 @@ _start:
 	and $7, %eax
 	inc %eax
 	shl $14, %eax
-	lea stacks(%eax), %esp
+	lea guest_stacks(%eax), %esp
 	push $0
 	push %esi
 	push %edi
@@ -20,6 +20,7 @@ _start:
 
 	.bss
 	.balign 16
-stacks:
+	.globl guest_stacks
+guest_stacks:
 	.skip 16384 * 8
 	.section .note.GNU-stack, "", @progbits

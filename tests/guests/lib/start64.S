@@ -13,7 +13,7 @@ ap_start64:
 	and $7, %eax
 	inc %eax
 	shl $14, %eax
-	lea stacks(%rip), %rsp
+	lea guest_stacks(%rip), %rsp
 	add %rax, %rsp
 	xor %ebp, %ebp
 	call guest_entry
@@ -22,6 +22,7 @@ ap_start64:
 
 	.bss
 	.balign 16
-stacks:
+	.globl guest_stacks
+guest_stacks:
 	.skip 16384 * 8
 	.section .note.GNU-stack, "", @progbits
