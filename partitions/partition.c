@@ -210,6 +210,12 @@ struct partition *partition_create(const struct part_config *cfg, const u8 *imag
 		why = "mem= is too small";
 		goto fail;
 	}
+	struct pmm_stats st;
+	pmm_get_stats(&st);
+	if (cfg->mem / PAGE_SIZE > st.free_pages) {
+		why = "not enough free memory";
+		goto fail;
+	}
 	if (pt_init(&p->slat, backend->slat_format, cpu_has_1g_pages() ? 3 : 2, slat_alloc,
 		    slat_free, NULL)) {
 		why = "out of memory for nested page tables";

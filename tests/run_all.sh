@@ -6,6 +6,7 @@ set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
 . tests/boot_tests.sh
+. tests/guest_tests.sh
 
 unit_tests() {
 	local log="$OUT/unit.txt"
@@ -23,4 +24,5 @@ unit_tests() {
 only=${1:-all}
 case $only in all|unit) unit_tests ;; esac
 case $only in all|boot) boot_tests ;; esac
+case $only in all|guests) guest_tests ;; esac
 summary

@@ -64,6 +64,7 @@ struct mmio_device {
 };
 
 struct testdev {
+	spinlock_t lock;  /* vCPUs on several CPUs print at once */
 	char line[160];
 	u32 len;
 	u8 scratch[256];

@@ -5,7 +5,7 @@
 #include "vmm/log.h"
 #include "vmm/string.h"
 
-void testdev_console_flush(struct partition *p)
+static void flush_locked(struct partition *p)
 {
 	struct testdev *t = &p->testdev;
 
@@ -16,22 +16,31 @@ void testdev_console_flush(struct partition *p)
 	t->len = 0;
 }
 
+void testdev_console_flush(struct partition *p)
+{
+	u64 f = spin_lock_irqsave(&p->testdev.lock);
+	flush_locked(p);
+	spin_unlock_irqrestore(&p->testdev.lock, f);
+}
+
 void testdev_console_putc(struct partition *p, char c)
 {
 	struct testdev *t = &p->testdev;
 
-	if (c == '\n') {
-		testdev_console_flush(p);
-		return;
-	}
 	if (c == '\r')
 		return;
-	/* Guests print what they like; the log only gets printable text. */
-	if ((c < 0x20 && c != '\t') || c >= 0x7f)
-		c = '.';
-	t->line[t->len++] = c;
-	if (t->len >= sizeof(t->line) - 1)
-		testdev_console_flush(p);
+	u64 f = spin_lock_irqsave(&t->lock);
+	if (c == '\n') {
+		flush_locked(p);
+	} else {
+		/* Guests print what they like; the log gets printable text. */
+		if ((c < 0x20 && c != '\t') || c >= 0x7f)
+			c = '.';
+		t->line[t->len++] = c;
+		if (t->len >= sizeof(t->line) - 1)
+			flush_locked(p);
+	}
+	spin_unlock_irqrestore(&t->lock, f);
 }
 
 static int port_read(struct vcpu *v, void *opaque, u16 port, u8 size, u32 *val)

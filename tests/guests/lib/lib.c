@@ -78,9 +78,14 @@ static void print_num(u64 v, u32 base, int width, char pad)
 		putc_dev(buf[--n]);
 }
 
+/* One line at a time from all vCPUs. */
+static volatile u32 print_lock;
+
 void printf(const char *fmt, ...)
 {
 	va_list ap;
+	while (__atomic_exchange_n(&print_lock, 1, __ATOMIC_ACQUIRE))
+		pause();
 	va_start(ap, fmt);
 	for (; *fmt; fmt++) {
 		if (*fmt != '%') {
@@ -132,6 +137,7 @@ void printf(const char *fmt, ...)
 		}
 	}
 	va_end(ap);
+	__atomic_store_n(&print_lock, 0, __ATOMIC_RELEASE);
 }
 
 void guest_exit(u32 code)

@@ -1,0 +1,119 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Guest tests: the test guests as pre-launched partitions, all at once,
+# hostile ones among them. The hypervisor's test mode checks that every
+# partition ended as its expect= says and powers off with the verdict;
+# the runner also checks the log for the reasons and the exit counters.
+
+G=build/guests
+
+# The whole suite in one boot: name, image, module arguments.
+GUEST_SET=(
+	real "$G/real.bin" "child name=real mode=real"
+	suite32 "$G/suite32.elf" "child name=suite32"
+	suite64 "$G/suite64.elf" "child name=suite64"
+	smp-sipi "$G/smp.elf" "child name=smp-sipi vcpus=4"
+	smp-all "$G/smp.elf" "child name=smp-all vcpus=3 start=all"
+	wild-read "$G/wild.elf" "child name=wild-read expect=fault"
+	wild-write "$G/wild.elf" "child name=wild-write expect=fault"
+	badmmio "$G/badmmio.elf" "child name=badmmio expect=fault"
+	triple "$G/triple.elf" "child name=triple expect=triple-fault"
+	triple-restart "$G/triple.elf" "child name=triple-restart expect=triple-fault on_triple_fault=restart"
+	fuzz "$G/fuzz.elf" "child name=fuzz"
+	spin "$G/spin.bin" "child name=spin mode=real expect=timeout timeout=3000 cpus=0"
+	buddy "$G/suite64.elf" "child name=buddy cpus=0"
+)
+
+# Log lines a run must contain: the reasons partitions stopped for.
+GUEST_EXPECT=(
+	"partition 'real' stopped: the guest reported success"
+	"\[real\] real mode: cpuid, hypercall, ports, timer interrupts: ok"
+	"\[suite32\] all checks passed"
+	"\[suite64\] all checks passed"
+	"\[smp-sipi\] starting APs with INIT-SIPI-SIPI"
+	"\[smp-sipi\] AP 3 online"
+	"partition 'wild-read' stopped: reads guest-physical address 0x1200000, which it does not own"
+	"partition 'wild-write' stopped: writes guest-physical address 0x1200000, which it does not own"
+	"partition 'badmmio' stopped: cannot emulate the access to device 0xfeb00000"
+	"partition 'triple' stopped: triple fault"
+	"partition 'triple-restart': restarting \(restart 16\)"
+	"\[fuzz\] .*[0-9]+ hypercalls, [0-9]+ refused"
+	"partition 'spin' stopped: time limit reached"
+	"partition 'buddy' stopped: the guest reported success"
+	"test: 13 of 13 partitions ended as expected, 0 configuration errors"
+)
+
+# guest_iso OUT CMDLINE: an ISO with the whole guest set.
+guest_iso() {
+	local mods=() i
+	for ((i = 0; i < ${#GUEST_SET[@]}; i += 3)); do
+		mods+=("${GUEST_SET[i + 1]}" "${GUEST_SET[i + 2]}")
+	done
+	scripts/mkiso.sh "$1" build/hv.elf "$2" "${mods[@]}"
+}
+
+# check_guest_run NAME: sets REASON.
+check_guest_run() {
+	local name=$1 line i
+	REASON=""
+	log_has "$name" "test result: PASS" || REASON="no PASS (see $OUT/$name.log)"
+	for line in "${GUEST_EXPECT[@]}"; do
+		[ -n "$REASON" ] && break
+		log_has "$name" "$line" || REASON="missing: $line"
+	done
+	for ((i = 0; i < ${#GUEST_SET[@]}; i += 3)); do
+		[ -n "$REASON" ] && break
+		log_has "$name" "partition '${GUEST_SET[i]}' exits: total=[1-9]" ||
+			REASON="no exit counters for ${GUEST_SET[i]}"
+	done
+	if log_has "$name" "hypervisor (panic|fault)"; then
+		REASON="the hypervisor itself failed"
+	fi
+}
+
+guest_tests_svm() {
+	guest_iso "$OUT/guests.iso" "console=com1 test=1" || { fail guests/image "mkiso failed"; return; }
+
+	# Four CPUs: partitions spread out and run side by side.
+	qemu_run guests-svm 180 -smp 4 -m 1024 -cdrom "$OUT/guests.iso"
+	check_guest_run guests-svm
+	[ "$RC" = 1 ] || REASON=${REASON:-"QEMU exit code $RC, expected 1"}
+	result guests/amd-v-smp4 "$REASON"
+
+	# One CPU: every partition shares it, the CLI spinner included.
+	qemu_run guests-svm-1cpu 300 -smp 1 -m 1024 -cdrom "$OUT/guests.iso"
+	check_guest_run guests-svm-1cpu
+	result guests/amd-v-one-cpu "$REASON"
+}
+
+# Bad partition descriptions are refused with a reason; the test run then
+# fails as a whole (exit code 3), but the good partition still runs.
+guest_tests_config() {
+	scripts/mkiso.sh "$OUT/guests-bad.iso" build/hv.elf "console=com1 test=1" \
+		"$G/suite64.elf" "child name=good" \
+		"$G/suite64.elf" "child name=bad1 mem=12Q" \
+		"$G/suite64.elf" "child name=bad2 vcpus=0" \
+		"$G/suite64.elf" "child name=bad3 colour=blue" \
+		"$G/suite64.elf" "parent name=x" \
+		"$G/suite64.elf" "child name=huge mem=200G" ||
+		{ fail guests/config-errors "mkiso failed"; return; }
+	qemu_run guests-bad 120 -smp 2 -m 512 -cdrom "$OUT/guests-bad.iso"
+	REASON=""
+	log_has guests-bad "mem=12Q: expected a size" || REASON="bad mem= not reported"
+	log_has guests-bad "vcpus=0: expected 1 to 64" || REASON=${REASON:-"bad vcpus= not reported"}
+	log_has guests-bad "colour=blue: unknown key" || REASON=${REASON:-"unknown key not reported"}
+	log_has guests-bad "unknown module kind 'parent'" || REASON=${REASON:-"bad kind not reported"}
+	log_has guests-bad "partition 'huge' not created: not enough free memory" ||
+		REASON=${REASON:-"oversized partition not refused"}
+	log_has guests-bad "partition 'good' stopped: the guest reported success" ||
+		REASON=${REASON:-"the good partition did not run"}
+	log_has guests-bad "1 of 1 partitions ended as expected, 5 configuration errors" ||
+		REASON=${REASON:-"error count wrong"}
+	[ "$RC" = 3 ] || REASON=${REASON:-"QEMU exit code $RC, expected 3 (a failed test run)"}
+	result guests/config-errors "$REASON"
+}
+
+guest_tests() {
+	guest_tests_svm
+	guest_tests_config
+}
