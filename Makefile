@@ -55,6 +55,9 @@ run:
 test:
 	scripts/test.sh
 
+bench:
+	scripts/bench.sh
+
 include boot/efi/efi.mk
 include tests/tests.mk
 

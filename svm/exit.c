@@ -42,12 +42,25 @@ static enum exit_action svm_exit_npf(struct vcpu *v)
 	return vmm_handle_gpa_fault(v, vmcb->ctl.exitinfo2, err & NPF_WRITE, err & NPF_FETCH);
 }
 
+/* The IRET intercept is a watch for the end of an NMI handler (APM Vol. 2
+ * 15.21.3 leaves NMI blocking to the VMM): IRET is about to run; the
+ * next exit, after it did, lifts the blocking. */
+static enum exit_action svm_exit_iret(struct vcpu *v)
+{
+	struct svm_vcpu *sv = v->arch;
+
+	sv->nmi_iret_seen = true;
+	sv->vmcb->ctl.intercept_misc1 &= ~INTERCEPT_IRET;
+	return EXIT_RESUME;
+}
+
 static const struct exit_entry svm_exit_table[SVM_EXIT_TABLE_SIZE] = {
 	[SVM_EXIT_INTR] = { vmm_handle_intr, STAT_INTR },
 	[SVM_EXIT_NMI] = { vmm_handle_intr, STAT_INTR },
 	[SVM_EXIT_SMI] = { vmm_handle_intr, STAT_INTR },
 	[SVM_EXIT_VINTR] = { vmm_handle_intr_window, STAT_INTR_WINDOW },
 	[SVM_EXIT_CPUID] = { vmm_handle_cpuid, STAT_CPUID },
+	[SVM_EXIT_IRET] = { svm_exit_iret, STAT_OTHER },
 	[SVM_EXIT_INVD] = { vmm_handle_nop_insn, STAT_INVD },
 	[SVM_EXIT_HLT] = { vmm_handle_hlt, STAT_HLT },
 	[SVM_EXIT_IOIO] = { svm_exit_ioio, STAT_IO },

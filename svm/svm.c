@@ -280,6 +280,11 @@ static u64 encode_event(const struct pending_event *e)
 	return ev;
 }
 
+static bool svm_nmi_open(struct vcpu *v)
+{
+	return !to_svm(v)->nmi_masked;
+}
+
 static bool svm_interrupts_open(struct vcpu *v)
 {
 	struct vmcb *vmcb = to_svm(v)->vmcb;
@@ -300,6 +305,12 @@ static void svm_inject(struct vcpu *v)
 	vmcb->ctl.intercept_misc1 &= ~INTERCEPT_VINTR;
 	if (event_next(v, &ev, &window)) {
 		vmcb->ctl.eventinj = encode_event(&ev);
+		if (ev.type == EVENT_NMI) {
+			/* SVM keeps no NMI-blocking state for us: the guest's
+			 * IRET ends its NMI handler, so watch for it. */
+			to_svm(v)->nmi_masked = true;
+			vmcb->ctl.intercept_misc1 |= INTERCEPT_IRET;
+		}
 	} else if (window) {
 		vmcb->ctl.vintr |= VINTR_IRQ | VINTR_IGN_TPR | (0xfULL << VINTR_PRIO_SHIFT);
 		vmcb->ctl.intercept_misc1 |= INTERCEPT_VINTR;
@@ -340,6 +351,11 @@ static enum exit_action svm_run(struct vcpu *v)
 	vmcb->ctl.tlb_control = TLB_CONTROL_NONE;
 	vmcb->ctl.eventinj = 0;
 	svm_save_interrupted_event(v);
+	/* The IRET that ended the NMI handler has run by now. */
+	if (sv->nmi_iret_seen && vmcb->ctl.exitcode != SVM_EXIT_IRET) {
+		sv->nmi_iret_seen = false;
+		sv->nmi_masked = false;
+	}
 	return svm_dispatch(v, vmcb->ctl.exitcode);
 }
 
@@ -445,5 +461,6 @@ const struct backend_ops svm_backend_ops = {
 	.next_rip = svm_next_rip,
 	.slat_changed = svm_slat_changed,
 	.interrupts_open = svm_interrupts_open,
+	.nmi_open = svm_nmi_open,
 	.dump = svm_dump,
 };

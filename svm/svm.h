@@ -12,6 +12,8 @@ struct svm_vcpu {
 	u32 asid_cpu;
 	u32 asid_generation;
 	u64 slat_generation;
+	bool nmi_masked;    /* an injected NMI's handler has not returned */
+	bool nmi_iret_seen; /* its IRET is executing: unmask at the next exit */
 };
 
 /* Looks the exit code up in the exit table and runs its handler. */

@@ -130,6 +130,7 @@ _Static_assert(VMCB_OFF(save.g_pat) == 0x668, "APM Table B-2");
 #define INTERCEPT_INIT BIT(3)
 #define INTERCEPT_VINTR BIT(4)
 #define INTERCEPT_CPUID BIT(18)
+#define INTERCEPT_IRET BIT(20)
 #define INTERCEPT_INVD BIT(22)
 #define INTERCEPT_PAUSE BIT(23)
 #define INTERCEPT_HLT BIT(24)
@@ -178,6 +179,7 @@ _Static_assert(VMCB_OFF(save.g_pat) == 0x668, "APM Table B-2");
 #define SVM_EXIT_INIT 0x63
 #define SVM_EXIT_VINTR 0x64
 #define SVM_EXIT_CPUID 0x72
+#define SVM_EXIT_IRET 0x74
 #define SVM_EXIT_INVD 0x76
 #define SVM_EXIT_PAUSE 0x77
 #define SVM_EXIT_HLT 0x78

@@ -36,6 +36,8 @@ struct backend_ops {
 	/* Whether the guest can take an external interrupt right now
 	 * (RFLAGS.IF and no interrupt shadow). */
 	bool (*interrupts_open)(struct vcpu *v);
+	/* Whether an NMI may be injected (not still handling the last one). */
+	bool (*nmi_open)(struct vcpu *v);
 	/* Writes the backend's view of v (VMCB/VMCS) to the log. */
 	void (*dump)(struct vcpu *v);
 };

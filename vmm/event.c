@@ -55,6 +55,15 @@ bool event_next(struct vcpu *v, struct pending_event *ev, bool *window)
 		v->event.valid = false;
 		return true;
 	}
+	if (v->nmi_pending && backend->nmi_open(v)) {
+		__atomic_store_n(&v->nmi_pending, false, __ATOMIC_SEQ_CST);
+		ev->valid = true;
+		ev->type = EVENT_NMI;
+		ev->vector = VEC_NMI_V;
+		ev->has_error = false;
+		ev->error = 0;
+		return true;
+	}
 	if (!v->lapic)
 		return false;
 	int vec = vlapic_pending(v->lapic);

@@ -256,6 +256,12 @@ static void test_timer(bool x2apic)
 	__asm__ __volatile__("nop; nop");
 	cli();
 	CHECK_EQ(ipis, 1);
+	/* An NMI to self arrives whatever RFLAGS.IF says. */
+	u32 nmis = nmi_count;
+	apic_send_ipi(0, (4u << 8) | (1u << 14) | (1u << 18)); /* NMI, self */
+	for (int i = 0; i < 1000 && nmi_count == nmis; i++)
+		pause();
+	CHECK_EQ(nmi_count, nmis + 1);
 	if (x2apic) {
 		/* x2APIC-only rules: read-only IDs, no DFR, EOI must be 0. */
 		u64 v;

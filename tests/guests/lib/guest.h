@@ -115,6 +115,8 @@ extern volatile uword fixup_ip;
 		last_vector;                                                     \
 	})
 void exceptions_reset(void);
+/* NMIs taken so far. */
+extern volatile u32 nmi_count;
 /* MSR access that survives #GP: returns false when it faulted. */
 bool rdmsr_safe(u32 msr, u64 *val);
 bool wrmsr_safe(u32 msr, u64 val);

@@ -234,8 +234,14 @@ struct iframe {
 	uword ip, cs, flags, sp, ss;
 };
 
+volatile u32 nmi_count;
+
 static void exception(struct iframe *f, int vec, uword err)
 {
+	if (vec == 2) { /* NMI: not an error */
+		nmi_count++;
+		return;
+	}
 	last_vector = vec;
 	last_error = err;
 	if (fixup_ip) {
