@@ -33,7 +33,9 @@ boot_tests() {
 	local hv_elf=build/hv.elf hv_efi=build/hv.efi cmd="console=com1 test=1"
 
 	scripts/mkiso.sh "$OUT/boot.iso" "$hv_elf" "$cmd" || { fail boot/images "mkiso failed"; return; }
-	scripts/mkesp.sh "$OUT/esp.img" "$hv_efi" "$cmd" || { fail boot/images "mkesp failed"; return; }
+	# hv.efi reads partitions from hv.cfg just as GRUB passes modules.
+	scripts/mkesp.sh "$OUT/esp.img" "$hv_efi" "$cmd" build/guests/real.bin "child name=real mode=real" \
+		build/guests/suite64.elf "child name=suite64" || { fail boot/images "mkesp failed"; return; }
 	scripts/mkusb.sh "$OUT/usb.img" "$hv_elf" "$hv_efi" "$cmd" 0 >/dev/null ||
 		{ fail boot/images "mkusb failed"; return; }
 	HV_USB_DEFAULT=1 scripts/mkusb.sh "$OUT/usb-efi.img" "$hv_elf" "$hv_efi" "$cmd" 0 >/dev/null ||
@@ -51,6 +53,10 @@ boot_tests() {
 	qemu_run boot-efi-direct 120 -smp 4 -m $MEM_MB -bios "$OVMF" \
 		-drive file="$OUT/esp.img",format=raw,if=ide
 	check_boot boot-efi-direct "UEFI application hv.efi" 4 $MEM_MB
+	log_has boot-efi-direct "partition 'suite64' stopped: the guest reported success" ||
+		REASON=${REASON:-"the partitions in hv.cfg did not run"}
+	log_has boot-efi-direct "test: 2 of 2 partitions ended as expected" ||
+		REASON=${REASON:-"the partitions in hv.cfg did not all pass"}
 	result boot/hv-efi-ovmf "$REASON"
 
 	local usb=(-device qemu-xhci -drive if=none,id=stick,format=raw,file="$OUT/usb.img"
