@@ -6,8 +6,10 @@
  * Hypercalls: VMMCALL on AMD, VMCALL on Intel, from CPL 0 only (any other
  * privilege level gets #UD). RAX = call number; arguments in RDI, RSI,
  * RDX, R10, R8, R9; the result comes back in RAX: >= 0 on success, or
- * -HV_E* on error. Every other register is preserved. Each call names the
- * partitions allowed to make it; others get -HV_EPERM.
+ * -HV_E* on error. Callers outside 64-bit mode pass 32-bit arguments in
+ * the low halves and get the 64-bit result in EDX:EAX. Every other
+ * register is preserved. Each call names the partitions allowed to make
+ * it; others get -HV_EPERM.
  */
 #ifndef HV_ABI_H
 #define HV_ABI_H

@@ -370,6 +370,7 @@ int partition_restart(struct partition *p)
 		pr_err("partition '%s': restart failed: %s", p->cfg.name, err);
 		return -1;
 	}
-	backend->slat_changed(p);
+	/* Every vCPU flushes its nested-table translations at its next entry. */
+	__atomic_fetch_add(&p->slat_generation, 1, __ATOMIC_SEQ_CST);
 	return 0;
 }

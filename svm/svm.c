@@ -424,11 +424,6 @@ static u64 svm_next_rip(struct vcpu *v)
 	return vmcb->save.rip + (len > 0 ? (u64)len : 0);
 }
 
-static void svm_slat_changed(struct partition *p)
-{
-	__atomic_fetch_add(&p->slat_generation, 1, __ATOMIC_SEQ_CST);
-}
-
 static void svm_dump(struct vcpu *v)
 {
 	struct vmcb *vmcb = to_svm(v)->vmcb;
@@ -459,7 +454,6 @@ const struct backend_ops svm_backend_ops = {
 	.set_reg = svm_set_reg,
 	.get_seg = svm_get_seg,
 	.next_rip = svm_next_rip,
-	.slat_changed = svm_slat_changed,
 	.interrupts_open = svm_interrupts_open,
 	.nmi_open = svm_nmi_open,
 	.dump = svm_dump,

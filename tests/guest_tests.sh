@@ -138,8 +138,20 @@ guest_tests_ryzen() {
 	result guests/amd-v-bochs-ryzen "$REASON"
 }
 
+# VT-x: the same thirteen partitions, unchanged, under Bochs with
+# cpu: model=corei7_skylake_x (EPT, VPID, unrestricted guest) and 2 CPUs.
+guest_tests_vmx() {
+	[ -f "$OUT/guests.iso" ] || guest_iso "$OUT/guests.iso" "console=com1 test=1" ||
+		{ fail guests/vt-x-bochs "mkiso failed"; return; }
+	bochs_run guests-vmx 1500 "$OUT/guests.iso" 2 corei7_skylake_x 1024
+	check_guest_run guests-vmx
+	log_has guests-vmx "hv: VT-x backend" || REASON=${REASON:-"not the VT-x backend"}
+	result guests/vt-x-bochs-skylake "$REASON"
+}
+
 guest_tests() {
 	guest_tests_svm
+	guest_tests_vmx
 	guest_tests_ryzen
 	guest_tests_config
 }

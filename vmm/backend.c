@@ -8,10 +8,8 @@ const struct backend_ops *backend_probe(const char **why)
 {
 	if (boot_cpu.svm)
 		return &svm_backend_ops;
-	if (boot_cpu.vmx) {
-		*why = "VT-x is not supported yet";
-		return NULL;
-	}
+	if (boot_cpu.vmx)
+		return &vmx_backend_ops;
 	*why = "the CPU offers neither AMD-V nor VT-x";
 	return NULL;
 }

@@ -31,8 +31,6 @@ struct backend_ops {
 	void (*get_seg)(struct vcpu *v, enum seg_reg s, struct segment *out);
 	/* Address of the instruction after the one that caused this exit. */
 	u64 (*next_rip)(struct vcpu *v);
-	/* Guest-physical mappings changed: flush before the next entry. */
-	void (*slat_changed)(struct partition *p);
 	/* Whether the guest can take an external interrupt right now
 	 * (RFLAGS.IF and no interrupt shadow). */
 	bool (*interrupts_open)(struct vcpu *v);

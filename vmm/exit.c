@@ -15,7 +15,7 @@ const char *const exit_stat_names[NR_EXIT_STATS] = {
 	[STAT_HYPERCALL] = "hypercall", [STAT_INTR] = "intr",
 	[STAT_INTR_WINDOW] = "intr-window", [STAT_EXCEPTION] = "exception",
 	[STAT_NPF] = "npf", [STAT_SHUTDOWN] = "shutdown", [STAT_PAUSE] = "pause",
-	[STAT_CR] = "cr", [STAT_XSETBV] = "xsetbv", [STAT_SVM_INSN] = "svm-insn",
+	[STAT_CR] = "cr", [STAT_XSETBV] = "xsetbv", [STAT_VIRT_INSN] = "virt-insn",
 	[STAT_INVD] = "invd", [STAT_TIMER] = "timer", [STAT_INVALID] = "invalid",
 	[STAT_OTHER] = "other",
 };

@@ -9,6 +9,7 @@
 #include "vmm/event.h"
 #include "vmm/fmt.h"
 #include "vmm/gmem.h"
+#include "vmm/insn.h"
 #include "vmm/log.h"
 #include "vmm/partition.h"
 #include "vmm/string.h"
@@ -155,5 +156,10 @@ enum exit_action vmm_handle_hypercall(struct vcpu *v)
 			res.ret = -HV_EPERM;
 	}
 	v->gpr[GPR_RAX] = (u64)res.ret;
+	if (vcpu_cpu_mode(v) != X86_MODE_LONG64) {
+		/* 32-bit callers see EAX only: the high half goes in EDX. */
+		v->gpr[GPR_RAX] = (u32)res.ret;
+		v->gpr[GPR_RDX] = (u32)((u64)res.ret >> 32);
+	}
 	return res.action;
 }

@@ -180,6 +180,7 @@ static void run_vcpu(struct runqueue *rq, struct vcpu *v, u64 others_next)
 		if (d)
 			when = MIN(when, d);
 		arm_timer(rq, when);
+		v->run_until = when;
 		rq->need_resched = false;
 
 		enum exit_action a = backend->run(v);

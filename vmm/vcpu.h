@@ -87,6 +87,7 @@ struct vcpu {
 	void *fpu;        /* FXSAVE/XSAVE area, 64-byte aligned */
 	/* scheduling */
 	struct vcpu *rq_next;
+	u64 run_until;    /* host TSC at which the scheduler wants the CPU back */
 	u64 run_tsc;      /* TSC ticks spent in the guest */
 	u64 exits;
 	u32 sipi_vector;

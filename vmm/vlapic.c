@@ -61,6 +61,16 @@ u64 vlapic_base(struct vlapic *l)
 	return l->apic_base & ~0xfffULL;
 }
 
+u32 vlapic_get_tpr(struct vlapic *l)
+{
+	return l->tpr;
+}
+
+void vlapic_set_tpr(struct vlapic *l, u32 tpr)
+{
+	l->tpr = tpr & 0xff;
+}
+
 void vlapic_reset(struct vlapic *l)
 {
 	u32 id = l->id;

@@ -44,6 +44,8 @@ int vlapic_msr_read(struct vcpu *v, u32 msr, u64 *val);
 int vlapic_msr_write(struct vcpu *v, u32 msr, u64 val);
 bool vlapic_handles_msr(u32 msr);
 u64 vlapic_base(struct vlapic *l);
+u32 vlapic_get_tpr(struct vlapic *l);
+void vlapic_set_tpr(struct vlapic *l, u32 tpr);
 bool vlapic_x2apic(struct vlapic *l);
 
 #endif

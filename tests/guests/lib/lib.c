@@ -167,12 +167,13 @@ s64 hypercall(u64 nr, u64 a0, u64 a1, u64 a2)
 		__asm__ __volatile__("vmcall" : "=a"(ret) : "a"(nr), "D"(a0), "S"(a1), "d"(a2) : "memory");
 	return (s64)ret;
 #else
-	/* In 32-bit mode only the low halves of the registers exist. */
+	/* 32-bit arguments; the 64-bit result comes back in EDX:EAX. */
+	u32 hi = (u32)a2;
 	if (amd)
-		__asm__ __volatile__("vmmcall" : "=a"(ret) : "a"((u32)nr), "D"((u32)a0), "S"((u32)a1), "d"((u32)a2) : "memory");
+		__asm__ __volatile__("vmmcall" : "=a"(ret), "+d"(hi) : "a"((u32)nr), "D"((u32)a0), "S"((u32)a1) : "memory");
 	else
-		__asm__ __volatile__("vmcall" : "=a"(ret) : "a"((u32)nr), "D"((u32)a0), "S"((u32)a1), "d"((u32)a2) : "memory");
-	return (s64)(int32_t)ret;
+		__asm__ __volatile__("vmcall" : "=a"(ret), "+d"(hi) : "a"((u32)nr), "D"((u32)a0), "S"((u32)a1) : "memory");
+	return (s64)(((u64)hi << 32) | (u32)ret);
 #endif
 }
 

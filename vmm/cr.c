@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "vmm/cr.h"
+#include "vmm/backend.h"
+#include "vmm/event.h"
+#include "vmm/insn.h"
+#include "vmm/vlapic.h"
+#include "vmm/x86.h"
+
+/* CR4 bits a guest may set: what CPUID offers it (SDM Vol. 3A 2.5). VMXE,
+ * SMXE, OSXSAVE and LA57 stay reserved: the features are hidden. */
+#define CR4_GUEST_ALLOWED (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | \
+			   CR4_MCE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT |  \
+			   CR4_FSGSBASE | CR4_PCIDE | CR4_SMEP | CR4_SMAP)
+
+static bool cr0_ok(struct vcpu *v, u64 val)
+{
+	u64 efer = backend->get_reg(v, VREG_EFER);
+	u64 cr4 = backend->get_reg(v, VREG_CR4);
+
+	if (val >> 32)
+		return false;
+	if ((val & CR0_PG) && !(val & CR0_PE))
+		return false;
+	if ((val & CR0_NW) && !(val & CR0_CD))
+		return false;
+	/* Long mode needs PAE before paging (SDM Vol. 3A 10.8.5). */
+	if ((val & CR0_PG) && (efer & EFER_LME) && !(cr4 & CR4_PAE))
+		return false;
+	return true;
+}
+
+static bool cr4_ok(struct vcpu *v, u64 val)
+{
+	u64 efer = backend->get_reg(v, VREG_EFER);
+
+	if (val & ~(u64)CR4_GUEST_ALLOWED)
+		return false;
+	if ((efer & EFER_LMA) && !(val & CR4_PAE))
+		return false;
+	if ((val & CR4_PCIDE) && !(efer & EFER_LMA))
+		return false;
+	return true;
+}
+
+enum exit_action vmm_handle_cr_write(struct vcpu *v, int cr, u64 val)
+{
+	bool ok = true;
+
+	switch (cr) {
+	case 0:
+		if ((ok = cr0_ok(v, val)))
+			backend->set_reg(v, VREG_CR0, val);
+		break;
+	case 3:
+		backend->set_reg(v, VREG_CR3, val);
+		break;
+	case 4:
+		if ((ok = cr4_ok(v, val)))
+			backend->set_reg(v, VREG_CR4, val);
+		break;
+	case 8:
+		/* CR8 is the task-priority class: TPR[7:4] (SDM Vol. 3A 10.8.6.1). */
+		if ((ok = val <= 15) && v->lapic)
+			vlapic_set_tpr(v->lapic, (u32)val << 4);
+		break;
+	default:
+		ok = false;
+	}
+	if (!ok) {
+		vcpu_inject_gp(v, 0);
+		return EXIT_RESUME;
+	}
+	vcpu_skip_insn(v);
+	return EXIT_RESUME;
+}
+
+enum exit_action vmm_handle_cr_read(struct vcpu *v, int cr, int gpr)
+{
+	u64 val;
+
+	switch (cr) {
+	case 0: val = backend->get_reg(v, VREG_CR0); break;
+	case 3: val = backend->get_reg(v, VREG_CR3); break;
+	case 4: val = backend->get_reg(v, VREG_CR4); break;
+	case 8: val = v->lapic ? vlapic_get_tpr(v->lapic) >> 4 : 0; break;
+	default:
+		vcpu_inject_ud(v);
+		return EXIT_RESUME;
+	}
+	/* Outside 64-bit mode only the low 32 bits of the register change. */
+	if (vcpu_cpu_mode(v) != X86_MODE_LONG64)
+		val = (u32)val;
+	v->gpr[gpr & 15] = val;
+	vcpu_skip_insn(v);
+	return EXIT_RESUME;
+}
