@@ -15,36 +15,17 @@
  * the guest (APM 15.21.1), and they must, for preemption. Returns with
  * IF clear and GIF set; the caller's STI takes any pending interrupt.
  */
-#include "vmm/gpr.h"
-
-#define G(r) (GPR_##r * 8)
+#include "vmm/gpr_asm.h"
 
 	.text
 	.globl svm_enter
 svm_enter:
-	push %rbp
-	push %rbx
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	push_host_regs
 	push %rdi                  /* gpr[] */
 	push %rdx                  /* host VMCB */
 	mov %rsi, %rax             /* guest VMCB */
 
-	mov G(RCX)(%rdi), %rcx
-	mov G(RDX)(%rdi), %rdx
-	mov G(RBX)(%rdi), %rbx
-	mov G(RBP)(%rdi), %rbp
-	mov G(RSI)(%rdi), %rsi
-	mov G(R8)(%rdi), %r8
-	mov G(R9)(%rdi), %r9
-	mov G(R10)(%rdi), %r10
-	mov G(R11)(%rdi), %r11
-	mov G(R12)(%rdi), %r12
-	mov G(R13)(%rdi), %r13
-	mov G(R14)(%rdi), %r14
-	mov G(R15)(%rdi), %r15
+	load_guest_gprs %rdi
 	mov G(RDI)(%rdi), %rdi
 
 	clgi
@@ -55,19 +36,7 @@ svm_enter:
 
 	push %rdi                  /* guest RDI */
 	mov 16(%rsp), %rdi         /* gpr[] */
-	mov %rcx, G(RCX)(%rdi)
-	mov %rdx, G(RDX)(%rdi)
-	mov %rbx, G(RBX)(%rdi)
-	mov %rbp, G(RBP)(%rdi)
-	mov %rsi, G(RSI)(%rdi)
-	mov %r8, G(R8)(%rdi)
-	mov %r9, G(R9)(%rdi)
-	mov %r10, G(R10)(%rdi)
-	mov %r11, G(R11)(%rdi)
-	mov %r12, G(R12)(%rdi)
-	mov %r13, G(R13)(%rdi)
-	mov %r14, G(R14)(%rdi)
-	mov %r15, G(R15)(%rdi)
+	store_guest_gprs %rdi
 	pop G(RDI)(%rdi)
 
 	mov (%rsp), %rax           /* host VMCB: our GS base and TR back */
@@ -76,11 +45,6 @@ svm_enter:
 	stgi
 
 	add $16, %rsp
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbx
-	pop %rbp
+	pop_host_regs
 	ret
 	.section .note.GNU-stack, "", @progbits

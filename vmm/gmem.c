@@ -93,6 +93,30 @@ static bool entry_ok(u64 e, u32 access, bool wp, bool nxe, u32 *err)
 	return true;
 }
 
+/* Walks 64-bit entries from `level` down (4-level or the PAE directory
+ * and table levels); large pages end the walk at levels 2 and 3. */
+static int walk_64bit(struct partition *p, u64 table, int level, u64 gva, u32 access, bool wp,
+		      bool nxe, u32 err, u64 *gpa, u32 *pf_error)
+{
+	for (; level >= 1; level--) {
+		u64 e;
+		unsigned idx = (gva >> (12 + 9 * (level - 1))) & 511;
+		if (gpa_read(p, table + idx * 8, &e, 8))
+			return -EFAULT;
+		if (!entry_ok(e, access, wp, nxe, &err)) {
+			*pf_error = err;
+			return -EFAULT;
+		}
+		if (level == 1 || ((e & PTE_PS) && level <= 3)) {
+			u64 size = 1ULL << (12 + 9 * (level - 1));
+			*gpa = (e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1));
+			return 0;
+		}
+		table = e & PTE_ADDR_MASK;
+	}
+	return -EFAULT;
+}
+
 int gva_to_gpa(struct vcpu *v, u64 gva, u32 access, u64 *gpa, u32 *pf_error)
 {
 	u64 cr0 = backend->get_reg(v, VREG_CR0);
@@ -112,24 +136,8 @@ int gva_to_gpa(struct vcpu *v, u64 gva, u32 access, u64 *gpa, u32 *pf_error)
 	if (efer & EFER_LMA) {
 		if (cr4 & CR4_LA57)
 			return -ENOTSUP;
-		u64 table = cr3 & PTE_ADDR_MASK;
-		for (int level = 4; level >= 1; level--) {
-			u64 e;
-			unsigned idx = (gva >> (12 + 9 * (level - 1))) & 511;
-			if (gpa_read(p, table + idx * 8, &e, 8))
-				return -EFAULT;
-			if (!entry_ok(e, access, wp, nxe, &err)) {
-				*pf_error = err;
-				return -EFAULT;
-			}
-			if (level == 1 || ((e & PTE_PS) && level <= 3)) {
-				u64 size = 1ULL << (12 + 9 * (level - 1));
-				*gpa = (e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1));
-				return 0;
-			}
-			table = e & PTE_ADDR_MASK;
-		}
-		return -EFAULT;
+		return walk_64bit(p, cr3 & PTE_ADDR_MASK, 4, gva, access, wp, nxe, err, gpa,
+				  pf_error);
 	}
 	gva &= 0xffffffffULL;
 	if (cr4 & CR4_PAE) {
@@ -140,24 +148,8 @@ int gva_to_gpa(struct vcpu *v, u64 gva, u32 access, u64 *gpa, u32 *pf_error)
 			*pf_error = err;
 			return -EFAULT;
 		}
-		u64 table = pdpte & PTE_ADDR_MASK;
-		for (int level = 2; level >= 1; level--) {
-			u64 e;
-			unsigned idx = (gva >> (12 + 9 * (level - 1))) & 511;
-			if (gpa_read(p, table + idx * 8, &e, 8))
-				return -EFAULT;
-			if (!entry_ok(e, access, wp, nxe, &err)) {
-				*pf_error = err;
-				return -EFAULT;
-			}
-			if (level == 1 || (e & PTE_PS)) {
-				u64 size = 1ULL << (12 + 9 * (level - 1));
-				*gpa = (e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1));
-				return 0;
-			}
-			table = e & PTE_ADDR_MASK;
-		}
-		return -EFAULT;
+		return walk_64bit(p, pdpte & PTE_ADDR_MASK, 2, gva, access, wp, nxe, err, gpa,
+				  pf_error);
 	}
 	/* 32-bit paging: 4 KiB pages, or 4 MiB ones with CR4.PSE. */
 	u32 pde, pte;
