@@ -132,7 +132,9 @@ void harness_abort_case(void)
 	longjmp(case_jmp, 1);
 }
 
-void harness_run(const char *file, const char *name, void (*fn)(void))
+/* Runs one case: fn() or, when fn is NULL, fn_arg(arg). */
+static void run_case(const char *file, const char *name, void (*fn)(void),
+		     void (*fn_arg)(void *), void *arg)
 {
 	const char *base = strrchr(file, '/');
 	static char fname[128];
@@ -147,8 +149,12 @@ void harness_run(const char *file, const char *name, void (*fn)(void))
 	cur_failures = 0;
 	cur_reason[0] = 0;
 	cases++;
-	if (setjmp(case_jmp) == 0)
-		fn();
+	if (setjmp(case_jmp) == 0) {
+		if (fn)
+			fn();
+		else
+			fn_arg(arg);
+	}
 	if (cur_failures) {
 		failed_cases++;
 		print_fail_line(cur_reason);
@@ -157,6 +163,16 @@ void harness_run(const char *file, const char *name, void (*fn)(void))
 	}
 	fflush(stdout);
 	cur_case = NULL;
+}
+
+void harness_run(const char *file, const char *name, void (*fn)(void))
+{
+	run_case(file, name, fn, NULL, NULL);
+}
+
+void harness_run_named(const char *file, const char *name, void (*fn)(void *), void *arg)
+{
+	run_case(file, name, NULL, fn, arg);
 }
 
 int harness_finish(void)

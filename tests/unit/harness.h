@@ -32,6 +32,11 @@ bool harness_contains(const char *hay, const char *needle);
 
 /* name is the case name; file is __FILE__ of the test program. */
 void harness_run(const char *file, const char *name, void (*fn)(void));
+/*
+ * The same for a case built at run time, e.g. one row of a table: runs
+ * fn(arg) under name, which need only live until the call returns.
+ */
+void harness_run_named(const char *file, const char *name, void (*fn)(void *), void *arg);
 int harness_finish(void);
 
 #define RUN(name) harness_run(__FILE__, #name, test_##name)

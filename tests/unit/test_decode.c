@@ -8,76 +8,15 @@
  * byte too far crashes the test instead of going unnoticed.
  */
 #define _GNU_SOURCE
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "tests/unit/harness.h"
 #include "vmm/errno.h"
 #include "vmm/x86_decode.h"
-
-/* ---- A minimal harness: one PASS/FAIL line per case ---- */
-
-static const char *cur_case;
-static bool cur_failed;
-static char cur_reason[512];
-static int n_failed, n_run;
-
-__attribute__((format(printf, 2, 3)))
-static void fail(int line, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (cur_failed)
-		return;
-	cur_failed = true;
-	n = snprintf(cur_reason, sizeof(cur_reason), "line %d: ", line);
-	va_start(ap, fmt);
-	vsnprintf(cur_reason + n, sizeof(cur_reason) - (size_t)n, fmt, ap);
-	va_end(ap);
-}
-
-#define CHECK(cond)                                                   \
-	do {                                                          \
-		if (!(cond))                                          \
-			fail(__LINE__, "%s", #cond);                  \
-	} while (0)
-#define CHECK_EQ(a, b)                                                          \
-	do {                                                                    \
-		long long a_ = (long long)(a), b_ = (long long)(b);             \
-		if (a_ != b_)                                                   \
-			fail(__LINE__, "%s = %lld (%#llx), expected %lld (%#llx)", \
-			     #a, a_, (unsigned long long)a_, b_,                \
-			     (unsigned long long)b_);                           \
-	} while (0)
-
-static void begin(const char *name)
-{
-	cur_case = name;
-	cur_failed = false;
-	cur_reason[0] = 0;
-}
-
-static void end(void)
-{
-	n_run++;
-	if (cur_failed) {
-		n_failed++;
-		printf("FAIL unit/test_decode/%s: %s\n", cur_case, cur_reason);
-	} else {
-		printf("PASS unit/test_decode/%s\n", cur_case);
-	}
-}
-
-#define RUN(fn)                \
-	do {                   \
-		begin(#fn);    \
-		fn();          \
-		end();         \
-	} while (0)
 
 /* ---- The guard page ---- */
 
@@ -476,11 +415,12 @@ static const struct len_case len_cases[] = {
 	LEN("arpl", P32, 2, 0x63, 0xc1),
 };
 
-static void check_len_case(const struct len_case *c)
+/* One row of len_cases (arg); every row is a case of its own. */
+static void check_len_case(void *arg)
 {
+	const struct len_case *c = arg;
 	int ret = length_of(c->b, c->n, c->mode);
 
-	begin(c->name);
 	CHECK_EQ(ret, c->expect);
 	if (c->expect > 0) {
 		/* Supplied exactly; every shorter prefix must ask for more. */
@@ -489,10 +429,10 @@ static void check_len_case(const struct len_case *c)
 			int r = length_of(c->b, k, c->mode);
 
 			if (r != -E2BIG)
-				fail(__LINE__, "truncated to %zu bytes: %d, expected -E2BIG", k, r);
+				harness_fail(__FILE__, __LINE__,
+					     "truncated to %zu bytes: %d, expected -E2BIG", k, r);
 		}
 	}
-	end();
 }
 
 /* ---- Full decoding ---- */
@@ -776,12 +716,13 @@ static const struct dec_case dec_cases[] = {
 	     0xc7, 0x84, 0x24, D32, D32),
 };
 
-static void check_dec_case(const struct dec_case *c)
+/* One row of dec_cases (arg); every row is a case of its own. */
+static void check_dec_case(void *arg)
 {
+	const struct dec_case *c = arg;
 	struct x86_insn i;
 	int ret = decode(c->b, c->n, c->mode, &i);
 
-	begin(c->name);
 	CHECK_EQ(ret, c->ret);
 	if (ret == 0 && c->ret == 0) {
 		CHECK_EQ(i.len, c->n);
@@ -813,10 +754,10 @@ static void check_dec_case(const struct dec_case *c)
 			int r = decode(c->b, k, c->mode, &i);
 
 			if (r != -E2BIG)
-				fail(__LINE__, "truncated to %zu bytes: %d, expected -E2BIG", k, r);
+				harness_fail(__FILE__, __LINE__,
+					     "truncated to %zu bytes: %d, expected -E2BIG", k, r);
 		}
 	}
-	end();
 }
 
 /* ---- Effective addresses ---- */
@@ -844,7 +785,7 @@ static u64 ea_of(const u8 *b, size_t n, enum x86_mode mode, u64 rip_next, int *r
 	ea_of((const u8[]){ __VA_ARGS__ }, sizeof((const u8[]){ __VA_ARGS__ }), \
 	      mode, rip_next, ret)
 
-static void ea_forms(void)
+TEST(ea_forms)
 {
 	int ret;
 
@@ -921,7 +862,7 @@ static u8 fuzz_byte(void)
  * -E2BIG or -EINVAL; the answers at different avail agree; x86_decode
  * agrees with x86_insn_length; and nothing reads past the guard.
  */
-static void fuzz_consistency(void)
+TEST(fuzz_consistency)
 {
 	unsigned iters = 60000, bad = 0;
 
@@ -934,7 +875,7 @@ static void fuzz_consistency(void)
 			b[k] = fuzz_byte();
 		full = length_of(b, sizeof(b), mode);
 		if (!(full == -EINVAL || (full >= 1 && full <= X86_MAX_INSN_LEN))) {
-			fail(__LINE__, "iteration %u: length %d", it, full);
+			harness_fail(__FILE__, __LINE__, "iteration %u: length %d", it, full);
 			bad++;
 		}
 		for (size_t k = 0; k < sizeof(b); k++) {
@@ -944,19 +885,22 @@ static void fuzz_consistency(void)
 			int want = (full > 0 && (size_t)full > k) ? -E2BIG : full;
 
 			if (full > 0 ? r != want : (r != -E2BIG && r != -EINVAL)) {
-				fail(__LINE__, "iteration %u avail %zu: %d, full %d", it, k, r, full);
+				harness_fail(__FILE__, __LINE__,
+					     "iteration %u avail %zu: %d, full %d", it, k, r, full);
 				bad++;
 				break;
 			}
 			if (d == 0 && (r != i.len || i.reg >= 16 || i.addr_size > 8 ||
 				       i.mem.base >= 16 || i.mem.index >= 16)) {
-				fail(__LINE__, "iteration %u avail %zu: decode len %u vs %d", it, k,
-				     i.len, r);
+				harness_fail(__FILE__, __LINE__,
+					     "iteration %u avail %zu: decode len %u vs %d", it, k,
+					     i.len, r);
 				bad++;
 				break;
 			}
 			if (d < 0 && d != -EINVAL && d != -E2BIG && d != -ENOTSUP) {
-				fail(__LINE__, "iteration %u: decode returned %d", it, d);
+				harness_fail(__FILE__, __LINE__, "iteration %u: decode returned %d",
+					     it, d);
 				bad++;
 				break;
 			}
@@ -965,7 +909,7 @@ static void fuzz_consistency(void)
 }
 
 /* Long instructions cut at every point: -E2BIG each time, never a read past avail. */
-static void truncation_points(void)
+TEST(truncation_points)
 {
 	static const struct {
 		enum x86_mode mode;
@@ -989,12 +933,12 @@ static void truncation_points(void)
 			int r = length_of(longs[c].b, k, longs[c].mode);
 
 			if (r != -E2BIG)
-				fail(__LINE__, "case %zu avail %zu: %d", c, k, r);
+				harness_fail(__FILE__, __LINE__, "case %zu avail %zu: %d", c, k, r);
 		}
 	}
 }
 
-static void null_and_empty(void)
+TEST(null_and_empty)
 {
 	struct x86_insn i;
 
@@ -1011,26 +955,21 @@ int main(void)
 
 	for (size_t k = 0; k < ARRAY_SIZE(len_cases); k++) {
 		char name[96];
-
 		struct len_case c = len_cases[k];
 
 		snprintf(name, sizeof(name), "len_%s", c.name);
-		c.name = name;
-		check_len_case(&c);
+		harness_run_named(__FILE__, name, check_len_case, &c);
 	}
 	for (size_t k = 0; k < ARRAY_SIZE(dec_cases); k++) {
 		char name[96];
 		struct dec_case c = dec_cases[k];
 
 		snprintf(name, sizeof(name), "decode_%s", c.name);
-		c.name = name;
-		check_dec_case(&c);
+		harness_run_named(__FILE__, name, check_dec_case, &c);
 	}
 	RUN(ea_forms);
 	RUN(truncation_points);
 	RUN(fuzz_consistency);
 	RUN(null_and_empty);
-
-	printf("%d of %d test_decode cases failed\n", n_failed, n_run);
-	return n_failed ? 1 : 0;
+	return harness_finish();
 }

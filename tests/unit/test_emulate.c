@@ -7,62 +7,13 @@
  * the same operation executed natively on the host.
  */
 #define _GNU_SOURCE
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/harness.h"
 #include "vmm/errno.h"
 #include "vmm/x86_emulate.h"
-
-/* ---- A minimal harness: one PASS/FAIL line per case ---- */
-
-static const char *cur_case;
-static bool cur_failed;
-static char cur_reason[512];
-static int n_failed, n_run;
-
-__attribute__((format(printf, 2, 3)))
-static void fail(int line, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (cur_failed)
-		return;
-	cur_failed = true;
-	n = snprintf(cur_reason, sizeof(cur_reason), "line %d: ", line);
-	va_start(ap, fmt);
-	vsnprintf(cur_reason + n, sizeof(cur_reason) - (size_t)n, fmt, ap);
-	va_end(ap);
-}
-
-#define CHECK(cond)                                                   \
-	do {                                                          \
-		if (!(cond))                                          \
-			fail(__LINE__, "%s", #cond);                  \
-	} while (0)
-#define CHECK_EQ(a, b)                                                          \
-	do {                                                                    \
-		unsigned long long a_ = (unsigned long long)(a);                \
-		unsigned long long b_ = (unsigned long long)(b);                \
-		if (a_ != b_)                                                   \
-			fail(__LINE__, "%s = %#llx, expected %#llx", #a, a_, b_); \
-	} while (0)
-
-#define RUN(fn)                                                                    \
-	do {                                                                       \
-		cur_case = #fn;                                                    \
-		cur_failed = false;                                                \
-		fn();                                                              \
-		n_run++;                                                           \
-		if (cur_failed) {                                                  \
-			n_failed++;                                                \
-			printf("FAIL unit/test_emulate/%s: %s\n", cur_case, cur_reason); \
-		} else {                                                           \
-			printf("PASS unit/test_emulate/%s\n", cur_case);           \
-		}                                                                  \
-	} while (0)
 
 /* ---- The fake CPU and memory ---- */
 
@@ -238,11 +189,11 @@ static int emu(enum x86_mode mode, u64 rip, u64 *next, const u8 *b, size_t n, in
 	int ret = x86_decode(b, n, mode, &i);
 
 	if (ret) {
-		fail(line, "x86_decode: %d", ret);
+		harness_fail(__FILE__, line, "x86_decode: %d", ret);
 		return ret;
 	}
 	if (i.len != n)
-		fail(line, "decoded length %u, expected %zu", i.len, n);
+		harness_fail(__FILE__, line, "decoded length %u, expected %zu", i.len, n);
 	return x86_emulate(&i, mode, rip, &ops, NULL, next ? next : &dummy);
 }
 
@@ -264,15 +215,17 @@ static u64 mmio_get(unsigned off, unsigned size)
 static void check_access(int line, unsigned k, bool write, u64 addr, unsigned size, u64 val)
 {
 	if (k >= nlog) {
-		fail(line, "access %u missing (%u logged)", k, nlog);
+		harness_fail(__FILE__, line, "access %u missing (%u logged)", k, nlog);
 		return;
 	}
 	if (log_[k].write != write || log_[k].addr != addr || log_[k].size != size ||
 	    log_[k].val != val)
-		fail(line, "access %u: %s %#llx/%u = %#llx, expected %s %#llx/%u = %#llx", k,
-		     log_[k].write ? "write" : "read", (unsigned long long)log_[k].addr,
-		     log_[k].size, (unsigned long long)log_[k].val, write ? "write" : "read",
-		     (unsigned long long)addr, size, (unsigned long long)val);
+		harness_fail(__FILE__, line,
+			     "access %u: %s %#llx/%u = %#llx, expected %s %#llx/%u = %#llx", k,
+			     log_[k].write ? "write" : "read", (unsigned long long)log_[k].addr,
+			     log_[k].size, (unsigned long long)log_[k].val,
+			     write ? "write" : "read", (unsigned long long)addr, size,
+			     (unsigned long long)val);
 }
 
 #define ACCESS(k, w, addr, size, val) check_access(__LINE__, k, w, addr, size, val)
@@ -349,7 +302,7 @@ static u64 sext(u64 v, unsigned size)
 
 /* ---- Data movement ---- */
 
-static void mov_store_sizes(void)
+TEST(mov_store_sizes)
 {
 	u64 next = 0;
 
@@ -373,7 +326,7 @@ static void mov_store_sizes(void)
 	CHECK_EQ(cpu.rflags, RFLAGS_FIXED);
 }
 
-static void mov_load_sizes(void)
+TEST(mov_load_sizes)
 {
 	reset();
 	put(mmio + 0x20, 0xf8f7f6f5f4f3f2f1ULL, 8);
@@ -398,7 +351,7 @@ static void mov_load_sizes(void)
 	CHECK_EQ(nwrites, 0);
 }
 
-static void mov_high_byte_regs(void)
+TEST(mov_high_byte_regs)
 {
 	reset();
 	cpu.regs[RAX] = 0x1122334455667788ULL;
@@ -424,7 +377,7 @@ static void mov_high_byte_regs(void)
 	CHECK_EQ(cpu.regs[RCX], 0x40cd);
 }
 
-static void mov_zero_extension_modes(void)
+TEST(mov_zero_extension_modes)
 {
 	reset();
 	put(mmio, 0x89abcdef, 4);
@@ -441,7 +394,7 @@ static void mov_zero_extension_modes(void)
 	CHECK_EQ(cpu.regs[RAX], 0x89abcdefULL);
 }
 
-static void mov_immediates(void)
+TEST(mov_immediates)
 {
 	reset();
 	cpu.regs[RBX] = MMIO;
@@ -458,7 +411,7 @@ static void mov_immediates(void)
 	CHECK_EQ(nreads, 0);
 }
 
-static void mov_moffs(void)
+TEST(mov_moffs)
 {
 	u64 next;
 
@@ -484,7 +437,7 @@ static void mov_moffs(void)
 	ACCESS(4, true, MMIO + 0x20, 1, 0x0d);
 }
 
-static void movzx_movsx(void)
+TEST(movzx_movsx)
 {
 	reset();
 	put(mmio, 0x80000000ff80ULL, 8);  /* byte 0x80, word 0xff80, dword 0x0000ff80 */
@@ -633,7 +586,8 @@ static void alu_against_host(const struct alu_desc *d)
 
 		ret = emu(L64, 0x1000, NULL, insn, n, __LINE__);
 		if (ret) {
-			fail(__LINE__, "size %u form %u pair %u: emulate %d", size, form, pi, ret);
+			harness_fail(__FILE__, __LINE__, "size %u form %u pair %u: emulate %d",
+				     size, form, pi, ret);
 			return;
 		}
 		if (form == F_REG_MEM) {
@@ -645,44 +599,53 @@ static void alu_against_host(const struct alu_desc *d)
 			else
 				want = (rcx_before & ~m) | want;
 			if (nwrites)
-				fail(__LINE__, "size %u pair %u: register form wrote memory", size, pi);
+				harness_fail(__FILE__, __LINE__,
+					     "size %u pair %u: register form wrote memory",
+					     size, pi);
 		} else {
 			got = mmio_get(0x100, size);
 			if (!d->writes)
 				want = a & m;
 			if (nwrites != (d->writes ? 1u : 0u))
-				fail(__LINE__, "size %u form %u pair %u: %u writes", size, form, pi,
-				     nwrites);
+				harness_fail(__FILE__, __LINE__,
+					     "size %u form %u pair %u: %u writes", size, form,
+					     pi, nwrites);
 			if (cpu.regs[RCX] != rcx_before)
-				fail(__LINE__, "size %u form %u pair %u: rcx changed", size, form, pi);
+				harness_fail(__FILE__, __LINE__,
+					     "size %u form %u pair %u: rcx changed", size, form,
+					     pi);
 		}
 		if (got != want)
-			fail(__LINE__, "size %u form %u a %#llx b %#llx: result %#llx, host %#llx",
-			     size, form, (unsigned long long)a, (unsigned long long)b,
-			     (unsigned long long)got, (unsigned long long)want);
+			harness_fail(__FILE__, __LINE__,
+				     "size %u form %u a %#llx b %#llx: result %#llx, host %#llx",
+				     size, form, (unsigned long long)a, (unsigned long long)b,
+				     (unsigned long long)got, (unsigned long long)want);
 		if ((cpu.rflags ^ host_flags) & d->defined)
-			fail(__LINE__, "size %u form %u a %#llx b %#llx: flags %#llx, host %#llx",
-			     size, form, (unsigned long long)a, (unsigned long long)b,
-			     (unsigned long long)cpu.rflags, (unsigned long long)host_flags);
+			harness_fail(__FILE__, __LINE__,
+				     "size %u form %u a %#llx b %#llx: flags %#llx, host %#llx",
+				     size, form, (unsigned long long)a, (unsigned long long)b,
+				     (unsigned long long)cpu.rflags,
+				     (unsigned long long)host_flags);
 		/* Undefined AF and all non-status flags stay as they were. */
 		if ((cpu.rflags ^ start_flags[fi]) & ~d->defined)
-			fail(__LINE__, "size %u form %u pair %u: flags outside %#llx changed: %#llx",
-			     size, form, pi, (unsigned long long)d->defined,
-			     (unsigned long long)cpu.rflags);
+			harness_fail(__FILE__, __LINE__,
+				     "size %u form %u pair %u: flags outside %#llx changed: %#llx",
+				     size, form, pi, (unsigned long long)d->defined,
+				     (unsigned long long)cpu.rflags);
 		checked++;
 	}
 	CHECK(checked > 500);
 }
 
-static void alu_add(void) { alu_against_host(&alus[0]); }
-static void alu_sub(void) { alu_against_host(&alus[1]); }
-static void alu_and(void) { alu_against_host(&alus[2]); }
-static void alu_or(void) { alu_against_host(&alus[3]); }
-static void alu_xor(void) { alu_against_host(&alus[4]); }
-static void alu_cmp(void) { alu_against_host(&alus[5]); }
-static void alu_test(void) { alu_against_host(&alus[6]); }
+TEST(alu_add) { alu_against_host(&alus[0]); }
+TEST(alu_sub) { alu_against_host(&alus[1]); }
+TEST(alu_and) { alu_against_host(&alus[2]); }
+TEST(alu_or) { alu_against_host(&alus[3]); }
+TEST(alu_xor) { alu_against_host(&alus[4]); }
+TEST(alu_cmp) { alu_against_host(&alus[5]); }
+TEST(alu_test) { alu_against_host(&alus[6]); }
 
-static void alu_high_byte_and_lock(void)
+TEST(alu_high_byte_and_lock)
 {
 	reset();
 	cpu.regs[RAX] = 0x1111111111113311ULL;
@@ -703,7 +666,7 @@ static void alu_high_byte_and_lock(void)
 
 /* ---- BT ---- */
 
-static void bt_immediate(void)
+TEST(bt_immediate)
 {
 	reset();
 	cpu.regs[RBX] = MMIO + 0x10;
@@ -732,7 +695,7 @@ static void bt_immediate(void)
  * operand: compare with the host's BT on the same bytes, and check which
  * operand-sized unit was read.
  */
-static void bt_register_offsets(void)
+TEST(bt_register_offsets)
 {
 	static const s64 offsets[] = {
 		-1000, -129, -65, -64, -33, -32, -17, -16, -1, 0, 1, 7, 8, 15, 16, 31, 32,
@@ -766,12 +729,15 @@ static void bt_register_offsets(void)
 				ret = EMU(L64, 0, NULL, 0x48, 0x0f, 0xa3, 0x13);  /* bt [rbx], rdx */
 			CHECK_EQ(ret, 0);
 			if (!!(cpu.rflags & X86_FLAG_CF) != want)
-				fail(__LINE__, "size %u offset %lld: CF %d, host %d", size,
-				     (long long)off, !!(cpu.rflags & X86_FLAG_CF), want);
+				harness_fail(__FILE__, __LINE__,
+					     "size %u offset %lld: CF %d, host %d", size,
+					     (long long)off, !!(cpu.rflags & X86_FLAG_CF), want);
 			if (nlog != 1 || log_[0].addr != addr || log_[0].size != size)
-				fail(__LINE__, "size %u offset %lld: read %#llx/%u, expected %#llx/%u",
-				     size, (long long)off, (unsigned long long)log_[0].addr,
-				     log_[0].size, (unsigned long long)addr, size);
+				harness_fail(__FILE__, __LINE__,
+					     "size %u offset %lld: read %#llx/%u, expected %#llx/%u",
+					     size, (long long)off,
+					     (unsigned long long)log_[0].addr, log_[0].size,
+					     (unsigned long long)addr, size);
 		}
 	}
 	/* Only the low operand-size bits of the register count: dx = -1 as a word. */
@@ -789,7 +755,7 @@ static void bt_register_offsets(void)
 
 /* ---- String instructions ---- */
 
-static void stos_single(void)
+TEST(stos_single)
 {
 	u64 next;
 
@@ -815,7 +781,7 @@ static void stos_single(void)
 	CHECK_EQ(nreads, 0);
 }
 
-static void rep_stos_forward_backward(void)
+TEST(rep_stos_forward_backward)
 {
 	u64 next;
 
@@ -854,7 +820,7 @@ static void rep_stos_forward_backward(void)
 	CHECK_EQ(next, 0x42);
 }
 
-static void rep_zero_count(void)
+TEST(rep_zero_count)
 {
 	u64 next;
 
@@ -877,7 +843,7 @@ static void rep_zero_count(void)
 	CHECK_EQ(cpu.regs[RCX], 0x10000);
 }
 
-static void rep_bounded_iterations(void)
+TEST(rep_bounded_iterations)
 {
 	u64 next;
 
@@ -897,7 +863,7 @@ static void rep_bounded_iterations(void)
 	CHECK_EQ(next, 0x42);
 	for (unsigned k = 0; k < 200; k++)
 		if (ram[0x2000 + k] != 0xab)
-			fail(__LINE__, "byte %u not written", k);
+			harness_fail(__FILE__, __LINE__, "byte %u not written", k);
 	CHECK_EQ(ram[0x2000 + 200], 0);
 	/* Exactly 128 finishes in one call. */
 	cpu.regs[RCX] = X86_REP_MAX_ITER;
@@ -906,7 +872,7 @@ static void rep_bounded_iterations(void)
 	CHECK_EQ(cpu.regs[RCX], 0);
 }
 
-static void rep_movs_forward_backward(void)
+TEST(rep_movs_forward_backward)
 {
 	u64 next;
 
@@ -953,7 +919,7 @@ static void rep_movs_forward_backward(void)
 	CHECK_EQ(cpu.regs[RDI], MMIO + 8);
 }
 
-static void rep_movs_address_size_wrap(void)
+TEST(rep_movs_address_size_wrap)
 {
 	u64 next;
 
@@ -1007,7 +973,7 @@ static void rep_movs_address_size_wrap(void)
 	ACCESS(1, true, 0x2000, 1, 0);
 }
 
-static void string_segments(void)
+TEST(string_segments)
 {
 	/* 64-bit: DS/ES bases ignored, an FS override on the source applies. */
 	reset();
@@ -1031,7 +997,7 @@ static void string_segments(void)
 
 /* ---- Addressing ---- */
 
-static void segments_and_wrap(void)
+TEST(segments_and_wrap)
 {
 	u64 next;
 
@@ -1069,7 +1035,7 @@ static void segments_and_wrap(void)
 	CHECK_EQ(next, 1);
 }
 
-static void rip_relative(void)
+TEST(rip_relative)
 {
 	u64 next, rip = MMIO - 0x1000;
 
@@ -1086,7 +1052,7 @@ static void rip_relative(void)
 
 /* ---- Errors ---- */
 
-static void read_error_aborts(void)
+TEST(read_error_aborts)
 {
 	u64 next = 0x1234, regs[16], flags;
 
@@ -1148,7 +1114,7 @@ static void read_error_aborts(void)
 	CHECK_EQ(cpu.regs[RDI], MMIO);
 }
 
-static void write_error_aborts(void)
+TEST(write_error_aborts)
 {
 	u64 next = 0x1234;
 
@@ -1183,7 +1149,7 @@ static void write_error_aborts(void)
 	CHECK_EQ(EMU(L64, 0, NULL, 0x8b, 0x03), (u64)-EFAULT);
 }
 
-static void inconsistent_insn(void)
+TEST(inconsistent_insn)
 {
 	struct x86_insn i;
 	u64 next;
@@ -1243,6 +1209,5 @@ int main(void)
 	RUN(read_error_aborts);
 	RUN(write_error_aborts);
 	RUN(inconsistent_insn);
-	printf("%d of %d test_emulate cases failed\n", n_failed, n_run);
-	return n_failed ? 1 : 0;
+	return harness_finish();
 }
