@@ -74,6 +74,7 @@ static const struct name_value modes[] = {
 static const struct name_value expects[] = {
 	{ "pass", EXPECT_PASS }, { "fail", EXPECT_FAIL }, { "fault", EXPECT_FAULT },
 	{ "triple-fault", EXPECT_TRIPLE_FAULT }, { "timeout", EXPECT_TIMEOUT },
+	{ "exit", EXPECT_EXIT }, { "poweroff", EXPECT_POWEROFF }, { "reset", EXPECT_RESET },
 	{ "any", EXPECT_ANY },
 };
 
@@ -125,19 +126,28 @@ static const char *apply(struct part_config *c, const struct cmdline_token *t)
 			return "expected a CPU list such as 0,2-3";
 	} else if (!strcmp(t->key, "expect")) {
 		if (!lookup(expects, ARRAY_SIZE(expects), t->val, &e))
-			return "expected pass, fail, fault, triple-fault, timeout or any";
+			return "expected pass, fail, fault, triple-fault, timeout, exit, poweroff, "
+			       "reset or any";
 		c->expect = (enum part_expect)e;
 	} else if (!strcmp(t->key, "timeout")) {
 		if (!parse_num(t->val, &n, false) || n == 0 || n > 86400000)
 			return "expected milliseconds, 1 to 86400000";
 		c->timeout_ms = (u32)n;
-	} else if (!strcmp(t->key, "on_triple_fault")) {
+	} else if (!strcmp(t->key, "on_reset")) {
 		if (!strcmp(t->val, "restart"))
-			c->restart_on_triple_fault = true;
+			c->restart_on_reset = true;
 		else if (!strcmp(t->val, "stop"))
-			c->restart_on_triple_fault = false;
+			c->restart_on_reset = false;
 		else
 			return "expected stop or restart";
+	} else if (!strcmp(t->key, "platform")) {
+		if (!strcmp(t->val, "pc"))
+			c->platform_pc = true;
+		else if (!strcmp(t->val, "none"))
+			c->platform_pc = false;
+		else
+			return "expected pc or none";
+		c->platform_set = true;
 	} else {
 		return "unknown key";
 	}
@@ -165,11 +175,30 @@ const char *part_config_parse(const char *cmdline, enum module_kind *kind,
 	}
 	if (!strcmp(t.key, "child") && !t.has_value) {
 		*kind = MODULE_CHILD;
+	} else if (!strcmp(t.key, "initrd") && !t.has_value) {
+		*kind = MODULE_INITRD;
 	} else {
 		hv_snprintf(err, errlen, "unknown module kind '%s'", t.key);
 		return err;
 	}
-	while (cmdline_next(&p, &t)) {
+	for (;;) {
+		/* "--" ends our keys: the rest is the guest kernel's. */
+		const char *q = p;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (q[0] == '-' && q[1] == '-' && (q[2] == 0 || q[2] == ' ' || q[2] == '\t')) {
+			q += 2;
+			while (*q == ' ' || *q == '\t')
+				q++;
+			if (strlen(q) >= sizeof(c->kernel_cmdline)) {
+				hv_snprintf(err, errlen, "guest command line after -- is too long");
+				return err;
+			}
+			hv_strlcpy(c->kernel_cmdline, q, sizeof(c->kernel_cmdline));
+			break;
+		}
+		if (!cmdline_next(&p, &t))
+			break;
 		const char *why = apply(c, &t);
 		if (why) {
 			hv_snprintf(err, errlen, "%s%s%s: %s", t.key, t.has_value ? "=" : "",

@@ -4,12 +4,16 @@
 
 #include "vmm/partition.h"
 
-enum module_kind { MODULE_UNKNOWN, MODULE_CHILD };
+enum module_kind { MODULE_UNKNOWN, MODULE_CHILD, MODULE_INITRD };
 
 /*
  * Parses a boot module's command line (what follows the file name on
  * GRUB's module2 line or in hv.cfg): "KIND key=value ...", e.g.
  *   child name=io mem=16M vcpus=2 mode=long
+ *   child name=linux mem=256M vcpus=2 -- console=ttyS0
+ *   initrd name=linux
+ * Everything after "--" is the guest kernel's own command line; an
+ * initrd module names the partition it belongs to.
  * Returns NULL, or an error naming the offending token (written to err).
  */
 const char *part_config_parse(const char *cmdline, enum module_kind *kind,

@@ -292,6 +292,7 @@ const char *outcome_name(enum part_outcome o)
 		[OUTCOME_NONE] = "none", [OUTCOME_PASS] = "pass", [OUTCOME_FAIL] = "fail",
 		[OUTCOME_FAULT] = "fault", [OUTCOME_TRIPLE_FAULT] = "triple-fault",
 		[OUTCOME_TIMEOUT] = "timeout", [OUTCOME_EXIT] = "exit",
+		[OUTCOME_POWEROFF] = "poweroff", [OUTCOME_RESET] = "reset",
 	};
 	return o < ARRAY_SIZE(names) ? names[o] : "?";
 }
@@ -301,7 +302,8 @@ bool partition_outcome_expected(const struct partition *p)
 	static const enum part_outcome want[] = {
 		[EXPECT_PASS] = OUTCOME_PASS, [EXPECT_FAIL] = OUTCOME_FAIL,
 		[EXPECT_FAULT] = OUTCOME_FAULT, [EXPECT_TRIPLE_FAULT] = OUTCOME_TRIPLE_FAULT,
-		[EXPECT_TIMEOUT] = OUTCOME_TIMEOUT,
+		[EXPECT_TIMEOUT] = OUTCOME_TIMEOUT, [EXPECT_EXIT] = OUTCOME_EXIT,
+		[EXPECT_POWEROFF] = OUTCOME_POWEROFF, [EXPECT_RESET] = OUTCOME_RESET,
 	};
 	if (p->cfg.expect == EXPECT_ANY)
 		return p->outcome != OUTCOME_NONE;

@@ -18,7 +18,7 @@ GUEST_SET=(
 	wild-write "$G/wild.elf" "child name=wild-write expect=fault"
 	badmmio "$G/badmmio.elf" "child name=badmmio expect=fault"
 	triple "$G/triple.elf" "child name=triple expect=triple-fault"
-	triple-restart "$G/triple.elf" "child name=triple-restart expect=triple-fault on_triple_fault=restart"
+	triple-restart "$G/triple.elf" "child name=triple-restart expect=triple-fault on_reset=restart"
 	fuzz "$G/fuzz.elf" "child name=fuzz"
 	spin "$G/spin.bin" "child name=spin mode=real expect=timeout timeout=3000 cpus=0"
 	buddy "$G/suite64.elf" "child name=buddy cpus=0"

@@ -43,7 +43,7 @@ enum exit_action vmm_handle_shutdown(struct vcpu *v)
 {
 	struct partition *p = v->part;
 
-	if (p->cfg.restart_on_triple_fault && partition_restart(p) == 0)
+	if (p->cfg.restart_on_reset && partition_restart(p) == 0)
 		return EXIT_YIELD;
 	partition_stop(p, OUTCOME_TRIPLE_FAULT, "triple fault (shutdown)");
 	return EXIT_STOP_PARTITION;

@@ -20,9 +20,10 @@ enum part_state { PART_CREATED, PART_RUNNING, PART_STOPPED };
 /* What a test run expects of a partition (expect=): test mode passes only
  * when every partition ends the way its configuration says. */
 enum part_expect { EXPECT_PASS, EXPECT_FAIL, EXPECT_FAULT, EXPECT_TRIPLE_FAULT,
-		   EXPECT_TIMEOUT, EXPECT_ANY };
+		   EXPECT_TIMEOUT, EXPECT_EXIT, EXPECT_POWEROFF, EXPECT_RESET, EXPECT_ANY };
 enum part_outcome { OUTCOME_NONE, OUTCOME_PASS, OUTCOME_FAIL, OUTCOME_FAULT,
-		    OUTCOME_TRIPLE_FAULT, OUTCOME_TIMEOUT, OUTCOME_EXIT };
+		    OUTCOME_TRIPLE_FAULT, OUTCOME_TIMEOUT, OUTCOME_EXIT, OUTCOME_POWEROFF,
+		    OUTCOME_RESET };
 
 /* A partition's description, from a boot module line or (later) the parent. */
 struct part_config {
@@ -39,7 +40,10 @@ struct part_config {
 	u64 cpus_mask;    /* physical CPUs its vCPUs may run on; 0 = any */
 	enum part_expect expect;
 	u32 timeout_ms;   /* 0 = none */
-	bool restart_on_triple_fault;
+	bool restart_on_reset; /* triple fault, reset register, i8042 pulse */
+	bool platform_pc; /* the virtual PC platform (vmm/platform.h) */
+	bool platform_set;
+	char kernel_cmdline[512]; /* what follows "--": the guest's own command line */
 };
 
 struct mem_region {

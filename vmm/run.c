@@ -19,6 +19,17 @@
 static volatile bool go;          /* APs wait for this */
 static u32 config_errors;
 
+static const char *expect_name(enum part_expect e)
+{
+	static const char *const names[] = {
+		[EXPECT_PASS] = "pass", [EXPECT_FAIL] = "fail", [EXPECT_FAULT] = "fault",
+		[EXPECT_TRIPLE_FAULT] = "triple-fault", [EXPECT_TIMEOUT] = "timeout",
+		[EXPECT_EXIT] = "exit", [EXPECT_POWEROFF] = "poweroff", [EXPECT_RESET] = "reset",
+		[EXPECT_ANY] = "any",
+	};
+	return e < ARRAY_SIZE(names) ? names[e] : "?";
+}
+
 static void finish_test_run(void)
 {
 	u32 good = 0, total = 0;
@@ -32,8 +43,7 @@ static void finish_test_run(void)
 		good += ok;
 		pr_info("test: partition '%s': %s, expected %s: %s", p->cfg.name,
 			outcome_name(p->outcome),
-			p->cfg.expect == EXPECT_ANY ? "any" :
-			outcome_name((enum part_outcome)(p->cfg.expect + 1)),
+			expect_name(p->cfg.expect),
 			ok ? "ok" : "WRONG");
 	}
 	pr_info("test: %u of %u partitions ended as expected, %u configuration error%s", good,
