@@ -31,8 +31,10 @@ typedef uint64_t hv_u64;
 #define HV_ABI_VERSION 1
 
 /* CPUID: the hypervisor's vendor leaf, found by scanning 0x40000000 up
- * in steps of 0x100 for the signature (as with KVM's leaves). */
-#define HV_CPUID_BASE 0x40000000u
+ * in steps of 0x100 for the signature (as with KVM's leaves). The range
+ * at 0x40000000 itself holds the Hyper-V (TLFS) leaves Linux reads for
+ * its clock, so this leaf sits at 0x40000100. */
+#define HV_CPUID_BASE 0x40000100u
 #define HV_CPUID_SIGNATURE "hvhypervisor" /* EBX, ECX, EDX */
 /* base + 1: EAX = ABI version, EBX = vCPU index, ECX = vCPU count,
  * EDX = partition id. */

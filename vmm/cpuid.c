@@ -8,6 +8,7 @@
 #include "vmm/exit.h"
 #include "vmm/backend.h"
 #include "vmm/cpu.h"
+#include "vmm/hyperv.h"
 #include "vmm/partition.h"
 #include "vmm/string.h"
 #include "vmm/vlapic.h"
@@ -93,7 +94,9 @@ static void topology_leaf(struct vcpu *v, u32 sub, struct cpuid_regs *r)
 
 static void guest_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 {
-	if (leaf >= HV_CPUID_BASE && leaf < HV_CPUID_BASE + 0x10000) {
+	if (hyperv_cpuid(v, leaf, r))
+		return;
+	if (leaf >= 0x40000100 && leaf < 0x40010000) {
 		vendor_leaf(v, leaf, r);
 		return;
 	}

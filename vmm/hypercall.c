@@ -9,6 +9,7 @@
 #include "vmm/event.h"
 #include "vmm/fmt.h"
 #include "vmm/gmem.h"
+#include "vmm/hyperv.h"
 #include "vmm/insn.h"
 #include "vmm/log.h"
 #include "vmm/partition.h"
@@ -140,6 +141,13 @@ enum exit_action vmm_handle_hypercall(struct vcpu *v)
 	/* Only the guest kernel may call the hypervisor. */
 	if (backend->get_reg(v, VREG_CPL) != 0) {
 		vcpu_inject_ud(v);
+		return EXIT_RESUME;
+	}
+	if (hyperv_hypercalls_enabled(v)) {
+		/* The guest chose the Hyper-V convention through its hypercall
+		 * page; we implement none of those calls (TLFS 3.7). */
+		vcpu_skip_insn(v);
+		v->gpr[GPR_RAX] = HV_STATUS_INVALID_HYPERCALL_CODE;
 		return EXIT_RESUME;
 	}
 	u64 nr = v->gpr[GPR_RAX];

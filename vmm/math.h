@@ -18,4 +18,27 @@ static inline u64 muldiv64(u64 a, u64 b, u64 c)
 	return q;
 }
 
+/* (hi * 2^64) / d for hi < d: the fraction hi/d as a 0.64 fixed-point
+ * number (the Hyper-V reference TSC scale). */
+static inline u64 div128_hi(u64 hi, u64 d)
+{
+	u64 q, r;
+
+	if (hi >= d)
+		return UINT64_MAX;
+	__asm__("divq %4" : "=a"(q), "=d"(r) : "a"(0ULL), "d"(hi), "rm"(d));
+	(void)r;
+	return q;
+}
+
+/* (a * b) >> 64 */
+static inline u64 mul_hi64(u64 a, u64 b)
+{
+	u64 lo, hi;
+
+	__asm__("mulq %3" : "=a"(lo), "=d"(hi) : "a"(a), "rm"(b));
+	(void)lo;
+	return hi;
+}
+
 #endif

@@ -8,6 +8,7 @@
 #include "vmm/backend.h"
 #include "vmm/errno.h"
 #include "vmm/event.h"
+#include "vmm/hyperv.h"
 #include "vmm/log.h"
 #include "vmm/partition.h"
 #include "vmm/trap.h"
@@ -194,6 +195,8 @@ static int apic_write(struct vcpu *v, u32 msr, u64 val)
 }
 
 static const struct msr_rule rules[] = {
+	/* Hyper-V synthetic MSRs (vmm/hyperv.c) */
+	{ HV_MSR_FIRST, HV_MSR_LAST, MSR_EMULATE, hyperv_msr_read, hyperv_msr_write },
 	/* Switched by VMLOAD/VMSAVE on AMD-V, by the VMCS or by hand on VT-x. */
 	{ MSR_FS_BASE, MSR_KERNEL_GS_BASE, MSR_PASS, NULL, NULL },
 	{ MSR_STAR, MSR_SFMASK, MSR_PASS, NULL, NULL },

@@ -8,6 +8,7 @@
 #include "vmm/vcpu.h"
 #include "ept/pt.h"
 #include "partitions/hv_abi.h"
+#include "vmm/hyperv.h"
 
 #define MAX_PARTITIONS 64
 #define MAX_VCPUS 64
@@ -92,6 +93,7 @@ struct partition {
 	struct mmio_device mmio[MAX_MMIO_DEVICES];
 	u32 nr_mmio;
 	struct testdev testdev;
+	struct hyperv_state hyperv;
 	u64 exit_counts[NR_EXIT_STATS];
 	u64 start_tsc, stop_tsc;
 	enum part_outcome outcome;

@@ -19,7 +19,7 @@ _start:
 	call puts
 
 	/* The vendor leaf says "hvhypervisor". */
-	mov $0x40000000, %eax
+	mov $0x40000100, %eax
 	cpuid
 	cmp $0x79687668, %ebx     /* "hvhy" */
 	jne fail

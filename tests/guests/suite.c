@@ -272,6 +272,62 @@ static void test_timer(bool x2apic)
 	}
 }
 
+/* The Hyper-V time enlightenments Linux uses (TLFS 2.4, 12). */
+static void test_hyperv(void)
+{
+	static u8 hc_page[4096] __attribute__((aligned(4096)));
+	u32 r[4];
+	u64 v;
+
+	cpuid(0x40000000, 0, r);
+	CHECK(r[0] >= 0x40000005);
+	CHECK(!memcmp(&r[1], "Micr", 4) && !memcmp(&r[2], "osof", 4) && !memcmp(&r[3], "t Hv", 4));
+	cpuid(0x40000001, 0, r);
+	CHECK(!memcmp(&r[0], "Hv#1", 4));
+	cpuid(0x40000003, 0, r);
+	CHECK_EQ(r[0] & 0xa62, 0xa62); /* ref count, hypercall, VP index, ref TSC, freq */
+	CHECK(r[3] & (1u << 8));
+	CHECK_EQ(rdmsr(0x40000002), 0);                /* VP index */
+	CHECK_EQ(rdmsr(0x40000023), 100000000);        /* APIC frequency */
+	u64 tsc_hz = rdmsr(0x40000022);
+	CHECK(tsc_hz > 1000000);
+	CHECK(!wrmsr_safe(0x40000002, 3));             /* read-only */
+	CHECK(!rdmsr_safe(0x40000050, &v));            /* not offered */
+	u64 t0 = rdmsr(0x40000020);
+	for (int i = 0; i < 100000; i++)
+		pause();
+	CHECK(rdmsr(0x40000020) > t0);
+#ifdef __x86_64__
+	/* The reference TSC page agrees with the reference counter. */
+	static u8 tsc_page[4096] __attribute__((aligned(4096)));
+	wrmsr(0x40000021, (uword)tsc_page | 1);
+	u32 seq = *(volatile u32 *)tsc_page;
+	u64 scale = *(volatile u64 *)(tsc_page + 8);
+	s64 off = *(volatile s64 *)(tsc_page + 16);
+	CHECK(seq != 0 && seq != 0xffffffffu);
+	u64 msr_time = rdmsr(0x40000020);
+	u64 page_time = (u64)(((unsigned __int128)rdtsc() * scale) >> 64) + (u64)off;
+	s64 diff = (s64)(page_time - msr_time);
+	CHECK(diff > -200000 && diff < 200000); /* within 20 ms */
+	wrmsr(0x40000021, 0);
+#endif
+	/* The hypercall page needs a guest OS id first; it holds our call. */
+	wrmsr(0x40000001, (uword)hc_page | 1);
+	CHECK_EQ(rdmsr(0x40000001) & 1, 0);
+	wrmsr(0x40000000, 0x8100000000000000ULL);
+	wrmsr(0x40000001, (uword)hc_page | 1);
+	CHECK_EQ(rdmsr(0x40000001) & 1, 1);
+	CHECK_EQ(hc_page[0], 0x0f);
+	CHECK_EQ(hc_page[1], 0x01);
+	CHECK_EQ(hc_page[2], cpu_is_amd() ? 0xd9 : 0xc1);
+	CHECK_EQ(hc_page[3], 0xc3);
+	/* Hyper-V convention while the page is on: unknown call code. */
+	CHECK_EQ(hypercall(HVC_VERSION, 0, 0, 0), 2);
+	wrmsr(0x40000001, 0);
+	wrmsr(0x40000000, 0);
+	CHECK_EQ(hypercall(HVC_VERSION, 0, 0, 0), HV_ABI_VERSION);
+}
+
 static void test_exceptions(void)
 {
 	u64 v;
@@ -299,6 +355,7 @@ int guest_main(u32 vcpu, u64 mem)
 	test_ports();
 	test_mmio();
 	test_hypercalls(mem);
+	test_hyperv();
 	test_exceptions();
 	test_timer(false);
 	/* Disable, then x2APIC (xAPIC -> x2APIC directly is also legal). */

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "vmm/hyperv.h"
+#include "vmm/backend.h"
+#include "vmm/cpu.h"
+#include "vmm/errno.h"
+#include "vmm/gmem.h"
+#include "vmm/math.h"
+#include "vmm/partition.h"
+#include "vmm/string.h"
+#include "vmm/vlapic.h"
+#include "drivers/timer.h"
+
+/* Partition privileges, CPUID 0x40000003 EAX (TLFS 2.4.2). */
+#define PRIV_TIME_REF_COUNT BIT(1)
+#define PRIV_HYPERCALL_MSRS BIT(5)
+#define PRIV_VP_INDEX BIT(6)
+#define PRIV_REFERENCE_TSC BIT(9)
+#define PRIV_FREQUENCY_MSRS BIT(11)
+/* Features EDX: the frequency MSRs can be read (TLFS 2.4.2). */
+#define FEAT_FREQUENCY_MSRS BIT(8)
+/* Recommendations, CPUID 0x40000004 EAX: relaxed timing (TLFS 2.4.5):
+ * vCPUs are time-sliced, so guests should not treat slow progress as a
+ * hang. */
+#define HINT_RELAXED_TIMING BIT(5)
+
+#define MSR_ENABLE BIT(0)
+#define MSR_LOCKED BIT(1)
+#define REF_HZ 10000000ULL /* the reference counter ticks in 100 ns units */
+
+bool hyperv_cpuid(struct vcpu *v, u32 leaf, struct cpuid_regs *r)
+{
+	if (leaf < HV_CPUID_FIRST || leaf > 0x400000ff)
+		return false;
+	memset(r, 0, sizeof(*r));
+	switch (leaf) {
+	case 0x40000000:
+		r->eax = HV_CPUID_LAST;
+		memcpy(&r->ebx, "Micr", 4);
+		memcpy(&r->ecx, "osof", 4);
+		memcpy(&r->edx, "t Hv", 4);
+		break;
+	case 0x40000001:
+		memcpy(&r->eax, "Hv#1", 4); /* interface signature */
+		break;
+	case 0x40000002:
+		r->eax = 1;          /* build */
+		r->ebx = 0x00010000; /* version 1.0 */
+		break;
+	case 0x40000003:
+		r->eax = PRIV_TIME_REF_COUNT | PRIV_HYPERCALL_MSRS | PRIV_VP_INDEX |
+			 PRIV_REFERENCE_TSC | PRIV_FREQUENCY_MSRS;
+		r->edx = FEAT_FREQUENCY_MSRS;
+		break;
+	case 0x40000004:
+		r->eax = HINT_RELAXED_TIMING;
+		r->ebx = 0xffffffff; /* never notify on spinlock retries */
+		break;
+	case 0x40000005:
+		r->eax = MAX_VCPUS;
+		r->ebx = MAX_VCPUS;
+		break;
+	default:
+		break; /* 0x40000006 hardware features and the rest: none */
+	}
+	(void)v;
+	return true;
+}
+
+/* Reference time of partition p: 100 ns units since it started. */
+static u64 reference_time(struct partition *p)
+{
+	return muldiv64(rdtsc() - p->start_tsc, REF_HZ, tsc_khz * 1000);
+}
+
+/*
+ * The reference TSC page (TLFS 12.7): the guest computes
+ * ((guest TSC * scale) >> 64) + offset. Guest TSC is host TSC plus the
+ * vCPU's TSC offset, the same for every vCPU unless the guest writes the
+ * TSC, which Linux does not.
+ */
+static int write_tsc_page(struct vcpu *v, u64 gpa)
+{
+	struct partition *p = v->part;
+	struct {
+		u32 sequence;
+		u32 reserved;
+		u64 scale;
+		s64 offset;
+	} page;
+	u64 scale = div128_hi(REF_HZ, tsc_khz * 1000);
+	u64 guest_start = p->start_tsc + backend->get_reg(v, VREG_TSC_OFFSET);
+
+	page.sequence = 1; /* 0 and 0xffffffff mean "use the MSR" */
+	page.reserved = 0;
+	page.scale = scale;
+	page.offset = -(s64)mul_hi64(guest_start, scale);
+	if (gpa_zero(p, gpa, PAGE_SIZE) || gpa_write(p, gpa, &page, sizeof(page)))
+		return -EINVAL;
+	return 0;
+}
+
+/* The hypercall page holds our VMCALL or VMMCALL and a RET (TLFS 3.13). */
+static int write_hypercall_page(struct vcpu *v, u64 gpa)
+{
+	static const u8 vmcall[] = { 0x0f, 0x01, 0xc1, 0xc3 };
+	static const u8 vmmcall[] = { 0x0f, 0x01, 0xd9, 0xc3 };
+	const u8 *code = boot_cpu.vendor == VENDOR_AMD ? vmmcall : vmcall;
+
+	if (gpa_zero(v->part, gpa, PAGE_SIZE) || gpa_write(v->part, gpa, code, sizeof(vmcall)))
+		return -EINVAL;
+	return 0;
+}
+
+int hyperv_msr_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	struct hyperv_state *h = &v->part->hyperv;
+
+	switch (msr) {
+	case HV_MSR_GUEST_OS_ID: *val = h->guest_os_id; return 0;
+	case HV_MSR_HYPERCALL: *val = h->hypercall; return 0;
+	case HV_MSR_VP_INDEX: *val = v->id; return 0;
+	case HV_MSR_TIME_REF_COUNT: *val = reference_time(v->part); return 0;
+	case HV_MSR_REFERENCE_TSC: *val = h->reference_tsc; return 0;
+	case HV_MSR_TSC_FREQUENCY: *val = tsc_khz * 1000; return 0;
+	case HV_MSR_APIC_FREQUENCY: *val = VLAPIC_BUS_KHZ * 1000; return 0;
+	default: return -EINVAL;
+	}
+}
+
+int hyperv_msr_write(struct vcpu *v, u32 msr, u64 val)
+{
+	struct hyperv_state *h = &v->part->hyperv;
+
+	switch (msr) {
+	case HV_MSR_GUEST_OS_ID:
+		h->guest_os_id = val;
+		if (!val) /* clearing the id disables the hypercall page */
+			h->hypercall &= ~MSR_ENABLE;
+		return 0;
+	case HV_MSR_HYPERCALL:
+		if (h->hypercall & MSR_LOCKED)
+			return 0; /* locked: writes are ignored (TLFS 3.13) */
+		if ((val & MSR_ENABLE) && !h->guest_os_id)
+			val &= ~MSR_ENABLE; /* the id must be set first */
+		if ((val & MSR_ENABLE) && write_hypercall_page(v, val & PAGE_MASK))
+			return -EINVAL;
+		h->hypercall = val & (PAGE_MASK | MSR_ENABLE | MSR_LOCKED);
+		return 0;
+	case HV_MSR_REFERENCE_TSC:
+		if ((val & MSR_ENABLE) && write_tsc_page(v, val & PAGE_MASK))
+			return -EINVAL;
+		h->reference_tsc = val & (PAGE_MASK | MSR_ENABLE);
+		return 0;
+	default:
+		return -EINVAL; /* the rest are read-only or absent */
+	}
+}
+
+bool hyperv_hypercalls_enabled(struct vcpu *v)
+{
+	return v->part->hyperv.hypercall & MSR_ENABLE;
+}
