@@ -59,6 +59,7 @@ bench:
 	scripts/bench.sh
 
 include boot/efi/efi.mk
+include partitions/acpi.mk
 include tests/tests.mk
 
 clean:

@@ -2,7 +2,10 @@
 /* Partition lifecycle: create (memory, nested tables, image, vCPUs), stop,
  * restart, and the report each stop leaves in the log. */
 #include "partitions/partition.h"
+#include "partitions/acpi_tables.h"
+#include "partitions/linux.h"
 #include "partitions/loader.h"
+#include "partitions/multiboot.h"
 #include "partitions/vcpu_state.h"
 #include "vmm/backend.h"
 #include "vmm/fmt.h"
@@ -12,6 +15,7 @@
 #include "vmm/layout.h"
 #include "vmm/log.h"
 #include "vmm/paging.h"
+#include "vmm/platform.h"
 #include "vmm/pmm.h"
 #include "vmm/sched.h"
 #include "vmm/string.h"
@@ -147,20 +151,45 @@ static u64 build_boot_tables(struct partition *p)
 	return pml4;
 }
 
-/* Loads the image and computes every vCPU's starting state. */
+/*
+ * Loads the image and computes every vCPU's starting state. Linux and
+ * multiboot kernels get the PC platform's ACPI tables and their boot
+ * protocol's entry state on vCPU 0, with the others waiting for SIPI as
+ * on a PC; test images enter at their entry point on vCPU 0 (or on every
+ * vCPU with start=all).
+ */
 static const char *load_and_reset(struct partition *p)
 {
+	struct vcpu_state bsp, s;
 	struct image_info info;
-	u64 limit = low_ram_top(p) - BOOT_AREA_SIZE;
-	const char *err = image_load(p, p->image, p->image_size, &p->cfg, limit, &info);
+	u64 cr3 = 0;
+	const char *err = NULL;
 
+	if (p->kind == IMAGE_LINUX || p->kind == IMAGE_MULTIBOOT) {
+		u64 rsdp = 0;
+		if (p->platform && acpi_tables_build(p, &rsdp))
+			return "the ACPI tables do not fit";
+		err = p->kind == IMAGE_LINUX
+			      ? linux_load(p, p->image, p->image_size, p->initrd, p->initrd_size,
+					   p->cfg.kernel_cmdline, rsdp, &bsp)
+			      : multiboot_load(p, p->image, p->image_size, p->cfg.kernel_cmdline, &bsp);
+	} else {
+		err = image_load(p, p->image, p->image_size, &p->cfg,
+				 low_ram_top(p) - BOOT_AREA_SIZE, &info);
+		if (!err && info.mode == ENTRY_LONG)
+			cr3 = build_boot_tables(p);
+	}
 	if (err)
 		return err;
-	u64 cr3 = info.mode == ENTRY_LONG ? build_boot_tables(p) : 0;
 	for (u32 i = 0; i < p->nr_vcpus; i++) {
 		struct vcpu *v = p->vcpu[i];
-		struct vcpu_state s;
-		vcpu_state_entry(info.mode, info.entry, cr3, v->id, p->cfg.mem, &s);
+		bool starts = i == 0 || (p->kind == IMAGE_PLAIN && p->cfg.start_all);
+		if (p->kind != IMAGE_PLAIN && i == 0)
+			s = bsp;
+		else if (p->kind != IMAGE_PLAIN)
+			vcpu_state_init(&s);
+		else
+			vcpu_state_entry(info.mode, info.entry, cr3, v->id, p->cfg.mem, &s);
 		if (v->arch)
 			backend->set_state(v, &s);
 		else if (backend->vcpu_create(v, &s))
@@ -169,7 +198,7 @@ static const char *load_and_reset(struct partition *p)
 			vlapic_reset(v->lapic);
 		v->event.valid = false;
 		v->nmi_pending = v->init_pending = v->sipi_pending = false;
-		v->state = (i == 0 || p->cfg.start_all) ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+		v->state = starts ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
 	}
 	return NULL;
 }
@@ -193,7 +222,7 @@ static struct vcpu *vcpu_alloc(struct partition *p, u32 id)
 }
 
 struct partition *partition_create(const struct part_config *cfg, const u8 *image, u64 size,
-				   char *err, size_t errlen)
+				   const u8 *initrd, u64 initrd_size, char *err, size_t errlen)
 {
 	const char *why = NULL;
 	struct partition *p = kzalloc(sizeof(*p));
@@ -205,6 +234,17 @@ struct partition *partition_create(const struct part_config *cfg, const u8 *imag
 	p->cfg = *cfg;
 	p->image = image;
 	p->image_size = size;
+	p->initrd = initrd;
+	p->initrd_size = initrd_size;
+	p->kind = linux_detect(image, size) ? IMAGE_LINUX
+		  : multiboot_detect(image, size) ? IMAGE_MULTIBOOT : IMAGE_PLAIN;
+	/* Kernels booted by a PC boot protocol expect a PC around them. */
+	if (!cfg->platform_set)
+		p->cfg.platform_pc = p->kind != IMAGE_PLAIN;
+	if (p->kind == IMAGE_PLAIN && initrd) {
+		why = "an initrd needs a Linux kernel image";
+		goto fail;
+	}
 	p->state = PART_CREATED;
 	if (cfg->mem < BOOT_AREA_SIZE + MiB(1)) {
 		why = "mem= is too small";
@@ -228,6 +268,10 @@ struct partition *partition_create(const struct part_config *cfg, const u8 *imag
 		goto fail;
 	if (cfg->testdev && testdev_attach(p)) {
 		why = "too many devices";
+		goto fail;
+	}
+	if (p->cfg.platform_pc && platform_attach(p)) {
+		why = "cannot attach the PC platform devices";
 		goto fail;
 	}
 	for (u32 i = 0; i < cfg->vcpus; i++) {
@@ -267,6 +311,7 @@ fail:
 	free_ram(p);
 	if (p->slat.root)
 		pt_destroy(&p->slat);
+	platform_detach(p);
 	kfree(p);
 	return NULL;
 }
@@ -372,6 +417,7 @@ int partition_restart(struct partition *p)
 		pr_err("partition '%s': restart failed: %s", p->cfg.name, err);
 		return -1;
 	}
+	platform_devices_reset(p); /* as a hardware reset leaves them */
 	/* Every vCPU flushes its nested-table translations at its next entry. */
 	__atomic_fetch_add(&p->slat_generation, 1, __ATOMIC_SEQ_CST);
 	return 0;

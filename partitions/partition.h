@@ -4,10 +4,11 @@
 
 #include "vmm/partition.h"
 
-/* Builds a partition from its description and image (kept for restarts);
- * NULL with a reason in err on failure, with everything undone. */
+/* Builds a partition from its description, image and optional initrd
+ * (both kept for restarts); NULL with a reason in err on failure, with
+ * everything undone. */
 struct partition *partition_create(const struct part_config *cfg, const u8 *image, u64 size,
-				   char *err, size_t errlen);
+				   const u8 *initrd, u64 initrd_size, char *err, size_t errlen);
 /* Places its vCPUs on CPUs and lets them run. */
 void partition_start(struct partition *p);
 

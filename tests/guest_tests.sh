@@ -22,6 +22,7 @@ GUEST_SET=(
 	fuzz "$G/fuzz.elf" "child name=fuzz"
 	spin "$G/spin.bin" "child name=spin mode=real expect=timeout timeout=3000 cpus=0"
 	buddy "$G/suite64.elf" "child name=buddy cpus=0"
+	platform "$G/platform.elf" "child name=platform mem=4M platform=pc on_reset=restart expect=poweroff"
 )
 
 # Log lines a run must contain: the reasons partitions stopped for.
@@ -40,7 +41,12 @@ GUEST_EXPECT=(
 	"\[fuzz\] .*[0-9]+ hypercalls, [0-9]+ refused"
 	"partition 'spin' stopped: time limit reached"
 	"partition 'buddy' stopped: the guest reported success"
-	"test: 13 of 13 partitions ended as expected, 0 configuration errors"
+	"partition 'platform': restarting \(restart 2\)"
+	"\[platform\] platform: restarted by the i8042 reset pulse"
+	"\[platform\] uart: hello from the guest's 16550"
+	"\[platform\] platform: all checks passed, powering off through ACPI"
+	"partition 'platform' stopped: powered off through ACPI"
+	"test: 14 of 14 partitions ended as expected, 0 configuration errors"
 )
 
 # guest_iso OUT CMDLINE: an ISO with the whole guest set.
@@ -138,12 +144,16 @@ guest_tests_ryzen() {
 	result guests/amd-v-bochs-ryzen "$REASON"
 }
 
-# VT-x: the same thirteen partitions, unchanged, under Bochs with
+# VT-x: the same fourteen partitions, unchanged, under Bochs with
 # cpu: model=corei7_skylake_x (EPT, VPID, unrestricted guest) and 2 CPUs.
+# Its clock starts at 2026-01-01 rather than the runner's default of
+# 2000-01-01, for the platform guest's check of a plausible RTC date
+# (time0 is still fixed, so runs still repeat exactly).
 guest_tests_vmx() {
 	[ -f "$OUT/guests.iso" ] || guest_iso "$OUT/guests.iso" "console=com1 test=1" ||
 		{ fail guests/vt-x-bochs "mkiso failed"; return; }
-	bochs_run guests-vmx 1500 "$OUT/guests.iso" 2 corei7_skylake_x 1024
+	bochs_run guests-vmx 1500 "$OUT/guests.iso" 2 corei7_skylake_x 1024 \
+		"clock: sync=none, time0=1767225600"
 	check_guest_run guests-vmx
 	log_has guests-vmx "hv: VT-x backend" || REASON=${REASON:-"not the VT-x backend"}
 	result guests/vt-x-bochs-skylake "$REASON"

@@ -55,7 +55,7 @@ bochs_run() {
 	rm -f "$OUT/$name.log"
 	{
 		echo "megs: $megs"
-		echo "cpu: model=$model, count=$cpus, ips=100000000, reset_on_triple_fault=0"
+		echo "cpu: model=$model, count=$cpus, ips=${BOCHS_IPS:-100000000}, reset_on_triple_fault=0"
 		echo "romimage: file=/usr/share/bochs/BIOS-bochs-latest"
 		echo "vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest"
 		echo "ata0-master: type=cdrom, path=$image, status=inserted"

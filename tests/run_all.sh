@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 . tests/lib.sh
 . tests/boot_tests.sh
 . tests/guest_tests.sh
+. tests/linux_tests.sh
 
 unit_tests() {
 	local log="$OUT/unit.txt"
@@ -25,4 +26,5 @@ only=${1:-all}
 case $only in all|unit) unit_tests ;; esac
 case $only in all|boot) boot_tests ;; esac
 case $only in all|guests) guest_tests ;; esac
+case $only in all|linux) linux_tests ;; esac
 summary

@@ -44,6 +44,11 @@ u16 console_port(void)
 	return console_uart.port;
 }
 
+int console_getc(void)
+{
+	return uart_getc(&console_uart);
+}
+
 void console_write(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -62,6 +62,8 @@ static enum exit_action string_io(struct vcpu *v, const struct io_access *io)
 	u64 count = io->rep ? v->gpr[GPR_RCX] & mask : 1;
 	u32 budget = STRING_IO_BUDGET / io->size;
 
+	u32 restarts = v->part->restarts;
+
 	while (count && budget--) {
 		u64 off = v->gpr[idx] & mask;
 		u64 lin = vcpu_linear(v, seg, off);
@@ -75,6 +77,8 @@ static enum exit_action string_io(struct vcpu *v, const struct io_access *io)
 			r = gva_read(v, lin, &val, io->size, 0, &pf);
 			if (!r && port_access(v, io->port, io->size, false, &val))
 				return vmm_stop(v, "device error on port %#x", io->port);
+			if (v->part->restarts != restarts)
+				return EXIT_YIELD; /* restarted by the device, as above */
 		}
 		if (r) {
 			if (pf) {
@@ -103,8 +107,14 @@ enum exit_action vmm_handle_io(struct vcpu *v, const struct io_access *io)
 		return string_io(v, io);
 
 	u32 val = (u32)v->gpr[GPR_RAX];
+	u32 restarts = v->part->restarts;
 	if (port_access(v, io->port, io->size, io->in, &val))
 		return vmm_stop(v, "device error on port %#x", io->port);
+	/* The device restarted the partition (a reset register): the vCPU
+	 * holds its new entry state, which completing the old instruction
+	 * would overwrite. */
+	if (v->part->restarts != restarts)
+		return EXIT_YIELD;
 	if (io->in) {
 		if (io->size == 4)
 			v->gpr[GPR_RAX] = val; /* IN EAX zero-extends into RAX */

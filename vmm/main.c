@@ -9,6 +9,7 @@
 #include "vmm/log.h"
 #include "vmm/paging.h"
 #include "vmm/percpu.h"
+#include "vmm/platform.h"
 #include "vmm/pmm.h"
 #include "vmm/power.h"
 #include "vmm/smp.h"
@@ -145,6 +146,7 @@ void vmm_main(const struct boot_info *bi_in)
 		(unsigned long)(tsc_khz / 1000), (unsigned long)(tsc_khz % 1000),
 		boot_cpu.invariant_tsc ? " invariant" : "", (unsigned long)lapic_timer_khz,
 		timer_reference_name(), lapic_x2apic_mode() ? "x2APIC" : "xAPIC");
+	platform_host_clock_init(); /* wall clock for guests' RTCs (after ACPI: century) */
 
 	smp_boot(hv_opts.max_cpus);
 

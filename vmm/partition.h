@@ -17,6 +17,8 @@
 #define MAX_MMIO_DEVICES 16
 
 enum entry_mode { ENTRY_REAL, ENTRY_PROTECTED, ENTRY_LONG };
+/* The boot protocol an image speaks (partitions/partition.c). */
+enum image_kind { IMAGE_PLAIN, IMAGE_LINUX, IMAGE_MULTIBOOT };
 enum part_state { PART_CREATED, PART_RUNNING, PART_STOPPED };
 /* What a test run expects of a partition (expect=): test mode passes only
  * when every partition ends the way its configuration says. */
@@ -61,6 +63,8 @@ struct io_device {
 	int (*write)(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val);
 };
 
+struct platform_state;
+
 struct mmio_device {
 	u64 base, size;
 	void *opaque;
@@ -93,6 +97,7 @@ struct partition {
 	struct mmio_device mmio[MAX_MMIO_DEVICES];
 	u32 nr_mmio;
 	struct testdev testdev;
+	struct platform_state *platform; /* the virtual PC (vmm/platform.h), or NULL */
 	struct hyperv_state hyperv;
 	u64 exit_counts[NR_EXIT_STATS];
 	u64 start_tsc, stop_tsc;
@@ -101,6 +106,9 @@ struct partition {
 	char stop_reason[128];
 	const u8 *image;       /* boot module, kept for restarts */
 	u64 image_size;
+	enum image_kind kind;
+	const u8 *initrd;      /* initrd module of a Linux child, or NULL */
+	u64 initrd_size;
 	u32 restarts;
 };
 

@@ -37,6 +37,16 @@ struct vcpu;
 /* Attaches every platform device to p (UART, RTC, PIC, I/O APIC, ACPI PM
  * block, reset port, i8042). Returns 0 or -1. */
 int platform_attach(struct partition *p);
+/* Frees what platform_attach allocated (partition creation failed). */
+void platform_detach(struct partition *p);
+/* Back to the state after a hardware reset (partition restart). The RTC
+ * keeps its time and CMOS RAM, as a battery-backed one does. */
+void platform_devices_reset(struct partition *p);
+
+/* The I/O APIC's ID (ID register bits 31:24 after reset, and the MADT's
+ * I/O APIC entry): the first APIC ID after the vCPUs' 0..vcpus-1, so
+ * that it never equals a processor's. */
+u32 platform_ioapic_id(const struct partition *p);
 
 /* Virtual I/O APIC: raise or lower an input (ISA IRQs 0-15 = GSIs 0-15,
  * with IRQ0 on GSI2 as the MADT override says). */
@@ -49,7 +59,11 @@ void vioapic_eoi(struct vcpu *v, u8 vector);
 void platform_poweroff(struct partition *p);
 void platform_reset(struct partition *p);
 
-/* Host wall-clock time at boot, for the virtual RTC (seconds since 1970). */
+/* Host wall-clock time at boot, for the virtual RTC (seconds since 1970,
+ * UTC; 0 when the host has no readable RTC). */
 extern u64 host_boot_unix_time;
+/* Reads the host RTC once (drivers/rtc.h) and sets host_boot_unix_time;
+ * called at boot once ACPI and the TSC are known. */
+void platform_host_clock_init(void);
 
 #endif

@@ -87,23 +87,75 @@ void ap_wait_for_work(void)
 	}
 }
 
+/* A child module and the initrd module that names it, if any. */
+struct child_module {
+	struct part_config cfg;
+	const u8 *image, *initrd;
+	u64 size, initrd_size;
+	u32 index;
+};
+
+static struct child_module children[BOOT_MODULES_MAX];
+
+static struct child_module *find_child(u32 n, const char *name)
+{
+	for (u32 i = 0; i < n; i++)
+		if (!strcmp(children[i].cfg.name, name))
+			return &children[i];
+	return NULL;
+}
+
+/* Reads every module's description, pairs initrds with their partitions,
+ * then creates and starts the partitions. A rejected line is reported
+ * and counted; the others still start. */
 static void create_partitions(const struct boot_info *bi)
 {
+	u32 n = 0;
+	char err[160];
+
 	for (u32 i = 0; i < bi->module_count; i++) {
 		const struct boot_module *m = &bi->modules[i];
 		struct part_config cfg;
 		enum module_kind kind;
-		char err[160];
 		if (part_config_parse(m->cmdline, &kind, &cfg, err, sizeof(err))) {
 			pr_err("module %u (%s): %s", i, m->cmdline, err);
 			config_errors++;
 			continue;
 		}
-		const u8 *image = phys_to_virt(m->start);
-		struct partition *p = partition_create(&cfg, image, m->end - m->start, err,
-						       sizeof(err));
+		if (kind != MODULE_CHILD)
+			continue;
+		if (find_child(n, cfg.name)) {
+			pr_err("module %u: a partition named '%s' already exists", i, cfg.name);
+			config_errors++;
+			continue;
+		}
+		children[n] = (struct child_module){ .cfg = cfg, .image = phys_to_virt(m->start),
+						     .size = m->end - m->start, .index = i };
+		n++;
+	}
+	for (u32 i = 0; i < bi->module_count; i++) {
+		const struct boot_module *m = &bi->modules[i];
+		struct part_config cfg;
+		enum module_kind kind;
+		if (part_config_parse(m->cmdline, &kind, &cfg, err, sizeof(err)) ||
+		    kind != MODULE_INITRD)
+			continue;
+		struct child_module *c = find_child(n, cfg.name);
+		if (!c || c->initrd) {
+			pr_err("module %u: initrd for %s partition '%s'", i,
+			       c ? "the already-served" : "no", cfg.name);
+			config_errors++;
+			continue;
+		}
+		c->initrd = phys_to_virt(m->start);
+		c->initrd_size = m->end - m->start;
+	}
+	for (u32 i = 0; i < n; i++) {
+		struct child_module *c = &children[i];
+		struct partition *p = partition_create(&c->cfg, c->image, c->size, c->initrd,
+						       c->initrd_size, err, sizeof(err));
 		if (!p) {
-			pr_err("partition '%s' not created: %s", cfg.name, err);
+			pr_err("partition '%s' not created: %s", c->cfg.name, err);
 			config_errors++;
 			continue;
 		}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "vmm/sched.h"
 #include "vmm/backend.h"
+#include "vmm/console_input.h"
 #include "vmm/fpu.h"
 #include "vmm/log.h"
 #include "vmm/math.h"
@@ -32,6 +33,7 @@ static void timer_irq(struct trap_frame *f)
 	struct runqueue *rq = &rqs[this_cpu_id()];
 	rq->timer_armed = 0;
 	rq->need_resched = true;
+	console_input_poll(); /* one port read when no byte waits */
 }
 
 static void resched_irq(struct trap_frame *f)

@@ -7,6 +7,7 @@
 #include "vmm/log.h"
 #include "vmm/math.h"
 #include "vmm/partition.h"
+#include "vmm/platform.h"
 #include "vmm/sched.h"
 #include "vmm/string.h"
 #include "vmm/x86.h"
@@ -157,8 +158,14 @@ static void eoi(struct vlapic *l)
 {
 	int v = highest_bit(l->isr);
 
-	if (v >= 0)
-		l->isr[v / 32] &= ~(1u << (v % 32));
+	if (v < 0)
+		return;
+	l->isr[v / 32] &= ~(1u << (v % 32));
+	/* A level-triggered vector's EOI goes on to the I/O APIC, which
+	 * clears Remote IRR (SDM 11.8.5; no EOI-broadcast suppression is
+	 * offered: VERSION bit 24 is clear). */
+	if (__atomic_load_n(&l->tmr[v / 32], __ATOMIC_ACQUIRE) & (1u << (v % 32)))
+		vioapic_eoi(l->v, (u8)v);
 }
 
 /* ---- timer ---- */
@@ -224,6 +231,26 @@ static bool logical_match(const struct vlapic *src, const struct vlapic *dst, u3
 	u32 ldr = dst->ldr >> 24;
 	dest &= 0xff;
 	if ((dst->dfr >> 28) == 0xf) /* flat model */
+		return (ldr & dest) != 0;
+	return (ldr >> 4) == (dest >> 4) && (ldr & dest & 0xf); /* cluster */
+}
+
+bool vlapic_match_dest(struct vlapic *l, u32 dest, bool logical)
+{
+	/* The 8-bit destination of an I/O APIC message; 0xff addresses
+	 * every local APIC in both modes (SDM 11.6.2.1, 11.6.2.2). */
+	dest &= 0xff;
+	if (dest == 0xff)
+		return true;
+	if (!logical)
+		return dest == l->id;
+	if (vlapic_x2apic(l)) {
+		/* An 8-bit logical destination can only name x2APIC cluster 0
+		 * (SDM 11.12.10.2): bit n is the APIC with ID n. */
+		return (l->id >> 4) == 0 && (dest & (1u << (l->id & 0xf)));
+	}
+	u32 ldr = l->ldr >> 24;
+	if ((l->dfr >> 28) == 0xf) /* flat model */
 		return (ldr & dest) != 0;
 	return (ldr >> 4) == (dest >> 4) && (ldr & dest & 0xf); /* cluster */
 }

@@ -31,6 +31,11 @@ void vlapic_accept(struct vlapic *l, u8 vector);
 /* Raises an interrupt (from any CPU). Returns true when it is new. */
 bool vlapic_set_irq(struct vlapic *l, u8 vector, bool level);
 
+/* Whether an interrupt message for the 8-bit destination `dest` (an I/O
+ * APIC redirection entry's) reaches this local APIC, in physical or
+ * logical destination mode (flat or cluster model, from its DFR/LDR). */
+bool vlapic_match_dest(struct vlapic *l, u32 dest, bool logical);
+
 /* Timer: fires expired timers at host TSC `now`; returns the host TSC of
  * the next expiry or 0. Called on the vCPU's own physical CPU. */
 u64 vlapic_timer_update(struct vlapic *l, u64 now);

@@ -21,8 +21,20 @@ UNIT_SRCS_test_acpi := drivers/acpi.c
 UNIT_SRCS_test_mb2 := boot/mb2.c
 UNIT_SRCS_test_hv_cfg := boot/efi/hv_cfg.c
 UNIT_SRCS_test_fmt := vmm/fmt.c
+# The ACPI table builder, checked through the hypervisor's own parser; the
+# compiled DSDT comes as an object from partitions/acpi.mk.
+UNIT_SRCS_test_acpi_tables := partitions/acpi_tables.c drivers/acpi.c
+# The loaders; the test stubs `backend` and vlapic_reset() (gmem.c, vcpu_state.c).
+UNIT_SRCS_test_loaders := partitions/linux.c partitions/multiboot.c partitions/vcpu_state.c \
+	vmm/gmem.c
 
-UNIT_NAMES := test_pt test_pmm test_cmdline test_acpi test_mb2 test_hv_cfg test_fmt
+# The PC platform's devices and drivers/rtc.c's calendar arithmetic; the
+# test stubs the local APICs, scheduler, partition stop/restart and time.
+UNIT_SRCS_test_platform := vmm/vioapic.c vmm/vpic.c vmm/vuart.c vmm/vrtc.c vmm/vpm.c \
+	vmm/platform.c vmm/console_input.c drivers/rtc.c
+
+UNIT_NAMES := test_pt test_pmm test_cmdline test_acpi test_mb2 test_hv_cfg test_fmt \
+	test_acpi_tables test_loaders test_platform
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/,$(UNIT_NAMES))
 
 # The sanitizers' own settings: report with a stack, and stop at the

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The DSDT of a Linux child partition (ACPI 6.5 5.2.11.1), compiled at build
+ * time with iasl into $(BUILD)/dsdt.aml and embedded in the hypervisor by
+ * partitions/dsdt_blob.S; partitions/acpi_tables.c copies it into the
+ * partition next to the FADT that points at it.
+ *
+ * Deliberately minimal. Everything a guest needs to find its CPUs and
+ * interrupt controllers is in the MADT, and the fixed hardware (PM1 event
+ * and control blocks, PM timer, reset register) in the FADT; the namespace
+ * only has to carry what the tables cannot say:
+ *
+ *  - \_S5: the SLP_TYP value for soft-off, without which Linux has no
+ *    ACPI power-off (ACPI 6.5 7.4.2.6).
+ *  - \_PIC: lets the OS say which interrupt model it uses (ACPI 6.5
+ *    5.8.1). The platform needs no change either way; the method only
+ *    exists so the call succeeds.
+ *  - \_SB: the system bus scope (ACPI 6.5 5.3.1), empty: no device here
+ *    needs enumerating through ACPI. The UART, RTC and PIC sit at their
+ *    legacy ISA addresses, which Linux probes without namespace objects,
+ *    and processors come from the MADT alone.
+ *
+ * No OperationRegion touches hardware, so the AML never traps into the
+ * hypervisor except through the fixed registers the FADT lists.
+ *
+ * Compliance revision 2: 64-bit integers (ACPI 6.5 19.6.29). The OEM ID
+ * and OEM table ID match the tables built in C.
+ */
+DefinitionBlock ("", "DSDT", 2, "HVHV  ", "HVDSDT  ", 0x00000001)
+{
+	/*
+	 * \_S5 (ACPI 6.5 7.4.2.6): SLP_TYPa, SLP_TYPb, then two reserved
+	 * entries. The value is what the virtual PM1a control register
+	 * recognises as soft-off: PLAT_SLP_TYP_S5 in vmm/platform.h (5, as
+	 * on the PIIX4/ICH chipsets). There is no PM1b block, so SLP_TYPb
+	 * only repeats it. ASL cannot include the C header; the unit test
+	 * (tests/unit/test_acpi_tables.c) checks the two agree.
+	 */
+	Name (_S5, Package (0x04)
+	{
+		0x05,
+		0x05,
+		Zero,
+		Zero
+	})
+
+	/*
+	 * \_PIC (ACPI 6.5 5.8.1): Arg0 is 0 for PIC mode, 1 for APIC mode,
+	 * 2 for SAPIC mode. Interrupt routing does not depend on it (there
+	 * is no PCI routing table), so the value is only remembered.
+	 */
+	Name (PICM, Zero)
+	Method (_PIC, 1, NotSerialized)
+	{
+		PICM = Arg0
+	}
+
+	/* The system bus (ACPI 6.5 5.3.1): present, with nothing on it. */
+	Scope (\_SB)
+	{
+	}
+}

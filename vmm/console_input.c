@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Console input switching: bytes typed on the hypervisor's console UART
+ * go to the virtual UART of the partition with the input focus. Three
+ * Ctrl-A in a row move the focus to the next partition (in partition-id
+ * order, wrapping) that has a UART and has not stopped, and say so on
+ * the console. Ctrl-A fewer than three times, followed by anything else,
+ * reaches the guest as typed.
+ *
+ * The poll runs in the scheduler's timer interrupt, on whichever CPU
+ * takes one: a CPU that finds another one polling leaves at once
+ * (trylock), so the console UART's LSR/RBR pair is read by one CPU at a
+ * time. Input is only noticed while some CPU's scheduler timer runs,
+ * i.e. while some vCPU runs or waits on a timer; a machine where every
+ * vCPU halts with no timer pending reads nothing until one wakes (the
+ * console UART's own interrupt is not used).
+ */
+#include "vmm/console_input.h"
+#include "vmm/console.h"
+#include "vmm/log.h"
+#include "vmm/partition.h"
+#include "vmm/spinlock.h"
+#include "vmm/vuart.h"
+
+#define CTRL_A 0x01
+#define SWITCH_PRESSES 3
+/* Bytes taken per poll: a burst of pasted text drains over several
+ * ticks instead of holding an interrupt handler. */
+#define POLL_BUDGET 32
+
+static spinlock_t input_lock = SPINLOCK_INIT;
+static struct partition *focus;
+static u32 ctrl_a_run;
+
+static bool takes_input(const struct partition *p)
+{
+	return vuart_present(p) && READ_ONCE(p->state) != PART_STOPPED;
+}
+
+/* The next partition after `cur` (or the first, from NULL) with a UART. */
+static struct partition *next_focus(const struct partition *cur)
+{
+	u32 start = cur ? cur->id : 0; /* ids are table slots + 1 */
+
+	for (u32 i = 0; i < MAX_PARTITIONS; i++) {
+		struct partition *p = READ_ONCE(partitions[(start + i) % MAX_PARTITIONS]);
+		if (takes_input(p))
+			return p;
+	}
+	return NULL;
+}
+
+static void announce(void)
+{
+	if (focus)
+		pr_info("console: input goes to partition '%s' (Ctrl-A three times to switch)",
+			focus->cfg.name);
+	else
+		pr_info("console: no partition takes input");
+}
+
+static void forward(char c)
+{
+	if (!takes_input(focus)) {
+		/* The first byte, or the focused partition stopped: pick one,
+		 * and say so when that changes anything. */
+		struct partition *next = next_focus(focus);
+		bool changed = next != focus;
+		focus = next;
+		if (changed)
+			announce();
+	}
+	if (focus)
+		vuart_input(focus, c);
+}
+
+static void handle(u8 c)
+{
+	if (c == CTRL_A) {
+		if (++ctrl_a_run < SWITCH_PRESSES)
+			return;
+		ctrl_a_run = 0;
+		focus = next_focus(focus);
+		announce();
+		return;
+	}
+	/* Ctrl-A not followed by two more was meant for the guest. */
+	for (; ctrl_a_run; ctrl_a_run--)
+		forward(CTRL_A);
+	forward((char)c);
+}
+
+void console_input_poll(void)
+{
+	if (!spin_trylock(&input_lock))
+		return;
+	for (u32 n = 0; n < POLL_BUDGET; n++) {
+		int c = console_getc();
+		if (c < 0)
+			break;
+		handle((u8)c);
+	}
+	spin_unlock(&input_lock);
+}
