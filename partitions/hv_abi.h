@@ -37,7 +37,9 @@ typedef uint64_t hv_u64;
 #define HV_CPUID_BASE 0x40000100u
 #define HV_CPUID_SIGNATURE "hvhypervisor" /* EBX, ECX, EDX */
 /* base + 1: EAX = ABI version, EBX = vCPU index, ECX = vCPU count,
- * EDX = partition id. */
+ * EDX = partition id.
+ * base + 2: EAX = partition flags. */
+#define HV_CPUID_FLAG_START_ALL (1u << 0) /* every vCPU started at the entry */
 
 /* Hypercall numbers. */
 #define HVC_VERSION 0          /* () -> HV_ABI_VERSION */

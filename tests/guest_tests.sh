@@ -146,14 +146,10 @@ guest_tests_ryzen() {
 
 # VT-x: the same fourteen partitions, unchanged, under Bochs with
 # cpu: model=corei7_skylake_x (EPT, VPID, unrestricted guest) and 2 CPUs.
-# Its clock starts at 2026-01-01 rather than the runner's default of
-# 2000-01-01, for the platform guest's check of a plausible RTC date
-# (time0 is still fixed, so runs still repeat exactly).
 guest_tests_vmx() {
 	[ -f "$OUT/guests.iso" ] || guest_iso "$OUT/guests.iso" "console=com1 test=1" ||
 		{ fail guests/vt-x-bochs "mkiso failed"; return; }
-	bochs_run guests-vmx 1500 "$OUT/guests.iso" 2 corei7_skylake_x 1024 \
-		"clock: sync=none, time0=1767225600"
+	bochs_run guests-vmx 1500 "$OUT/guests.iso" 2 corei7_skylake_x 1024
 	check_guest_run guests-vmx
 	log_has guests-vmx "hv: VT-x backend" || REASON=${REASON:-"not the VT-x backend"}
 	result guests/vt-x-bochs-skylake "$REASON"

@@ -60,7 +60,7 @@ static void vendor_leaf(struct vcpu *v, u32 leaf, struct cpuid_regs *r)
 
 	memset(r, 0, sizeof(*r));
 	if (leaf == HV_CPUID_BASE) {
-		r->eax = HV_CPUID_BASE + 1;
+		r->eax = HV_CPUID_BASE + 2;
 		memcpy(&r->ebx, HV_CPUID_SIGNATURE, 4);
 		memcpy(&r->ecx, HV_CPUID_SIGNATURE + 4, 4);
 		memcpy(&r->edx, HV_CPUID_SIGNATURE + 8, 4);
@@ -69,6 +69,9 @@ static void vendor_leaf(struct vcpu *v, u32 leaf, struct cpuid_regs *r)
 		r->ebx = v->id;
 		r->ecx = p->nr_vcpus;
 		r->edx = p->id;
+	} else if (leaf == HV_CPUID_BASE + 2) {
+		if (p->kind == IMAGE_PLAIN && p->cfg.start_all)
+			r->eax |= HV_CPUID_FLAG_START_ALL;
 	}
 }
 

@@ -193,10 +193,20 @@ static u32 timer_current(const struct vlapic *l, u64 now)
 {
 	u32 mode = l->lvt[LVT_TIMER] & TIMER_MODE_MASK;
 
-	if (!l->timer_deadline || mode == TIMER_TSC_DEADLINE || now >= l->timer_deadline)
+	if (!l->timer_deadline || mode == TIMER_TSC_DEADLINE)
 		return 0;
-	u64 left = muldiv64(l->timer_deadline - now, VLAPIC_BUS_KHZ,
-			    tsc_khz * timer_divisor(l));
+	u64 deadline = l->timer_deadline;
+	if (now >= deadline) {
+		if (mode != TIMER_PERIODIC || !l->timer_init)
+			return 0;
+		/* A periodic count reloads at zero and keeps going (SDM Vol. 3A
+		 * 11.5.4), even if nobody has looked since it expired. */
+		u64 period = ticks_to_tsc(l, l->timer_init);
+		if (!period)
+			return l->timer_init;
+		deadline = now + period - (now - deadline) % period;
+	}
+	u64 left = muldiv64(deadline - now, VLAPIC_BUS_KHZ, tsc_khz * timer_divisor(l));
 	return left > l->timer_init ? l->timer_init : (u32)left;
 }
 

@@ -77,8 +77,10 @@ int guest_main(u32 vcpu, u64 mem)
 	set_irq_handler(VEC_IPI, on_ipi);
 	apic_enable(false);
 
-	/* Already running (start=all)? Otherwise wake them the OS way. */
-	if (!wait_for(&online, n - 1, 50000000)) {
+	/* Already running (start=all, which the hypervisor's leaf says)?
+	 * Otherwise wake them the OS way. */
+	cpuid(hv_cpuid_base() + 2, 0, r);
+	if (!(r[0] & HV_CPUID_FLAG_START_ALL)) {
 		printf("starting APs with INIT-SIPI-SIPI\n");
 		start_aps(n);
 	}
