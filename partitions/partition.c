@@ -15,6 +15,7 @@
 #include "vmm/layout.h"
 #include "vmm/log.h"
 #include "vmm/paging.h"
+#include "vmm/percpu.h"
 #include "vmm/platform.h"
 #include "vmm/pmm.h"
 #include "vmm/sched.h"
@@ -383,7 +384,7 @@ void partition_stop(struct partition *p, enum part_outcome outcome, const char *
 		spin_unlock(&p->lock);
 		return;
 	}
-	bool was_running = p->state == PART_RUNNING;
+	bool was_running = p->state == PART_RUNNING || p->state == PART_RESTARTING;
 	p->state = PART_STOPPED;
 	p->stop_tsc = rdtsc();
 	p->outcome = outcome;
@@ -402,23 +403,74 @@ void partition_stop(struct partition *p, enum part_outcome outcome, const char *
 		all_stopped_hook();
 }
 
+/* Longest wait for the other vCPUs to leave their CPUs: an exit handler
+ * is short, so this only ends a restart when something is badly wrong. */
+#define RESTART_WAIT_MS 1000
+
+/* Whether every vCPU of p but those on this CPU (the caller's own, which
+ * is in the exit handler calling us) has left its CPU. */
+static bool others_off_cpu(struct partition *p)
+{
+	for (u32 i = 0; i < p->nr_vcpus; i++)
+		if (p->vcpu[i]->pcpu != this_cpu_id() &&
+		    __atomic_load_n(&p->vcpu[i]->on_cpu, __ATOMIC_SEQ_CST))
+			return false;
+	return true;
+}
+
 int partition_restart(struct partition *p)
 {
-	/* A partition with one vCPU restarts in place: nothing else of it can
-	 * be running. More vCPUs would need every one of them off its CPU
-	 * first; such partitions are stopped instead. */
-	if (p->nr_vcpus != 1 || ++p->restarts > 16)
+	spin_lock(&p->lock);
+	if (p->state == PART_RESTARTING) {
+		spin_unlock(&p->lock);
+		return 0; /* another vCPU's reset got there first */
+	}
+	if (p->state != PART_RUNNING || ++p->restarts > 16) {
+		spin_unlock(&p->lock);
 		return -1;
+	}
+	p->state = PART_RESTARTING;
+	spin_unlock(&p->lock);
 	pr_info("partition '%s': restarting (restart %u)", p->cfg.name, p->restarts);
+
+	/* A reset is a whole-machine event: every vCPU leaves the guest and
+	 * stays out (the scheduler runs none of a partition that is not
+	 * RUNNING) before memory and state change under it. */
+	for (u32 i = 0; i < p->nr_vcpus; i++)
+		sched_kick(p->vcpu[i]);
+	u64 deadline = rdtsc() + (u64)RESTART_WAIT_MS * tsc_khz;
+	while (!others_off_cpu(p)) {
+		if (rdtsc() > deadline) {
+			pr_err("partition '%s': restart failed: a vCPU did not leave its CPU",
+			       p->cfg.name);
+			return -1; /* still RESTARTING: the caller's stop counts it */
+		}
+		cpu_relax();
+	}
+
 	for (u32 i = 0; i < p->nr_ram; i++)
 		memset(phys_to_virt(p->ram[i].hpa), 0, p->ram[i].size);
+	/* The synthetic MSRs are zero after a reset (TLFS 3.13, 12.6). */
+	memset(&p->hyperv, 0, sizeof(p->hyperv));
 	const char *err = load_and_reset(p);
 	if (err) {
 		pr_err("partition '%s': restart failed: %s", p->cfg.name, err);
 		return -1;
 	}
+	for (u32 i = 0; i < p->nr_vcpus; i++)
+		p->vcpu[i]->fpu_reset = true;
 	platform_devices_reset(p); /* as a hardware reset leaves them */
 	/* Every vCPU flushes its nested-table translations at its next entry. */
 	__atomic_fetch_add(&p->slat_generation, 1, __ATOMIC_SEQ_CST);
+
+	spin_lock(&p->lock);
+	bool resumed = p->state == PART_RESTARTING; /* not stopped meanwhile */
+	if (resumed)
+		p->state = PART_RUNNING;
+	spin_unlock(&p->lock);
+	if (!resumed)
+		return 0;
+	for (u32 i = 0; i < p->nr_vcpus; i++)
+		sched_kick(p->vcpu[i]);
 	return 0;
 }

@@ -181,6 +181,12 @@ static void svm_set_state(struct vcpu *v, const struct vcpu_state *s)
 	vmcb->save.rsp = s->gpr[GPR_RSP];
 	vmcb->save.rax = s->gpr[GPR_RAX];
 	vmcb->save.g_pat = GUEST_PAT;
+	/* The MSRs VMLOAD/VMSAVE switch start from their reset values too
+	 * (SDM Vol. 3A Table 9-1 / APM 14.1.3: zero after RESET and INIT). */
+	vmcb->save.star = vmcb->save.lstar = vmcb->save.cstar = vmcb->save.sfmask = 0;
+	vmcb->save.kernel_gs_base = 0;
+	vmcb->save.sysenter_cs = vmcb->save.sysenter_esp = vmcb->save.sysenter_eip = 0;
+	vmcb->save.dbgctl = 0;
 	vmcb->ctl.interrupt_shadow = 0;
 	vmcb->ctl.eventinj = 0;
 	memcpy(v->gpr, s->gpr, sizeof(v->gpr));

@@ -23,6 +23,7 @@ GUEST_SET=(
 	spin "$G/spin.bin" "child name=spin mode=real expect=timeout timeout=3000 cpus=0"
 	buddy "$G/suite64.elf" "child name=buddy cpus=0"
 	platform "$G/platform.elf" "child name=platform mem=4M platform=pc on_reset=restart expect=poweroff"
+	reboot "$G/reboot.elf" "child name=reboot vcpus=3 start=all platform=pc on_reset=restart"
 )
 
 # Log lines a run must contain: the reasons partitions stopped for.
@@ -46,7 +47,11 @@ GUEST_EXPECT=(
 	"\[platform\] uart: hello from the guest's 16550"
 	"\[platform\] platform: all checks passed, powering off through ACPI"
 	"partition 'platform' stopped: powered off through ACPI"
-	"test: 14 of 14 partitions ended as expected, 0 configuration errors"
+	"\[reboot\] first boot: 3 vCPUs up, resetting"
+	"partition 'reboot': restarting \(restart 1\)"
+	"\[reboot\] every vCPU started over after the reset"
+	"partition 'reboot' stopped: the guest reported success"
+	"test: 15 of 15 partitions ended as expected, 0 configuration errors"
 )
 
 # guest_iso OUT CMDLINE: an ISO with the whole guest set.
@@ -72,6 +77,10 @@ check_guest_run() {
 		log_has "$name" "partition '${GUEST_SET[i]}' exits: total=[1-9]" ||
 			REASON="no exit counters for ${GUEST_SET[i]}"
 	done
+	# Two resets at once make one restart.
+	if [ -z "$REASON" ] && log_has "$name" "partition 'reboot': restarting \(restart 2\)"; then
+		REASON="one reset of 'reboot' restarted it twice"
+	fi
 	if log_has "$name" "hypervisor (panic|fault)"; then
 		REASON="the hypervisor itself failed"
 	fi
@@ -144,7 +153,7 @@ guest_tests_ryzen() {
 	result guests/amd-v-bochs-ryzen "$REASON"
 }
 
-# VT-x: the same fourteen partitions, unchanged, under Bochs with
+# VT-x: the same fifteen partitions, unchanged, under Bochs with
 # cpu: model=corei7_skylake_x (EPT, VPID, unrestricted guest) and 2 CPUs.
 guest_tests_vmx() {
 	[ -f "$OUT/guests.iso" ] || guest_iso "$OUT/guests.iso" "console=com1 test=1" ||

@@ -26,6 +26,11 @@ int fpu_init_vcpu(struct vcpu *v)
 	return 0;
 }
 
+void fpu_reset(struct vcpu *v)
+{
+	fpu_default(v->fpu);
+}
+
 void fpu_switch(struct vcpu *from, struct vcpu *to)
 {
 	if (from && from->fpu)

@@ -10,5 +10,8 @@
 void fpu_switch(struct vcpu *from, struct vcpu *to);
 /* Allocates v's save area in the power-on state. */
 int fpu_init_vcpu(struct vcpu *v);
+/* Puts v's save area back in the power-on state. Only while v is off its
+ * CPU and not that CPU's FPU owner (see struct vcpu's fpu_reset). */
+void fpu_reset(struct vcpu *v);
 
 #endif

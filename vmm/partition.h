@@ -19,7 +19,8 @@
 enum entry_mode { ENTRY_REAL, ENTRY_PROTECTED, ENTRY_LONG };
 /* The boot protocol an image speaks (partitions/partition.c). */
 enum image_kind { IMAGE_PLAIN, IMAGE_LINUX, IMAGE_MULTIBOOT };
-enum part_state { PART_CREATED, PART_RUNNING, PART_STOPPED };
+/* RESTARTING: a reset is reloading the partition; no vCPU of it runs. */
+enum part_state { PART_CREATED, PART_RUNNING, PART_RESTARTING, PART_STOPPED };
 /* What a test run expects of a partition (expect=): test mode passes only
  * when every partition ends the way its configuration says. */
 enum part_expect { EXPECT_PASS, EXPECT_FAIL, EXPECT_FAULT, EXPECT_TRIPLE_FAULT,
@@ -124,7 +125,14 @@ const struct mmio_device *partition_find_mmio(struct partition *p, u64 gpa);
  * region the partition owns; NULL otherwise. */
 void *gpa_to_hva(struct partition *p, u64 gpa, u64 len);
 
-/* Reloads the image and resets every vCPU (triple fault with restart). */
+/*
+ * Reloads the image and resets every vCPU (triple fault, reset register
+ * or keyboard-controller reset with on_reset=restart), from an exit
+ * handler of one of the partition's vCPUs holding no device lock. Returns
+ * 0 when the partition restarts (or another vCPU's restart is already
+ * under way), -1 when it may not (restart limit, load failure, stopped):
+ * the caller then stops it.
+ */
 int partition_restart(struct partition *p);
 /* Stops every vCPU of the partition and reports it (idempotent). */
 void partition_stop(struct partition *p, enum part_outcome outcome, const char *reason);

@@ -119,6 +119,33 @@ static void process_init_sipi(struct vcpu *v)
 	}
 }
 
+/* v's time limit, INIT/SIPI, timer and wake-up; returns the host TSC of
+ * its next event (UINT64_MAX for none). */
+static u64 update_vcpu(struct vcpu *v, u64 now)
+{
+	struct partition *p = v->part;
+	u64 next = UINT64_MAX;
+
+	if (p->cfg.timeout_ms) {
+		u64 deadline = p->start_tsc + (u64)p->cfg.timeout_ms * tsc_khz;
+		if (now >= deadline) {
+			partition_stop(p, OUTCOME_TIMEOUT, "time limit reached");
+			return next;
+		}
+		next = deadline;
+	}
+	process_init_sipi(v);
+	if (v->lapic) {
+		u64 d = vlapic_timer_update(v->lapic, now);
+		if (d)
+			next = MIN(next, d);
+	}
+	if (v->state == VCPU_HALTED &&
+	    (v->nmi_pending || (v->halted_if && v->lapic && vlapic_pending(v->lapic) >= 0)))
+		v->state = VCPU_RUNNABLE;
+	return next;
+}
+
 /* Timers, watchdogs and wake-ups of every vCPU here; returns the host TSC
  * of the earliest future event. */
 static u64 update_vcpus(struct runqueue *rq, u64 now)
@@ -129,23 +156,11 @@ static u64 update_vcpus(struct runqueue *rq, u64 now)
 		struct partition *p = v->part;
 		if (p->state != PART_RUNNING || v->state == VCPU_STOPPED)
 			continue;
-		if (p->cfg.timeout_ms) {
-			u64 deadline = p->start_tsc + (u64)p->cfg.timeout_ms * tsc_khz;
-			if (now >= deadline) {
-				partition_stop(p, OUTCOME_TIMEOUT, "time limit reached");
-				continue;
-			}
-			next = MIN(next, deadline);
-		}
-		process_init_sipi(v);
-		if (v->lapic) {
-			u64 d = vlapic_timer_update(v->lapic, now);
-			if (d)
-				next = MIN(next, d);
-		}
-		if (v->state == VCPU_HALTED &&
-		    (v->nmi_pending || (v->halted_if && v->lapic && vlapic_pending(v->lapic) >= 0)))
-			v->state = VCPU_RUNNABLE;
+		/* Busy with v, as in run_vcpu(): a restart waits for this. */
+		__atomic_store_n(&v->on_cpu, true, __ATOMIC_SEQ_CST);
+		if (p->state == PART_RUNNING)
+			next = MIN(next, update_vcpu(v, now));
+		__atomic_store_n(&v->on_cpu, false, __ATOMIC_SEQ_CST);
 	}
 	return next;
 }
@@ -170,6 +185,19 @@ static void run_vcpu(struct runqueue *rq, struct vcpu *v, u64 others_next)
 {
 	u64 slice_end = rdtsc() + SCHED_SLICE_US * tsc_khz / 1000;
 
+	/* Seen by partition_restart(), which waits for its vCPUs to be off
+	 * their CPUs; the order against the state check below matters. */
+	__atomic_store_n(&v->on_cpu, true, __ATOMIC_SEQ_CST);
+	if (v->part->state != PART_RUNNING) {
+		__atomic_store_n(&v->on_cpu, false, __ATOMIC_SEQ_CST);
+		return;
+	}
+	if (v->fpu_reset) {
+		v->fpu_reset = false;
+		fpu_reset(v);
+		if (rq->fpu_owner == v)
+			rq->fpu_owner = NULL; /* the registers hold the old state */
+	}
 	if (rq->fpu_owner != v) {
 		fpu_switch(rq->fpu_owner, v);
 		rq->fpu_owner = v;
@@ -195,13 +223,14 @@ static void run_vcpu(struct runqueue *rq, struct vcpu *v, u64 others_next)
 		if (a == EXIT_STOP_PARTITION && v->part->state == PART_RUNNING)
 			partition_stop(v->part, OUTCOME_FAULT, "stopped by its exit handler");
 		if (a != EXIT_RESUME || v->state != VCPU_RUNNABLE || v->part->state != PART_RUNNING)
-			return;
+			break;
 		now = rdtsc();
 		if (now >= slice_end || now >= others_next)
-			return;
+			break;
 		if (rq->need_resched)
-			return; /* a timer or a kick: let update_vcpus() look */
+			break; /* a timer or a kick: let update_vcpus() look */
 	}
+	__atomic_store_n(&v->on_cpu, false, __ATOMIC_SEQ_CST);
 }
 
 void sched_run(void)

@@ -96,6 +96,8 @@ struct vcpu {
 	u64 mtrr_var[16]; /* base/mask pairs */
 	bool sipi_pending;
 	bool init_pending;
+	volatile bool on_cpu;  /* inside run_vcpu(): in the guest or an exit handler */
+	bool fpu_reset;        /* a restart wants its x87/SSE state at power-on */
 };
 
 /* Architectural INIT state (SDM Vol. 3A 9.1.1) and the start-up IPI. */

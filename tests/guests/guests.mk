@@ -29,6 +29,7 @@ $(eval $(call guest_elf,triple,64,triple.c))
 $(eval $(call guest_elf,fuzz,64,fuzz.c))
 $(eval $(call guest_elf,bench,64,bench.c))
 $(eval $(call guest_elf,platform,64,platform.c))
+$(eval $(call guest_elf,reboot,64,reboot.c))
 $(GUEST_OUT)/platform.elf: vmm/platform.h
 
 # Real-mode guests: flat binaries loaded at 0x7c00.
