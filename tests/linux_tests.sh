@@ -2,16 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Linux tests: the stock Debian kernel with the test initramfs
 # (tests/linux/init) as a pre-launched child, on AMD-V under QEMU with two
-# vCPUs and on VT-x under Bochs. The script inside checks CPUs, memory,
-# clocksource, RTC and time rate and prints "HVTEST ..." lines; the runner
-# also compares the guest's elapsed time with the hypervisor's.
+# vCPUs and on VT-x under Bochs. The script inside reboots the partition
+# once (on_reset=restart), then checks CPUs, memory, clocksource, RTC and
+# time rate and prints "HVTEST ..." lines; the runner also compares the
+# guest's elapsed time with the hypervisor's.
 
 LINUX_MEM=256
 
 # linux_iso OUT VCPUS: hypervisor + kernel + initramfs.
 linux_iso() {
 	scripts/mkiso.sh "$1" build/hv.elf "console=com1 test=1" \
-		build/cache/vmlinuz "child name=linux mem=${LINUX_MEM}M vcpus=$2 expect=poweroff timeout=1200000 -- console=ttyS0 hvtest.cpus=$2 hvtest.mem=$LINUX_MEM" \
+		build/cache/vmlinuz "child name=linux mem=${LINUX_MEM}M vcpus=$2 on_reset=restart expect=poweroff timeout=1200000 -- console=ttyS0 hvtest.cpus=$2 hvtest.mem=$LINUX_MEM hvtest.reboot=1" \
 		"$OUT/linux-test.cpio.gz" "initrd name=linux"
 }
 
@@ -24,11 +25,13 @@ log_time() {
 check_linux_run() {
 	local name=$1 line
 	REASON=""
-	for line in "HVTEST ok cpus" "HVTEST ok memory" "HVTEST ok clocksource" \
+	for line in "HVTEST rebooting" "HVTEST ok reboot" "HVTEST ok cpus" "HVTEST ok memory" "HVTEST ok clocksource" \
 		"HVTEST ok hyperv-detected" "HVTEST ok no-pit-calibration" "HVTEST ok rtc" \
 		"HVTEST ok sleep" "HVTEST RESULT PASS"; do
 		log_has "$name" "\[linux\] $line" || { REASON="missing '$line' (see $OUT/$name.log)"; return; }
 	done
+	log_has "$name" "partition 'linux': restarting \(restart 1\)" || { REASON="no restart"; return; }
+	log_has "$name" "partition 'linux': restarting \(restart 2\)" && { REASON="restarted twice"; return; }
 	log_has "$name" "partition 'linux' stopped: powered off" || { REASON="no ACPI power-off"; return; }
 	log_has "$name" "test result: PASS" || { REASON="hypervisor verdict is not PASS"; return; }
 	# Guest time against host time over the script's 3-second sleep.
