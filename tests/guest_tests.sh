@@ -24,6 +24,8 @@ GUEST_SET=(
 	buddy "$G/suite64.elf" "child name=buddy cpus=0"
 	platform "$G/platform.elf" "child name=platform mem=4M platform=pc on_reset=restart expect=poweroff"
 	reboot "$G/reboot.elf" "child name=reboot vcpus=3 start=all platform=pc on_reset=restart"
+	mb1 "$G/mb1.elf" "child name=mb1 mem=32M -- hello=world"
+	mb1-aout "$G/mb1-aout.bin" "child name=mb1-aout mem=32M -- hello=world"
 )
 
 # Log lines a run must contain: the reasons partitions stopped for.
@@ -51,7 +53,11 @@ GUEST_EXPECT=(
 	"partition 'reboot': restarting \(restart 1\)"
 	"\[reboot\] every vCPU started over after the reset"
 	"partition 'reboot' stopped: the guest reported success"
-	"test: 15 of 15 partitions ended as expected, 0 configuration errors"
+	"\[mb1\] command line 'mb1 hello=world', loader 'hv'"
+	"partition 'mb1' stopped: the guest reported success"
+	"\[mb1-aout\] command line 'mb1-aout hello=world', loader 'hv'"
+	"partition 'mb1-aout' stopped: the guest reported success"
+	"test: 17 of 17 partitions ended as expected, 0 configuration errors"
 )
 
 # guest_iso OUT CMDLINE: an ISO with the whole guest set.
@@ -153,7 +159,7 @@ guest_tests_ryzen() {
 	result guests/amd-v-bochs-ryzen "$REASON"
 }
 
-# VT-x: the same fifteen partitions, unchanged, under Bochs with
+# VT-x: the same seventeen partitions, unchanged, under Bochs with
 # cpu: model=corei7_skylake_x (EPT, VPID, unrestricted guest) and 2 CPUs.
 guest_tests_vmx() {
 	[ -f "$OUT/guests.iso" ] || guest_iso "$OUT/guests.iso" "console=com1 test=1" ||

@@ -32,6 +32,21 @@ $(eval $(call guest_elf,platform,64,platform.c))
 $(eval $(call guest_elf,reboot,64,reboot.c))
 $(GUEST_OUT)/platform.elf: vmm/platform.h
 
+# The multiboot (v1) kernel, as an ELF image and as a flat binary with
+# the header's address fields; its own entry replaces lib/start32.S.
+MB1_SRC := $(addprefix $(GUEST_DIR)/,mb1.c mb1_start.S lib/lib.c)
+$(GUEST_OUT)/mb1.elf: $(MB1_SRC) $(GUEST_DIR)/lib/guest.h $(GUEST_DIR)/guest.ld
+	@mkdir -p $(dir $@)
+	@echo "  GUEST $@"; $(CC) $(GUEST_CFLAGS) -m32 -static -Wl,-T,$(GUEST_DIR)/guest.ld \
+		-Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $@ $(MB1_SRC)
+$(GUEST_OUT)/mb1-aout.bin: $(MB1_SRC) $(GUEST_DIR)/lib/guest.h $(GUEST_DIR)/guest.ld
+	@mkdir -p $(dir $@)
+	@echo "  GUEST $@"; $(CC) $(GUEST_CFLAGS) -m32 -DMB_AOUT -static \
+		-Wl,-T,$(GUEST_DIR)/guest.ld -Wl,--build-id=none -Wl,--no-warn-rwx-segments \
+		-o $(GUEST_OUT)/mb1-aout.elf $(MB1_SRC) && \
+		$(OBJCOPY) -O binary $(GUEST_OUT)/mb1-aout.elf $@
+GUESTS += $(GUEST_OUT)/mb1.elf $(GUEST_OUT)/mb1-aout.bin
+
 # Real-mode guests: flat binaries loaded at 0x7c00.
 $(GUEST_OUT)/%.bin: $(GUEST_DIR)/%.S
 	@mkdir -p $(dir $@)
