@@ -1,10 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Exit-cost benchmark (`make bench`): the bench guest times exit round
-# trips from inside (TSC ticks) and the exits per second of an idle guest
-# with a 1 kHz timer, on each backend and emulator. Each figure comes with
-# the same run's no-exit baseline loop; under Bochs (clock: sync=none,
-# fixed ips) the TSC follows executed instructions, so figures repeat.
+# Benchmarks (`make bench`, or `scripts/bench.sh exits|linux`):
+#  - exits: the bench guest times exit round trips from inside (TSC ticks)
+#    and the exits per second of an idle guest with a 1 kHz timer, on each
+#    backend and emulator, each with the same run's no-exit baseline loop;
+#  - linux: the stock kernel and the test initramfs boot to the test
+#    script as a child partition and, in the same run, directly on the
+#    same emulator with no hypervisor (the baseline).
+# Under Bochs (clock: sync=none, fixed ips) time follows executed
+# instructions, so its figures repeat from run to run.
 set -u
 cd "$(dirname "$0")/.."
 scripts/deps.sh >/dev/null || exit 1
@@ -12,8 +16,7 @@ make -s all guests || exit 1
 OUT=build/bench
 mkdir -p "$OUT"
 . tests/lib.sh
-scripts/mkiso.sh "$OUT/bench.iso" build/hv.elf "console=com1 test=1" \
-	build/guests/bench.elf "child name=bench" || exit 1
+which=${1:-all}
 
 report() {
 	local label=$1 log=$2
@@ -32,15 +35,93 @@ report() {
 		"$port" "$msr" "$hc" "$idle"
 }
 
-echo "| backend / emulator             | base  | cpuid   | port io | rdmsr   | hypercall | idle 1kHz exits/s |"
-echo "|--------------------------------|-------|---------|---------|---------|-----------|----------|"
-OUT=build/bench qemu_run qemu-amdv 120 -smp 1 -m 256 -cdrom build/bench/bench.iso
-report "AMD-V, QEMU TCG (-cpu max)" build/bench/qemu-amdv.log
-OUT=build/bench bochs_run bochs-ryzen 600 build/bench/bench.iso 1 ryzen 256
-report "AMD-V, Bochs ryzen" build/bench/bochs-ryzen.log
-OUT=build/bench bochs_run bochs-skylake 600 build/bench/bench.iso 1 corei7_skylake_x 256
-report "VT-x, Bochs corei7_skylake_x" build/bench/bochs-skylake.log
-echo
-echo "Figures are TSC ticks per round trip measured inside the guest (base: a"
-echo "loop iteration that does not exit). Bochs runs at ips=100000000 with"
-echo "clock: sync=none, so its TSC advances with executed instructions."
+exit_bench() {
+	scripts/mkiso.sh "$OUT/bench.iso" build/hv.elf "console=com1 test=1" \
+		build/guests/bench.elf "child name=bench" || exit 1
+	echo "| backend / emulator             | base  | cpuid   | port io | rdmsr   | hypercall | idle 1kHz exits/s |"
+	echo "|--------------------------------|-------|---------|---------|---------|-----------|----------|"
+	qemu_run qemu-amdv 120 -smp 1 -m 256 -cdrom build/bench/bench.iso
+	report "AMD-V, QEMU TCG (-cpu max)" build/bench/qemu-amdv.log
+	bochs_run bochs-ryzen 600 build/bench/bench.iso 1 ryzen 256
+	report "AMD-V, Bochs ryzen" build/bench/bochs-ryzen.log
+	bochs_run bochs-skylake 600 build/bench/bench.iso 1 corei7_skylake_x 256
+	report "VT-x, Bochs corei7_skylake_x" build/bench/bochs-skylake.log
+	echo
+	echo "Figures are TSC ticks per round trip measured inside the guest (base: a"
+	echo "loop iteration that does not exit). Bochs runs at ips=100000000 with"
+	echo "clock: sync=none, so its TSC advances with executed instructions."
+}
+
+LINUX_ARGS="console=ttyS0 hvtest.mem=256"
+
+# Guest uptime (s) when the test script started, from a serial log.
+script_uptime() {
+	sed -nE 's/.*HVTEST script started, uptime ([0-9.]+) s.*/\1/p' "$OUT/$1.log" | head -n 1
+}
+
+# QEMU with its serial lines stamped with host seconds since its launch
+# ("@12.345 line"): the direct run's start-to-script time.
+qemu_timed() {
+	local name=$1 secs=$2 t0=$EPOCHREALTIME line
+	shift 2
+	timeout --kill-after=5 "$secs" "${QEMU_BASE[@]}" -serial stdio "$@" 2>/dev/null |
+		while IFS= read -r line; do
+			echo "@$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }') $line"
+		done > "$OUT/$name.log"
+}
+
+ratio() { awk -v d="$1" -v h="$2" 'BEGIN { if (d > 0 && h > 0) printf "%.2f", h / d; else printf "-" }'; }
+
+linux_row() { # LABEL CPUS DIRECT_LOG HV_LOG
+	local d h ds hs
+	d=$(script_uptime "$3")
+	h=$(script_uptime "$4")
+	hs=$(log_seconds "$4" "partition [0-9]+ .linux.: .* starting" "HVTEST script started")
+	ds=$(sed -nE 's/^@([0-9.]+) .*HVTEST script started.*/\1/p' "$OUT/$3.log" | head -n 1)
+	if [ -z "$d" ] || [ -z "$h" ]; then
+		printf '| %-28s | (no result; see %s/%s.log, %s/%s.log) |\n' "$1" "$OUT" "$3" "$OUT" "$4"
+		return
+	fi
+	printf '| %-28s | %5s | %6s s | %6s s | %5s | %7s | %6s s | %5s |\n' "$1" "$2" "$d" "$h" \
+		"$(ratio "$d" "$h")" "${ds:+$ds s}" "$hs" "$(ratio "$ds" "$hs")"
+}
+
+linux_bench() {
+	scripts/fetch-kernel.sh || exit 1
+	scripts/mkinitramfs.sh "$OUT/linux.cpio.gz" tests/linux/init || exit 1
+	local k=build/cache/vmlinuz i="$OUT/linux.cpio.gz"
+	scripts/mkiso.sh "$OUT/linux-hv-2.iso" build/hv.elf "console=com1 test=1" \
+		"$k" "child name=linux mem=256M vcpus=2 expect=poweroff -- $LINUX_ARGS hvtest.cpus=2" \
+		"$i" "initrd name=linux" || exit 1
+	scripts/mkiso.sh "$OUT/linux-hv-1.iso" build/hv.elf "console=com1 test=1" \
+		"$k" "child name=linux mem=256M vcpus=1 expect=poweroff -- $LINUX_ARGS hvtest.cpus=1" \
+		"$i" "initrd name=linux" || exit 1
+	scripts/mkiso.sh --linux "$OUT/linux-direct-1.iso" "$k" "$LINUX_ARGS hvtest.cpus=1" "$i" ||
+		exit 1
+
+	# The script powers off at its end, which ends a direct run, and
+	# under the hypervisor's test mode ends that run too.
+	qemu_timed linux-direct-qemu 300 -smp 2 -m 256 -kernel "$k" -initrd "$i" \
+		-append "$LINUX_ARGS hvtest.cpus=2"
+	qemu_run linux-hv-qemu 300 -smp 2 -m 1024 -cdrom "$OUT/linux-hv-2.iso"
+	BOCHS_IPS=400000000 bochs_run linux-direct-bochs 900 "$OUT/linux-direct-1.iso" 1 \
+		corei7_skylake_x 256
+	BOCHS_IPS=400000000 bochs_run linux-hv-bochs 900 "$OUT/linux-hv-1.iso" 1 \
+		corei7_skylake_x 512
+
+	echo "| Linux boot to its script     | vCPUs | uptime, direct | uptime, under hv | ratio | start to script, direct | under hv | ratio |"
+	echo "|------------------------------|-------|--------|----------|-------|---------|----------|-------|"
+	linux_row "AMD-V, QEMU TCG (-cpu max)" 2 linux-direct-qemu linux-hv-qemu
+	linux_row "VT-x, Bochs corei7_skylake_x" 1 linux-direct-bochs linux-hv-bochs
+	echo
+	echo "Uptime at script: the guest's own clock when its test script starts (the"
+	echo "same kernel, initramfs and command line, booted directly by the emulator"
+	echo "and as a child partition); ratio = under hv / direct. Start to script,"
+	echo "direct: host time from QEMU's launch (firmware and kernel decompression"
+	echo "included); under hv: from the partition's start in the hypervisor's log."
+	echo "Bochs keeps virtual time apart from the host's, so its direct run has"
+	echo "no start-to-script figure."
+}
+
+case $which in all|exits) exit_bench ;; esac
+case $which in all|linux) linux_bench ;; esac

@@ -1,23 +1,40 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Builds a GRUB rescue ISO (BIOS and UEFI) that boots hv.elf with the given
-# command line and modules.
+# command line and modules, or (--linux) a Linux kernel and initrd with no
+# hypervisor: the benchmark's baseline.
 #   mkiso.sh OUT.iso HV.elf "CMDLINE" [MODULE_FILE "MODULE ARGS"]...
+#   mkiso.sh --linux OUT.iso BZIMAGE "CMDLINE" INITRD
 set -euo pipefail
+linux=false
+if [ "$1" = --linux ]; then
+	linux=true
+	shift
+fi
 out=$1 hv=$2 cmdline=$3
 shift 3
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/boot/grub" "$root/mods"
-cp "$hv" "$root/boot/hv.elf"
+image=hv.elf
+$linux && image=vmlinuz
+cp "$hv" "$root/boot/$image"
 {
 	echo 'set timeout=0'
 	echo 'set default=0'
 	echo 'serial --unit=0 --speed=115200'
 	echo 'terminal_input serial console'
 	echo 'terminal_output serial console'
-	echo 'menuentry "hypervisor" {'
-	echo "  multiboot2 /boot/hv.elf $cmdline"
+	if $linux; then
+		cp "$1" "$root/boot/initrd"
+		echo 'menuentry "linux" {'
+		echo "  linux /boot/vmlinuz $cmdline"
+		echo '  initrd /boot/initrd'
+		set --
+	else
+		echo 'menuentry "hypervisor" {'
+		echo "  multiboot2 /boot/hv.elf $cmdline"
+	fi
 	i=0
 	while [ $# -ge 2 ]; do
 		name=$(basename "$1")

@@ -87,6 +87,13 @@ log_value() {
 	sed -nE "s/.*$2.*/\\1/p" "$OUT/$1.log" 2>/dev/null | head -n 1
 }
 
+# log_seconds NAME FROM_REGEX TO_REGEX: seconds between the hypervisor's
+# timestamps of the first lines matching each (the second after the first).
+log_seconds() {
+	awk -F'[][]' -v a="$2" -v b="$3" '$0 ~ a && t0 == "" { t0 = $2 }
+		$0 ~ b && t0 != "" { printf "%.2f", $2 - t0; exit }' "$OUT/$1.log" 2>/dev/null
+}
+
 summary() {
 	echo
 	if [ ${#T_FAILED[@]} -gt 0 ]; then

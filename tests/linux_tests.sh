@@ -34,6 +34,8 @@ check_linux_run() {
 	log_has "$name" "partition 'linux': restarting \(restart 2\)" && { REASON="restarted twice"; return; }
 	log_has "$name" "partition 'linux' stopped: powered off" || { REASON="no ACPI power-off"; return; }
 	log_has "$name" "test result: PASS" || { REASON="hypervisor verdict is not PASS"; return; }
+	echo "  boot: partition start to script $(log_seconds "$name" \
+		"partition [0-9]+ .linux.: .* starting" "HVTEST script started") s (host time)"
 	# Guest time against host time over the script's 3-second sleep.
 	local h0 h1 g0 g1
 	h0=$(log_time "$name" "HVTEST time-start")

@@ -36,18 +36,6 @@ static u64 tsc_per_ms;
 
 /* ---- CMOS / RTC ---- */
 
-static u8 cmos(u8 idx)
-{
-	outb(0x70, idx);
-	return inb(0x71);
-}
-
-static void cmos_set(u8 idx, u8 v)
-{
-	outb(0x70, idx);
-	outb(0x71, v);
-}
-
 static u32 bcd(u8 v) { return (v >> 4) * 10 + (v & 15); }
 static bool bcd_ok(u8 v) { return (v >> 4) <= 9 && (v & 15) <= 9; }
 

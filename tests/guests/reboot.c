@@ -23,18 +23,6 @@ static volatile u32 go;
 static volatile u64 marks[MAX_GUEST_VCPUS];
 static volatile u16 fcw[MAX_GUEST_VCPUS];
 
-static u8 cmos(u8 idx)
-{
-	outb(0x70, idx);
-	return inb(0x71);
-}
-
-static void cmos_set(u8 idx, u8 v)
-{
-	outb(0x70, idx);
-	outb(0x71, v);
-}
-
 static u16 read_fcw(void)
 {
 	u16 w;

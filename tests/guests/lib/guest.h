@@ -60,6 +60,9 @@ static inline void cli(void) { __asm__ __volatile__("cli" ::: "memory"); }
 static inline void hlt(void) { __asm__ __volatile__("hlt" ::: "memory"); }
 static inline void sti_hlt(void) { __asm__ __volatile__("sti; hlt" ::: "memory"); }
 static inline void pause(void) { __asm__ __volatile__("pause" ::: "memory"); }
+/* CMOS RTC register or RAM byte (index port 0x70, data 0x71). */
+static inline u8 cmos(u8 idx) { outb(0x70, idx); return inb(0x71); }
+static inline void cmos_set(u8 idx, u8 v) { outb(0x70, idx); outb(0x71, v); }
 static inline u64 mmio_read64(uword a) { return *(volatile u64 *)a; }
 
 void *memset(void *d, int c, size_t n);
