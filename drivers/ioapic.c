@@ -2,6 +2,7 @@
 #include "drivers/ioapic.h"
 #include "vmm/log.h"
 #include "vmm/paging.h"
+#include "vmm/spinlock.h"
 #include "vmm/x86.h"
 
 #define IOREGSEL 0x00
@@ -12,6 +13,50 @@
 
 struct ioapic ioapics[ACPI_MAX_IOAPICS];
 u32 nr_ioapics;
+/* IOREGSEL/IOWIN is a pair: one CPU at a time, interrupts off. */
+static spinlock_t rte_lock = SPINLOCK_INIT;
+
+static struct ioapic *find_gsi(u32 gsi, u32 *pin)
+{
+	for (u32 i = 0; i < nr_ioapics; i++) {
+		struct ioapic *io = &ioapics[i];
+		if (gsi >= io->gsi_base && gsi - io->gsi_base < io->pins) {
+			*pin = gsi - io->gsi_base;
+			return io;
+		}
+	}
+	return NULL;
+}
+
+int ioapic_set_rte(u32 gsi, u64 rte)
+{
+	u32 pin;
+	struct ioapic *io = find_gsi(gsi, &pin);
+
+	if (!io)
+		return -1;
+	u64 f = spin_lock_irqsave(&rte_lock);
+	/* Masked first, so the pin never fires half-programmed. */
+	ioapic_write(io, IOAPIC_REDTBL(pin), REDIR_MASKED);
+	ioapic_write(io, IOAPIC_REDTBL(pin) + 1, (u32)(rte >> 32));
+	ioapic_write(io, IOAPIC_REDTBL(pin), (u32)rte);
+	spin_unlock_irqrestore(&rte_lock, f);
+	return 0;
+}
+
+int ioapic_mask_gsi(u32 gsi, bool masked)
+{
+	u32 pin;
+	struct ioapic *io = find_gsi(gsi, &pin);
+
+	if (!io)
+		return -1;
+	u64 f = spin_lock_irqsave(&rte_lock);
+	u32 lo = ioapic_read(io, IOAPIC_REDTBL(pin));
+	ioapic_write(io, IOAPIC_REDTBL(pin), masked ? lo | REDIR_MASKED : lo & ~REDIR_MASKED);
+	spin_unlock_irqrestore(&rte_lock, f);
+	return 0;
+}
 
 u32 ioapic_read(struct ioapic *io, u32 reg)
 {

@@ -21,6 +21,11 @@ void ioapic_init(const struct acpi_info *a);
 u32 ioapic_read(struct ioapic *io, u32 reg);
 void ioapic_write(struct ioapic *io, u32 reg, u32 val);
 
+/* Redirection entry of a GSI, whichever I/O APIC has it; safe from any
+ * CPU and from interrupt handlers. Return -1 for a GSI no I/O APIC has. */
+int ioapic_set_rte(u32 gsi, u64 rte);
+int ioapic_mask_gsi(u32 gsi, bool masked);
+
 /* Remaps the legacy 8259 pair away from the exception vectors and masks
  * every line, so a stray ISA interrupt can never look like a fault. */
 void pic_disable(void);

@@ -86,6 +86,9 @@ static const char *apply(struct part_config *c, const struct cmdline_token *t)
 
 	if (t->too_long)
 		return "value too long";
+	if (c->parent && strcmp(t->key, "name") && strcmp(t->key, "expect") &&
+	    strcmp(t->key, "timeout"))
+		return "not a parent key (the parent gets every CPU and parent_mem= memory)";
 	if (!strcmp(t->key, "name")) {
 		if (!valid_name(t->val) || strlen(t->val) >= sizeof(c->name))
 			return "expected 1-31 letters, digits, '-', '_' or '.'";
@@ -170,13 +173,19 @@ const char *part_config_parse(const char *cmdline, enum module_kind *kind,
 
 	/* The first token is the module's kind. */
 	if (!cmdline_next(&p, &t)) {
-		hv_snprintf(err, errlen, "no module kind (expected: child key=value...)");
+		hv_snprintf(err, errlen, "no module kind (expected: child, parent or initrd)");
 		return err;
 	}
 	if (!strcmp(t.key, "child") && !t.has_value) {
 		*kind = MODULE_CHILD;
 	} else if (!strcmp(t.key, "initrd") && !t.has_value) {
 		*kind = MODULE_INITRD;
+	} else if (!strcmp(t.key, "parent") && !t.has_value) {
+		*kind = MODULE_PARENT;
+		c->parent = true;
+		c->platform_pc = c->platform_set = true;
+		c->testdev = false; /* its ports are the machine's */
+		hv_strlcpy(c->name, "parent", sizeof(c->name));
 	} else {
 		hv_snprintf(err, errlen, "unknown module kind '%s'", t.key);
 		return err;

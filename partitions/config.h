@@ -4,7 +4,7 @@
 
 #include "vmm/partition.h"
 
-enum module_kind { MODULE_UNKNOWN, MODULE_CHILD, MODULE_INITRD };
+enum module_kind { MODULE_UNKNOWN, MODULE_CHILD, MODULE_INITRD, MODULE_PARENT };
 
 /*
  * Parses a boot module's command line (what follows the file name on
@@ -12,8 +12,13 @@ enum module_kind { MODULE_UNKNOWN, MODULE_CHILD, MODULE_INITRD };
  *   child name=io mem=16M vcpus=2 mode=long
  *   child name=linux mem=256M vcpus=2 -- console=ttyS0
  *   initrd name=linux
+ *   parent -- console=ttyS0
+ *   initrd name=parent
  * Everything after "--" is the guest kernel's own command line; an
- * initrd module names the partition it belongs to.
+ * initrd module names the partition it belongs to. The parent is named
+ * "parent" unless name= says otherwise; it gets every CPU and the
+ * memory the hypervisor's parent_mem= allows, so it takes only name=,
+ * expect= and timeout=.
  * Returns NULL, or an error naming the offending token (written to err).
  */
 const char *part_config_parse(const char *cmdline, enum module_kind *kind,

@@ -7,8 +7,10 @@
  * wrap.
  */
 #include "partitions/linux.h"
+#include "partitions/parent.h"
 #include "partitions/vcpu_state.h"
 #include "vmm/gmem.h"
+#include "vmm/heap.h"
 #include "vmm/string.h"
 #include "vmm/x86.h"
 
@@ -78,6 +80,9 @@ int guest_memory_map(const struct partition *p, struct guest_mem_range *out, int
 {
 	int n = 0;
 
+	if (p->is_parent)
+		return parent_memory_map(p, out, max);
+
 	for (const struct mem_region *r = next_region(p, 0); r; ) {
 		u64 base = r->gpa, end = run_end(p, r->gpa + r->size);
 		/* PC convention: the top of conventional memory and the
@@ -144,13 +149,31 @@ static const char *check_header(const u8 *k, u64 ksize, struct kernel_plan *kp)
 	return NULL;
 }
 
-static bool fits(u64 addr, u64 len, u64 low_end)
+/* End of the run of adjacent RAM regions that holds addr, or 0. */
+static u64 run_end_at(const struct partition *p, u64 addr)
 {
-	return addr >= MiB(1) && addr <= low_end && len <= low_end - addr;
+	for (u32 i = 0; i < p->nr_ram && i < MAX_RAM_REGIONS; i++) {
+		const struct mem_region *r = &p->ram[i];
+		if (addr >= r->gpa && addr - r->gpa < r->size)
+			return run_end(p, r->gpa + r->size);
+	}
+	return 0;
+}
+
+/* Whether [addr, addr+len) is RAM from 1 MiB up to LINUX_LOW_RAM_MAX,
+ * all of it in one run (the parent's RAM has holes; a child's has none
+ * there). */
+static bool fits(const struct partition *p, u64 addr, u64 len)
+{
+	if (addr < MiB(1) || len > LINUX_LOW_RAM_MAX || addr > LINUX_LOW_RAM_MAX - len)
+		return false;
+	u64 end = run_end_at(p, addr);
+	return end && len <= end - addr;
 }
 
 /* pref_address / relocatable_kernel / kernel_alignment / init_size. */
-static const char *place_kernel(const u8 *k, u64 ksize, u64 low_end, struct kernel_plan *kp)
+static const char *place_kernel(const struct partition *p, const u8 *k, u64 ksize,
+				struct kernel_plan *kp)
 {
 	u64 pref = rd64(k + 0x258), align = rd32(k + 0x230);
 
@@ -160,39 +183,60 @@ static const char *place_kernel(const u8 *k, u64 ksize, u64 low_end, struct kern
 	if (!k[0x234]) {
 		/* "A non-relocatable kernel will unconditionally move itself
 		 * and to run at this address." */
-		if (!fits(pref, kp->reserve, low_end))
+		if (!fits(p, pref, kp->reserve))
 			return "non-relocatable kernel does not fit at its preferred address";
 		kp->load = pref;
 		return NULL;
 	}
 	if (align < PAGE_SIZE || align > ALIGN_MAX || (align & (align - 1)))
 		return "kernel_alignment is not a power of two between 4 KiB and 1 GiB";
-	if (pref && IS_ALIGNED(pref, align) && fits(pref, kp->reserve, low_end)) {
+	if (pref && IS_ALIGNED(pref, align) && fits(p, pref, kp->reserve)) {
 		kp->load = pref;
 		return NULL;
 	}
-	kp->load = ALIGN_UP(LINUX_KERNEL_MIN, align);
-	if (!fits(kp->load, kp->reserve, low_end))
+	/* The lowest aligned address from LINUX_KERNEL_MIN where it fits:
+	 * each region's start is a candidate. */
+	kp->load = 0;
+	for (u32 i = 0; i < p->nr_ram && i < MAX_RAM_REGIONS; i++) {
+		u64 a = ALIGN_UP(MAX(p->ram[i].gpa, (u64)LINUX_KERNEL_MIN), align);
+		if (fits(p, a, kp->reserve) && (!kp->load || a < kp->load))
+			kp->load = a;
+	}
+	if (!kp->load)
 		return "kernel (init_size) does not fit in the partition's low memory";
 	return NULL;
 }
 
-/* As high as allowed, never over the kernel: above it, else below it. */
-static const char *place_initrd(const u8 *k, u64 isize, u64 low_end, struct kernel_plan *kp)
+/* Highest page-aligned start for isize bytes ending by `top` in p's RAM
+ * and not over the kernel, or 0. */
+static u64 initrd_below(const struct partition *p, u64 isize, u64 top, const struct kernel_plan *kp)
 {
-	u64 top = MIN(low_end, (u64)rd32(k + 0x22c) + 1); /* initrd_addr_max: last byte */
-	u64 kend = kp->load + kp->reserve;
+	u64 kend = kp->load + kp->reserve, best = 0;
 
-	if (isize <= top && ALIGN_DOWN(top - isize, PAGE_SIZE) >= kend) {
-		kp->initrd = ALIGN_DOWN(top - isize, PAGE_SIZE);
-		return NULL;
+	for (u32 i = 0; i < p->nr_ram && i < MAX_RAM_REGIONS; i++) {
+		u64 end = MIN(run_end(p, p->ram[i].gpa + p->ram[i].size), top);
+		/* Above the kernel, or below it when they would overlap. */
+		for (int below = 0; below < 2; below++) {
+			u64 e = below ? MIN(end, kp->load) : end;
+			if (isize > e)
+				continue;
+			u64 a = ALIGN_DOWN(e - isize, PAGE_SIZE);
+			bool clear = a >= kend || a + isize <= kp->load;
+			if (clear && fits(p, a, isize) && a > best)
+				best = a;
+		}
 	}
-	top = MIN(top, kp->load);
-	if (isize <= top && ALIGN_DOWN(top - isize, PAGE_SIZE) >= MiB(1)) {
-		kp->initrd = ALIGN_DOWN(top - isize, PAGE_SIZE);
-		return NULL;
-	}
-	return "initrd does not fit in the partition's low memory";
+	return best;
+}
+
+/* As high as allowed (initrd_addr_max), never over the kernel. */
+static const char *place_initrd(const struct partition *p, const u8 *k, u64 isize,
+				struct kernel_plan *kp)
+{
+	u64 top = MIN((u64)LINUX_LOW_RAM_MAX, (u64)rd32(k + 0x22c) + 1); /* last byte + 1 */
+
+	kp->initrd = initrd_below(p, isize, top, kp);
+	return kp->initrd ? NULL : "initrd does not fit in the partition's low memory";
 }
 
 /* ---- boot structures -------------------------------------------------- */
@@ -221,14 +265,18 @@ static const char *write_tables(struct partition *p)
 
 static const char *write_e820(const struct partition *p, struct linux_boot_params *bp)
 {
-	struct guest_mem_range map[16];
-	int n = guest_memory_map(p, map, (int)ARRAY_SIZE(map));
+	/* The parent's map is the machine's: up to the zero page's 128. */
+	struct guest_mem_range *map = kzalloc(LINUX_E820_MAX * sizeof(*map));
 
-	if (n < 0)
-		return "partition memory map has too many ranges";
+	if (!map)
+		return "out of memory";
+	int n = guest_memory_map(p, map, LINUX_E820_MAX);
 	for (int i = 0; i < n; i++)
 		bp->e820_table[i] = (struct linux_e820_entry){ map[i].base, map[i].size,
 							       map[i].type };
+	kfree(map);
+	if (n < 0)
+		return "partition memory map has too many ranges";
 	bp->e820_entries = (u8)n;
 	return NULL;
 }
@@ -283,18 +331,18 @@ const char *linux_load(struct partition *p, const u8 *kernel, u64 ksize, const u
 		       u64 isize, const char *cmdline, u64 rsdp_gpa, struct vcpu_state *bsp)
 {
 	struct kernel_plan kp = { 0 };
-	u64 low_end = guest_low_ram_end(p);
 	const char *err = check_header(kernel, ksize, &kp);
 
 	if (err)
 		return err;
-	if (low_end < MiB(1))
-		return "partition has no RAM from 0 to 1 MiB";
-	if ((err = place_kernel(kernel, ksize, low_end, &kp)))
+	/* The boot tables, zero page and command line (linux.h). */
+	if (!gpa_to_hva(p, LINUX_GDT, LINUX_LOW_END - LINUX_GDT))
+		return "partition has no RAM from 4 KiB to 636 KiB";
+	if ((err = place_kernel(p, kernel, ksize, &kp)))
 		return err;
 	if (!initrd)
 		isize = 0;
-	if (isize && (err = place_initrd(kernel, isize, low_end, &kp)))
+	if (isize && (err = place_initrd(p, kernel, isize, &kp)))
 		return err;
 	/* "The Kernel Command Line": at most cmdline_size characters. */
 	if (!cmdline)

@@ -6,12 +6,14 @@
 #include "partitions/linux.h"
 #include "partitions/loader.h"
 #include "partitions/multiboot.h"
+#include "partitions/parent.h"
 #include "partitions/vcpu_state.h"
 #include "vmm/backend.h"
 #include "vmm/fmt.h"
 #include "vmm/fpu.h"
 #include "vmm/gmem.h"
 #include "vmm/heap.h"
+#include "vmm/host_irq.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"
 #include "vmm/paging.h"
@@ -119,6 +121,9 @@ static const char *add_ram(struct partition *p, u64 gpa, u64 size)
 static void free_ram(struct partition *p)
 {
 	for (u32 i = 0; i < p->nr_ram; i++) {
+		/* The parent's first MiB was never the pool's. */
+		if (p->is_parent && p->ram[i].hpa < MiB(1))
+			continue;
 		/* Scrub on the way out too: the next owner must see zeros. */
 		memset(phys_to_virt(p->ram[i].hpa), 0, p->ram[i].size);
 		pmm_free(p->ram[i].hpa, p->ram[i].size / PAGE_SIZE);
@@ -168,7 +173,9 @@ static const char *load_and_reset(struct partition *p)
 
 	if (p->kind == IMAGE_LINUX || p->kind == IMAGE_MULTIBOOT) {
 		u64 rsdp = 0;
-		if (p->platform && acpi_tables_build(p, &rsdp))
+		if (p->is_parent)
+			rsdp = parent_rsdp(); /* the machine's tables */
+		else if (p->platform && acpi_tables_build(p, &rsdp))
 			return "the ACPI tables do not fit";
 		err = p->kind == IMAGE_LINUX
 			      ? linux_load(p, p->image, p->image_size, p->initrd, p->initrd_size,
@@ -212,6 +219,8 @@ static struct vcpu *vcpu_alloc(struct partition *p, u32 id)
 		return NULL;
 	v->part = p;
 	v->id = id;
+	/* The parent's vCPU n is physical CPU n's double (parent.h). */
+	v->apic_id = p->is_parent ? cpus[parent_vcpu_cpu(id)]->apic_id : id;
 	v->lapic = vlapic_create(v);
 	if (!v->lapic || fpu_init_vcpu(v)) {
 		vlapic_destroy(v->lapic);
@@ -222,8 +231,19 @@ static struct vcpu *vcpu_alloc(struct partition *p, u32 id)
 	return v;
 }
 
-struct partition *partition_create(const struct part_config *cfg, const u8 *image, u64 size,
-				   const u8 *initrd, u64 initrd_size, char *err, size_t errlen)
+/* Memory for a child: RAM from 0, the 3-4 GiB hole, the rest above. */
+static const char *child_memory(struct partition *p)
+{
+	const char *why = add_ram(p, 0, low_ram_top(p));
+
+	if (!why && p->cfg.mem > LOW_RAM_MAX)
+		why = add_ram(p, HIGH_RAM_BASE, p->cfg.mem - LOW_RAM_MAX);
+	return why;
+}
+
+static struct partition *create(const struct part_config *cfg, const u8 *image, u64 size,
+				const u8 *initrd, u64 initrd_size, const struct boot_info *bi,
+				u64 parent_mem, char *err, size_t errlen)
 {
 	const char *why = NULL;
 	struct partition *p = kzalloc(sizeof(*p));
@@ -246,14 +266,19 @@ struct partition *partition_create(const struct part_config *cfg, const u8 *imag
 		why = "an initrd needs a Linux kernel image";
 		goto fail;
 	}
+	p->is_parent = cfg->parent;
+	if (p->is_parent && p->kind != IMAGE_LINUX) {
+		why = "the parent must be a Linux kernel (bzImage)";
+		goto fail;
+	}
 	p->state = PART_CREATED;
-	if (cfg->mem < BOOT_AREA_SIZE + MiB(1)) {
+	if (!cfg->parent && cfg->mem < BOOT_AREA_SIZE + MiB(1)) {
 		why = "mem= is too small";
 		goto fail;
 	}
 	struct pmm_stats st;
 	pmm_get_stats(&st);
-	if (cfg->mem / PAGE_SIZE > st.free_pages) {
+	if (!cfg->parent && cfg->mem / PAGE_SIZE > st.free_pages) {
 		why = "not enough free memory";
 		goto fail;
 	}
@@ -262,12 +287,10 @@ struct partition *partition_create(const struct part_config *cfg, const u8 *imag
 		why = "out of memory for nested page tables";
 		goto fail;
 	}
-	why = add_ram(p, 0, low_ram_top(p));
-	if (!why && cfg->mem > LOW_RAM_MAX)
-		why = add_ram(p, HIGH_RAM_BASE, cfg->mem - LOW_RAM_MAX);
+	why = cfg->parent ? parent_setup(p, bi, parent_mem) : child_memory(p);
 	if (why)
 		goto fail;
-	if (cfg->testdev && testdev_attach(p)) {
+	if (p->cfg.testdev && testdev_attach(p)) {
 		why = "too many devices";
 		goto fail;
 	}
@@ -275,7 +298,7 @@ struct partition *partition_create(const struct part_config *cfg, const u8 *imag
 		why = "cannot attach the PC platform devices";
 		goto fail;
 	}
-	for (u32 i = 0; i < cfg->vcpus; i++) {
+	for (u32 i = 0; i < p->cfg.vcpus; i++) {
 		p->vcpu[i] = vcpu_alloc(p, i);
 		if (!p->vcpu[i]) {
 			why = "out of memory for vCPUs";
@@ -298,6 +321,8 @@ struct partition *partition_create(const struct part_config *cfg, const u8 *imag
 	partitions[p->id - 1] = p;
 	nr_partitions++;
 	spin_unlock(&table_lock);
+	if (p->is_parent)
+		host_irq_init(p); /* the machine's interrupts are its */
 	return p;
 
 fail:
@@ -317,6 +342,28 @@ fail:
 	return NULL;
 }
 
+struct partition *partition_create(const struct part_config *cfg, const u8 *image, u64 size,
+				   const u8 *initrd, u64 initrd_size, char *err, size_t errlen)
+{
+	if (cfg->parent) {
+		hv_snprintf(err, errlen, "the parent is created by partition_create_parent");
+		return NULL;
+	}
+	return create(cfg, image, size, initrd, initrd_size, NULL, 0, err, errlen);
+}
+
+struct partition *partition_create_parent(const struct part_config *cfg, const u8 *image,
+					  u64 size, const u8 *initrd, u64 initrd_size,
+					  const struct boot_info *bi, u64 parent_mem, char *err,
+					  size_t errlen)
+{
+	if (!cfg->parent) {
+		hv_snprintf(err, errlen, "not a parent description");
+		return NULL;
+	}
+	return create(cfg, image, size, initrd, initrd_size, bi, parent_mem, err, errlen);
+}
+
 void partition_start(struct partition *p)
 {
 	u64 total = 0;
@@ -329,7 +376,7 @@ void partition_start(struct partition *p)
 	p->start_tsc = rdtsc();
 	p->state = PART_RUNNING;
 	for (u32 i = 0; i < p->nr_vcpus; i++)
-		sched_add(p->vcpu[i], p->cfg.cpus_mask);
+		sched_add(p->vcpu[i], p->is_parent ? BIT(parent_vcpu_cpu(i)) : p->cfg.cpus_mask);
 }
 
 const char *outcome_name(enum part_outcome o)

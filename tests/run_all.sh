@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 . tests/boot_tests.sh
 . tests/guest_tests.sh
 . tests/linux_tests.sh
+. tests/parent_tests.sh
 
 unit_tests() {
 	local log="$OUT/unit.txt"
@@ -27,4 +28,5 @@ case $only in all|unit) unit_tests ;; esac
 case $only in all|boot) boot_tests ;; esac
 case $only in all|guests) guest_tests ;; esac
 case $only in all|linux) linux_tests ;; esac
+case $only in all|parent) parent_tests ;; esac
 summary

@@ -42,6 +42,13 @@ static struct partition *next_focus(const struct partition *cur)
 {
 	u32 start = cur ? cur->id : 0; /* ids are table slots + 1 */
 
+	/* The parent first: it is the machine's console. */
+	for (u32 i = 0; !cur && i < MAX_PARTITIONS; i++) {
+		struct partition *p = READ_ONCE(partitions[i]);
+		if (p && p->is_parent && takes_input(p))
+			return p;
+	}
+
 	for (u32 i = 0; i < MAX_PARTITIONS; i++) {
 		struct partition *p = READ_ONCE(partitions[(start + i) % MAX_PARTITIONS]);
 		if (takes_input(p))

@@ -82,7 +82,7 @@ static void topology_leaf(struct vcpu *v, u32 sub, struct cpuid_regs *r)
 	while ((1u << shift) < n)
 		shift++;
 	memset(r, 0, sizeof(*r));
-	r->edx = v->id;
+	r->edx = v->apic_id;
 	r->ecx = sub & 0xff;
 	if (sub == 0) { /* SMT level: one thread per core */
 		r->eax = 0;
@@ -120,7 +120,7 @@ static void guest_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 		r->eax = boot_cpu.vendor == VENDOR_INTEL ? MAX_BASIC_LEAF : max_basic;
 		break;
 	case 1:
-		r->ebx = (r->ebx & 0x0000ffffu) | (v->id << 24) |
+		r->ebx = (r->ebx & 0x0000ffffu) | (v->apic_id << 24) |
 			 (MIN(v->part->nr_vcpus, 255u) << 16);
 		r->ecx &= ~(F1C_MONITOR | F1C_DS_CPL | F1C_VMX | F1C_SMX | F1C_EST | F1C_TM2 |
 			    F1C_SDBG | F1C_PDCM | F1C_XSAVE | F1C_OSXSAVE | F1C_AVX | F1C_F16C |

@@ -8,6 +8,7 @@
 #include "vmm/log.h"
 #include "vmm/partition.h"
 #include "vmm/x86.h"
+#include "partitions/parent.h"
 
 /* Bytes of string I/O done per exit; the rest restarts the instruction. */
 #define STRING_IO_BUDGET 4096
@@ -22,6 +23,10 @@ static int port_access(struct vcpu *v, u16 port, u8 size, bool in, u32 *val)
 {
 	const struct io_device *d = partition_find_io(v->part, port);
 
+	if (!d && v->part->is_parent) {
+		parent_port_io(port, size, in, val); /* the machine's port */
+		return 0;
+	}
 	if (!d) {
 		if (in)
 			*val = size_mask(size);

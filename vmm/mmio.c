@@ -16,6 +16,7 @@
 #include "vmm/string.h"
 #include "vmm/vlapic.h"
 #include "vmm/x86_emulate.h"
+#include "partitions/parent.h"
 
 struct emu_ctx {
 	struct vcpu *v;
@@ -30,8 +31,23 @@ static const struct mmio_device lapic_device = {
 	.read = vlapic_mmio_read, .write = vlapic_mmio_write,
 };
 
+static int void_read(struct vcpu *v, void *opaque, u64 offset, u8 size, u64 *val)
+{
+	(void)v;
+	(void)opaque;
+	(void)offset;
+	*val = size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+	return 0;
+}
+
+/* What the parent finds where the hypervisor's memory or devices are:
+ * reads float high, writes vanish (partitions/parent.h). */
+static const struct mmio_device void_device = {
+	.base = 0, .size = PAGE_SIZE, .read = void_read,
+};
+
 /* The device at gpa, with the vCPU's own LAPIC page first. */
-static const struct mmio_device *find_device(struct vcpu *v, u64 gpa, u64 *offset)
+static const struct mmio_device *find_device(struct vcpu *v, u64 gpa, bool write, u64 *offset)
 {
 	if (v->lapic && !vlapic_x2apic(v->lapic)) {
 		u64 base = vlapic_base(v->lapic);
@@ -41,9 +57,15 @@ static const struct mmio_device *find_device(struct vcpu *v, u64 gpa, u64 *offse
 		}
 	}
 	const struct mmio_device *d = partition_find_mmio(v->part, gpa);
-	if (d)
+	if (d) {
 		*offset = gpa - d->base;
-	return d;
+		return d;
+	}
+	if (v->part->is_parent && parent_gpa_denied(v->part, gpa, write)) {
+		*offset = gpa & (PAGE_SIZE - 1);
+		return &void_device;
+	}
+	return NULL;
 }
 
 static u64 emu_get_reg(void *c, int reg)
@@ -89,7 +111,7 @@ static int emu_access(struct emu_ctx *c, u64 lin, void *buf, unsigned size, bool
 		c->fault_lin = lin;
 		return -EFAULT;
 	}
-	const struct mmio_device *d = find_device(v, gpa, &offset);
+	const struct mmio_device *d = find_device(v, gpa, write, &offset);
 	if (d) {
 		if (size > 8 || offset + size > d->size)
 			return -EFAULT; /* straddles the device's end */
@@ -178,7 +200,11 @@ enum exit_action vmm_handle_gpa_fault(struct vcpu *v, u64 gpa, bool write, bool 
 {
 	u64 offset;
 
-	if (find_device(v, gpa, &offset)) {
+	/* The parent's machine pages come in on their first access. */
+	if (v->part->is_parent && !partition_find_mmio(v->part, gpa) &&
+	    parent_map_on_demand(v->part, gpa))
+		return EXIT_RESUME;
+	if (find_device(v, gpa, write, &offset)) {
 		if (fetch)
 			return vmm_stop(v, "executes device memory at %#lx", (unsigned long)gpa);
 		vmm_count_exit(v, STAT_MMIO);

@@ -47,6 +47,7 @@ struct part_config {
 	bool restart_on_reset; /* triple fault, reset register, i8042 pulse */
 	bool platform_pc; /* the virtual PC platform (vmm/platform.h) */
 	bool platform_set;
+	bool parent;      /* the parent partition (partitions/parent.h) */
 	char kernel_cmdline[512]; /* what follows "--": the guest's own command line */
 };
 

@@ -262,6 +262,26 @@ paddr_t pmm_alloc(u64 count, u64 align, paddr_t max)
 	return pa;
 }
 
+paddr_t pmm_alloc_run(paddr_t from, u64 max_count, u64 *count)
+{
+	*count = 0;
+	if (!bitmap_pa || !max_count)
+		return 0;
+	u64 f = from > base_pa ? ALIGN_UP(from - base_pa, PAGE_SIZE) / PAGE_SIZE : 0;
+	u64 flags = spin_lock_irqsave(&pmm_lock);
+	while (f < nframes && test_bit(f))
+		f++;
+	u64 n = 0;
+	while (f + n < nframes && n < max_count && !test_bit(f + n)) {
+		set_bit(f + n);
+		n++;
+	}
+	free_pages -= n;
+	spin_unlock_irqrestore(&pmm_lock, flags);
+	*count = n;
+	return n ? base_pa + f * PAGE_SIZE : 0;
+}
+
 paddr_t pmm_alloc_zeroed(u64 count, u64 align, paddr_t max)
 {
 	paddr_t pa = pmm_alloc(count, align, max);

@@ -32,6 +32,9 @@ static inline paddr_t pmm_alloc_page(void) { return pmm_alloc(1, 4096, 0); }
 /* As pmm_alloc, then zeroes the memory through the direct map. */
 paddr_t pmm_alloc_zeroed(u64 count, u64 align, paddr_t max);
 void pmm_free(paddr_t pa, u64 count);
+/* Takes the lowest run of free frames at or above `from`, at most
+ * max_count long; returns its address and length (*count), or 0. */
+paddr_t pmm_alloc_run(paddr_t from, u64 max_count, u64 *count);
 /* Takes frames out of the pool (idempotent); for firmware-owned areas. */
 void pmm_reserve(paddr_t pa, u64 len);
 bool pmm_is_free(paddr_t pa);

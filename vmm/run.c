@@ -106,11 +106,12 @@ static struct child_module *find_child(u32 n, const char *name)
 }
 
 /* Reads every module's description, pairs initrds with their partitions,
- * then creates and starts the partitions. A rejected line is reported
+ * then creates and starts the partitions, the parent last. A rejected line is reported
  * and counted; the others still start. */
 static void create_partitions(const struct boot_info *bi)
 {
 	u32 n = 0;
+	int parent_index = -1;
 	char err[160];
 
 	for (u32 i = 0; i < bi->module_count; i++) {
@@ -122,8 +123,13 @@ static void create_partitions(const struct boot_info *bi)
 			config_errors++;
 			continue;
 		}
-		if (kind != MODULE_CHILD)
+		if (kind != MODULE_CHILD && kind != MODULE_PARENT)
 			continue;
+		if (kind == MODULE_PARENT && parent_index >= 0) {
+			pr_err("module %u: a second parent partition", i);
+			config_errors++;
+			continue;
+		}
 		if (find_child(n, cfg.name)) {
 			pr_err("module %u: a partition named '%s' already exists", i, cfg.name);
 			config_errors++;
@@ -131,6 +137,8 @@ static void create_partitions(const struct boot_info *bi)
 		}
 		children[n] = (struct child_module){ .cfg = cfg, .image = phys_to_virt(m->start),
 						     .size = m->end - m->start, .index = i };
+		if (kind == MODULE_PARENT)
+			parent_index = (int)n;
 		n++;
 	}
 	for (u32 i = 0; i < bi->module_count; i++) {
@@ -150,14 +158,29 @@ static void create_partitions(const struct boot_info *bi)
 		c->initrd = phys_to_virt(m->start);
 		c->initrd_size = m->end - m->start;
 	}
+	/* Children first: the parent gets the memory they leave. */
 	for (u32 i = 0; i < n; i++) {
 		struct child_module *c = &children[i];
+		if ((int)i == parent_index)
+			continue;
 		struct partition *p = partition_create(&c->cfg, c->image, c->size, c->initrd,
 						       c->initrd_size, err, sizeof(err));
 		if (!p) {
 			pr_err("partition '%s' not created: %s", c->cfg.name, err);
 			config_errors++;
 			continue;
+		}
+		partition_start(p);
+	}
+	if (parent_index >= 0) {
+		struct child_module *c = &children[parent_index];
+		struct partition *p = partition_create_parent(&c->cfg, c->image, c->size, c->initrd,
+							      c->initrd_size, bi, hv_opts.parent_mem,
+							      err, sizeof(err));
+		if (!p) {
+			pr_err("parent partition not created: %s", err);
+			config_errors++;
+			return;
 		}
 		partition_start(p);
 	}

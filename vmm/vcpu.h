@@ -75,7 +75,8 @@ struct vlapic;
 struct vcpu {
 	u64 gpr[NR_GPRS]; /* first: entry stubs index it directly */
 	struct partition *part;
-	u32 id;           /* index inside the partition (= APIC ID) */
+	u32 id;           /* index inside the partition */
+	u32 apic_id;      /* its local APIC's ID: id, or the physical CPU's for the parent */
 	u32 pcpu;         /* physical CPU it runs on */
 	volatile u32 state;
 	void *arch;       /* backend-owned */

@@ -19,9 +19,11 @@
  * vector; while it is set the pin does not deliver again (82093AA 3.2.4).
  */
 #include "vmm/platform_dev.h"
+#include "vmm/host_irq.h"
 #include "vmm/partition.h"
 #include "vmm/sched.h"
 #include "vmm/vlapic.h"
+#include "drivers/acpi.h"
 
 #define IOREGSEL 0x00
 #define IOWIN 0x10
@@ -52,6 +54,9 @@ enum { DM_FIXED = 0, DM_LOWEST = 1, DM_SMI = 2, DM_NMI = 4, DM_INIT = 5, DM_EXTI
 
 u32 platform_ioapic_id(const struct partition *p)
 {
+	/* The parent reads the machine's MADT, so it gets the machine's ID. */
+	if (p->cfg.parent && acpi.nioapics)
+		return acpi.ioapics[0].id;
 	return p->cfg.vcpus;
 }
 
@@ -166,6 +171,13 @@ static void eoi_locked(struct partition *p, struct vioapic *io, u8 vector)
 		if (RTE_VECTOR(e) != vector || !(e & RTE_REMOTE_IRR))
 			continue;
 		io->redir[pin] = e & ~RTE_REMOTE_IRR;
+		if (host_irq_forwarded(p, pin)) {
+			/* The physical pin, masked since it fired, tells
+			 * whether the device still asserts it. */
+			io->lines &= ~(1u << pin);
+			host_irq_eoi(pin);
+			continue;
+		}
 		/* Still asserted: the request goes out again. */
 		service_level(p, io, pin);
 	}
@@ -223,6 +235,13 @@ static void reg_write(struct partition *p, struct vioapic *io, u32 sel, u32 val)
 	if (!(e & RTE_LEVEL))
 		e &= ~RTE_REMOTE_IRR;
 	io->redir[pin] = e;
+	if (host_irq_forwarded(p, pin)) {
+		/* The physical pin decides from now on; a request still
+		 * asserted there fires again once it is unmasked. */
+		io->lines &= ~(1u << pin);
+		host_irq_route(p, pin, e);
+		return;
+	}
 	service_level(p, io, pin); /* unmasked while asserted */
 }
 

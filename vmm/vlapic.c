@@ -94,7 +94,7 @@ struct vlapic *vlapic_create(struct vcpu *v)
 	if (!l)
 		return NULL;
 	l->v = v;
-	l->id = v->id;
+	l->id = v->apic_id;
 	vlapic_reset(l);
 	return l;
 }

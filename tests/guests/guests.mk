@@ -30,6 +30,7 @@ $(eval $(call guest_elf,fuzz,64,fuzz.c))
 $(eval $(call guest_elf,bench,64,bench.c))
 $(eval $(call guest_elf,platform,64,platform.c))
 $(eval $(call guest_elf,reboot,64,reboot.c))
+$(eval $(call guest_elf,ticker,64,ticker.c))
 $(GUEST_OUT)/platform.elf: vmm/platform.h
 
 # The multiboot (v1) kernel, as an ELF image and as a flat binary with

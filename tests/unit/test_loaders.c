@@ -18,6 +18,8 @@
 #include "tests/unit/harness.h"
 #include "partitions/linux.h"
 #include "partitions/multiboot.h"
+#include "partitions/parent.h"
+#include "vmm/heap.h"
 #include "vmm/backend.h"
 #include "vmm/vlapic.h"
 #include "vmm/x86.h"
@@ -25,6 +27,8 @@
 /* What vmm/gmem.c and partitions/vcpu_state.c reference; never called. */
 const struct backend_ops *backend;
 void vlapic_reset(struct vlapic *l) { (void)l; }
+void *kzalloc(size_t size) { return calloc(1, size); }
+void kfree(void *p) { free(p); }
 
 /* ---- the fake partition ---------------------------------------------- */
 
@@ -922,6 +926,110 @@ TEST(multiboot_truncated)
 	}
 }
 
+/* ---- the parent: identity-mapped RAM with holes ----------------------- */
+
+static struct boot_info parent_host;
+
+static void host_range(u64 base, u64 len, u32 type)
+{
+	parent_host.mmap[parent_host.mmap_count++] = (struct boot_mem_range){ base, len, type, 0 };
+}
+
+static void parent_region(u64 base, u64 end)
+{
+	part.ram[part.nr_ram++] = (struct mem_region){ base, end - base,
+						       (u64)(uintptr_t)low_mem + base };
+}
+
+/* A machine map as SeaBIOS gives it, with the hypervisor's image, a
+ * child and the pool taken out of the parent's RAM. */
+static void make_parent(void)
+{
+	make_part(MiB(48), 0, 1);
+	part.nr_ram = 0;
+	part.is_parent = part.cfg.parent = true;
+	memset(&parent_host, 0, sizeof(parent_host));
+	host_range(0, 0x9fc00, BOOT_MEM_USABLE);
+	host_range(0x9fc00, 0x400, BOOT_MEM_RESERVED);
+	host_range(0xf0000, 0x10000, BOOT_MEM_RESERVED);
+	host_range(MiB(1), MiB(47), BOOT_MEM_USABLE);
+	host_range(0x2ffe0000ULL, 0x20000, BOOT_MEM_ACPI_RECLAIM);
+	host_range(0xfffc0000ULL, 0x40000, 77); /* a type we do not know */
+	parent_region(0, 0xa0000);
+	parent_region(0xe56000, MiB(16));  /* listed out of order on purpose */
+	parent_region(0x152000, MiB(2));
+	parent_region(0x200d000, MiB(48));
+	parent_map_init(&parent_host);
+}
+
+TEST(parent_memory_map)
+{
+	static const struct guest_mem_range want[] = {
+		{ 0, 0x9fc00, 1 },             /* owned low RAM */
+		{ 0x9fc00, 0x400, 2 },         /* EBDA */
+		/* BIOS, then usable RAM not the parent's: one reserved run */
+		{ 0xf0000, 0x62000, 2 },
+		{ 0x152000, 0xae000, 1 },
+		{ MiB(2), 0xc56000, 2 },       /* the hypervisor's image */
+		{ 0xe56000, 0x1aa000, 1 },
+		{ MiB(16), 0x100d000, 2 },     /* a child */
+		{ 0x200d000, 0xff3000, 1 },
+		{ 0x2ffe0000ULL, 0x20000, 3 }, /* ACPI tables keep their type */
+		{ 0xfffc0000ULL, 0x40000, 2 }, /* unknown types are reserved */
+	};
+	struct guest_mem_range got[16];
+
+	make_parent();
+	int n = guest_memory_map(&part, got, 16);
+	REQUIRE(n == (int)ARRAY_SIZE(want));
+	for (int i = 0; i < n; i++) {
+		CHECK_EQ(got[i].base, want[i].base);
+		CHECK_EQ(got[i].size, want[i].size);
+		CHECK_EQ(got[i].type, want[i].type);
+	}
+	CHECK_EQ(guest_memory_map(&part, got, 9), -1); /* never truncated */
+	CHECK_EQ(parent_host_type(0x9fd00), BOOT_MEM_RESERVED);
+	CHECK_EQ(parent_host_type(MiB(2)), BOOT_MEM_USABLE);
+	CHECK_EQ(parent_host_type(0xfee00000ULL), 0);
+	CHECK(parent_owned(&part, 0x9ff00) != NULL);
+	CHECK(parent_owned(&part, MiB(2)) == NULL);
+	CHECK(parent_host_overlaps(0xfffc0000ULL - 1, 2, 77));
+	CHECK(!parent_host_overlaps(MiB(48), MiB(1), BOOT_MEM_USABLE));
+}
+
+/* The kernel and initrd go where the parent's RAM is: not at the 16 MiB
+ * pref_address (a child's memory), but at the first aligned fit. */
+TEST(parent_kernel_placement)
+{
+	make_parent();
+	bz_default();
+	fill_initrd();
+	struct bz b = bz_build();
+	const char *err = linux_load(&part, b.img, b.size, initrd_buf, sizeof(initrd_buf),
+				     "console=ttyS0", 0x7000000, &bsp);
+	CHECK_STR(err, NULL);
+	REQUIRE(!err);
+	const struct linux_boot_params *bp = zero_page();
+	u64 load = ALIGN_UP(0x200d000ULL, MiB(2));
+	CHECK_EQ(bp->hdr.code32_start, load);
+	CHECK(!memcmp(gpa(load), bz_buf + SETUP_SIZE, PM_SIZE));
+	u64 rd = bp->hdr.ramdisk_image;
+	CHECK_EQ(rd, ALIGN_DOWN(MiB(48) - sizeof(initrd_buf), PAGE_SIZE));
+	CHECK(!memcmp(gpa(rd), initrd_buf, sizeof(initrd_buf)));
+	CHECK_EQ(bp->e820_entries, 10);
+	CHECK_EQ(bp->acpi_rsdp_addr, 0x7000000);
+	check_long_mode_entry(load);
+	free(b.img);
+
+	/* Too big for any piece of its RAM: refused, not split. */
+	bz_default();
+	bz_hdr.init_size = MiB(40);
+	b = bz_build();
+	err = linux_load(&part, b.img, b.size, NULL, 0, "", 0, &bsp);
+	CHECK(err && harness_contains(err, "does not fit"));
+	free(b.img);
+}
+
 int main(void)
 {
 	char path[512], name[600];
@@ -945,6 +1053,8 @@ int main(void)
 	RUN(linux_initrd_too_big);
 	RUN(linux_memory_shapes);
 	RUN(linux_header_fuzz);
+	RUN(parent_memory_map);
+	RUN(parent_kernel_placement);
 	RUN(multiboot_elf32);
 	RUN(multiboot_elf32_higher_half);
 	RUN(multiboot_aout_kludge);

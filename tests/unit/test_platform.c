@@ -16,6 +16,9 @@
 #include "vmm/console.h"
 #include "vmm/console_input.h"
 #include "vmm/heap.h"
+#include "vmm/host_irq.h"
+#include "partitions/parent.h"
+#include "drivers/acpi.h"
 #include "vmm/partition.h"
 #include "vmm/platform.h"
 #include "vmm/platform_dev.h"
@@ -51,6 +54,35 @@ static u32 restarts_called;
 static int restart_result;
 
 u64 tsc_khz = 1000000;
+struct acpi_info acpi;
+
+/* The physical I/O APIC behind a parent's forwarded pins (host_irq.c). */
+static struct partition *fwd_parent;
+static u64 phys_rte[PLAT_IOAPIC_PINS];
+static u32 phys_routes, phys_eois;
+
+bool host_irq_forwarded(const struct partition *p, u32 pin)
+{
+	return p && p == fwd_parent && pin < PLAT_IOAPIC_PINS && pin != PLAT_UART_IRQ;
+}
+
+void host_irq_route(struct partition *p, u32 pin, u64 rte)
+{
+	(void)p;
+	phys_rte[pin] = rte;
+	phys_routes++;
+}
+
+void host_irq_eoi(u32 pin)
+{
+	(void)pin;
+	phys_eois++;
+}
+
+u64 parent_ioapic_base(void)
+{
+	return acpi.ioapics[0].addr;
+}
 struct partition *partitions[MAX_PARTITIONS];
 u32 nr_partitions;
 
@@ -164,6 +196,7 @@ int console_getc(void)
 
 static struct partition part;
 static struct vcpu vcpus[NV];
+static bool as_parent; /* setup() builds the parent partition */
 
 static void reset_records(void)
 {
@@ -194,6 +227,7 @@ static void setup(u32 n)
 	snprintf(part.cfg.name, sizeof(part.cfg.name), "plat");
 	part.cfg.vcpus = n;
 	part.cfg.platform_pc = true;
+	part.cfg.parent = part.is_parent = as_parent;
 	part.state = PART_RUNNING;
 	REQUIRE(platform_attach(&part) == 0);
 	REQUIRE(part.platform != NULL);
@@ -974,6 +1008,48 @@ TEST(ioapic_level_remote_irr)
 	detach(&part);
 }
 
+/* The parent's I/O APIC: the machine's ID and address, its pins mirrored
+ * to the physical I/O APIC, Remote IRR cleared by the parent's EOI
+ * without a re-delivery (the physical pin fires again if still asserted),
+ * the UART's pin virtual; and none of the child's machine devices. */
+TEST(ioapic_parent_forwarding)
+{
+	memset(&acpi, 0, sizeof(acpi));
+	acpi.nioapics = 1;
+	acpi.ioapics[0] = (struct acpi_ioapic){ .id = 7, .addr = IOAPIC, .gsi_base = 0 };
+	as_parent = true;
+	setup(2);
+	as_parent = false;
+	fwd_parent = &part;
+	phys_routes = phys_eois = 0;
+	mmio_write(IOAPIC, 4, 0);
+	CHECK_EQ(mmio_read(IOAPIC + 0x10, 4), 7u << 24);
+	route(20, LEVEL | 0x41);
+	CHECK_EQ(phys_rte[20] & 0x1ffff, LEVEL | 0x41);
+	CHECK(phys_routes >= 1);
+	vioapic_set_irq(&part, 20, true); /* the physical pin fired */
+	CHECK_EQ(lapics[0].accepted, 1);
+	CHECK(entry(20) & RIRR);
+	vioapic_eoi(&vcpus[0], 0x41);
+	CHECK_EQ(phys_eois, 1);
+	CHECK_EQ(entry(20) & RIRR, 0);
+	CHECK_EQ(lapics[0].accepted, 1);
+	/* Masking goes to the physical pin too. */
+	route(20, MASKED | LEVEL | 0x41);
+	CHECK(phys_rte[20] & MASKED);
+	/* The UART's pin stays the virtual UART's. */
+	u32 before = phys_routes;
+	route(PLAT_UART_IRQ, 0x42);
+	CHECK_EQ(phys_routes, before);
+	/* The machine's RTC, ACPI registers and i8042 are the parent's own. */
+	CHECK(find_io(&part, PLAT_UART_PORT) != NULL);
+	CHECK(find_io(&part, PLAT_RTC_PORT) == NULL);
+	CHECK(find_io(&part, PLAT_PM1A_CNT) == NULL);
+	CHECK(find_io(&part, PLAT_I8042_CMD) == NULL);
+	fwd_parent = NULL;
+	detach(&part);
+}
+
 TEST(ioapic_destinations)
 {
 	setup(4);
@@ -1367,6 +1443,7 @@ int main(void)
 	RUN(ioapic_id_version_and_entries);
 	RUN(ioapic_edge_delivery);
 	RUN(ioapic_level_remote_irr);
+	RUN(ioapic_parent_forwarding);
 	RUN(ioapic_destinations);
 	RUN(ioapic_uart_level_route);
 	RUN(pic_init_and_masks);

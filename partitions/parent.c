@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The parent partition's memory, devices, ports and power (parent.h). */
+#include "partitions/parent.h"
+#include "partitions/linux.h"
+#include "vmm/console.h"
+#include "vmm/cpu.h"
+#include "vmm/fmt.h"
+#include "vmm/host_irq.h"
+#include "vmm/layout.h"
+#include "vmm/log.h"
+#include "vmm/percpu.h"
+#include "vmm/platform.h"
+#include "vmm/pmm.h"
+#include "vmm/power.h"
+#include "vmm/spinlock.h"
+#include "vmm/string.h"
+#include "vmm/vlapic.h"
+#include "vmm/x86.h"
+#include "drivers/acpi.h"
+
+/* Memory the hypervisor keeps free for itself (page tables, vCPUs,
+ * heap) when the parent takes the rest: 1/32 of it, within these. */
+#define KEEP_MIN MiB(32)
+#define KEEP_MAX MiB(256)
+#define DENIED_REPORTS 16
+
+#define PIT_FIRST 0x40
+#define PIT_LAST 0x43
+#define QEMU_EXIT_PORT 0xf4
+#define BOCHS_EXIT_PORT 0x8900
+#define PORT_CF9 0xcf9
+#define PORT_I8042_CMD 0x64
+#define I8042_PULSE_RESET 0xfe
+#define CF9_RESET BIT(2)
+#define PM1_SLP_EN BIT(13)
+#define PM1_SLP_TYP(v) (((v) >> 10) & 7)
+
+static const struct boot_info *host;
+static paddr_t rsdp_page;
+static spinlock_t map_lock = SPINLOCK_INIT;
+static u32 cpu_of[MAX_VCPUS];
+static u32 denied_reports;
+
+/* ---- memory -------------------------------------------------------------- */
+
+static const char *add_identity(struct partition *p, u64 base, u64 size)
+{
+	if (p->nr_ram >= MAX_RAM_REGIONS)
+		return "memory too fragmented";
+	p->ram[p->nr_ram++] = (struct mem_region){ base, size, base };
+	if (pt_map(&p->slat, base, base, size, PT_RWX | PT_USER) < 0)
+		return "out of memory for nested page tables";
+	return NULL;
+}
+
+static const char *setup_memory(struct partition *p, u64 cap)
+{
+	const char *err;
+	u64 total = 0;
+
+	/* Below 1 MiB: what the firmware calls usable. The hypervisor keeps
+	 * the first MiB out of its pool and needed it only to start CPUs;
+	 * Linux needs it for its own real-mode trampoline. Partly usable
+	 * pages are the parent's whole: the rest of such a page is firmware
+	 * data (the EBDA after 0x9fc00) it reads as on a PC. */
+	for (u32 i = 0; i < host->mmap_count; i++) {
+		const struct boot_mem_range *r = &host->mmap[i];
+		u64 lo = ALIGN_DOWN(r->base, PAGE_SIZE);
+		u64 hi = ALIGN_UP(MIN(r->base + r->len, MiB(1)), PAGE_SIZE);
+		if (p->nr_ram && lo < p->ram[p->nr_ram - 1].gpa + p->ram[p->nr_ram - 1].size)
+			lo = p->ram[p->nr_ram - 1].gpa + p->ram[p->nr_ram - 1].size;
+		if (r->type != BOOT_MEM_USABLE || lo >= hi)
+			continue;
+		if ((err = add_identity(p, lo, hi - lo)))
+			return err;
+		total += hi - lo;
+	}
+
+	struct pmm_stats st;
+	pmm_get_stats(&st);
+	u64 free = st.free_pages * PAGE_SIZE;
+	u64 keep = MIN(MAX(free / 32, KEEP_MIN), KEEP_MAX);
+	if (free < keep + MiB(64))
+		return "not enough free memory for the parent";
+	u64 want = free - keep;
+	if (cap)
+		want = cap > total ? MIN(want, cap - total) : 0;
+
+	/* Every free run from 1 MiB up, lowest first: the kernel and its
+	 * initrd want memory below 4 GiB. */
+	for (u64 from = MiB(1); want >= PAGE_SIZE;) {
+		u64 n;
+		paddr_t pa = pmm_alloc_run(from, want / PAGE_SIZE, &n);
+		if (!pa)
+			break;
+		if (p->nr_ram >= MAX_RAM_REGIONS) {
+			pmm_free(pa, n);
+			pr_warn("parent: free memory is in more than %u pieces; the rest stays free",
+				MAX_RAM_REGIONS);
+			break;
+		}
+		/* Nothing of the boot (loader data, freed boot pages) leaks. */
+		memset(phys_to_virt(pa), 0, n * PAGE_SIZE);
+		if ((err = add_identity(p, pa, n * PAGE_SIZE)))
+			return err;
+		total += n * PAGE_SIZE;
+		want -= n * PAGE_SIZE;
+		from = pa + n * PAGE_SIZE;
+	}
+	p->cfg.mem = total;
+	return NULL;
+}
+
+/* Its own copy of the machine's RSDP, read-only, in a page the memory
+ * map calls reserved: UEFI machines keep the RSDP where no scan finds it. */
+static const char *setup_rsdp(struct partition *p)
+{
+	if (!host->rsdp_len)
+		return NULL; /* the kernel scans the BIOS areas itself */
+	rsdp_page = pmm_alloc_zeroed(1, PAGE_SIZE, 0);
+	if (!rsdp_page)
+		return "out of memory";
+	memcpy(phys_to_virt(rsdp_page), host->rsdp, MIN(host->rsdp_len, sizeof(host->rsdp)));
+	if (pt_map(&p->slat, rsdp_page, rsdp_page, PAGE_SIZE, PT_R | PT_USER) < 0)
+		return "out of memory for nested page tables";
+	return NULL;
+}
+
+u64 parent_rsdp(void)
+{
+	return rsdp_page;
+}
+
+u64 parent_ioapic_base(void)
+{
+	return acpi.nioapics ? acpi.ioapics[0].addr : 0xfec00000ULL;
+}
+
+u32 parent_vcpu_cpu(u32 i)
+{
+	return i < MAX_VCPUS ? cpu_of[i] : 0;
+}
+
+/* ---- what the parent may touch ------------------------------------------ */
+
+/* Pages that are the hypervisor's whatever the memory map says. */
+static const char *hv_page(u64 page)
+{
+	if (acpi.lapic_addr && page == ALIGN_DOWN(acpi.lapic_addr, PAGE_SIZE))
+		return "the local APIC";
+	for (u32 i = 0; i < acpi.nioapics; i++)
+		if (page == ALIGN_DOWN((u64)acpi.ioapics[i].addr, PAGE_SIZE))
+			return "an I/O APIC";
+	return NULL;
+}
+
+bool parent_gpa_denied(struct partition *p, u64 gpa, bool write)
+{
+	const char *what = hv_page(ALIGN_DOWN(gpa, PAGE_SIZE));
+
+	if (!what && parent_host_type(gpa) == BOOT_MEM_USABLE && !parent_owned(p, gpa))
+		what = "hypervisor memory";
+	if (!what)
+		return false;
+	if (denied_reports < DENIED_REPORTS) {
+		denied_reports++;
+		pr_warn("parent %s %s at %#lx: denied (reads as all ones, writes are dropped)%s",
+			write ? "writes" : "reads", what, (unsigned long)gpa,
+			denied_reports == DENIED_REPORTS ? "; not reporting more" : "");
+	}
+	return true;
+}
+
+/* Whether [base, base+len) holds a page the parent must not map: the
+ * hypervisor's, its RSDP copy, a virtual device, a vCPU's APIC page. */
+static bool special_in(struct partition *p, u64 base, u64 len)
+{
+	for (u64 pg = base; pg < base + len; pg += PAGE_SIZE)
+		if (hv_page(pg))
+			return true;
+	if (rsdp_page && rsdp_page >= base && rsdp_page < base + len)
+		return true;
+	for (u32 i = 0; i < p->nr_mmio; i++)
+		if (p->mmio[i].base < base + len && base < p->mmio[i].base + p->mmio[i].size)
+			return true;
+	for (u32 i = 0; i < p->nr_vcpus; i++) {
+		u64 b = vlapic_base(p->vcpu[i]->lapic);
+		if (b >= base && b < base + len)
+			return true;
+	}
+	return false;
+}
+
+bool parent_map_on_demand(struct partition *p, u64 gpa)
+{
+	u32 bits = boot_cpu.phys_addr_bits ? boot_cpu.phys_addr_bits : 36;
+	u32 type = parent_host_type(gpa);
+
+	if (gpa >> bits || type == BOOT_MEM_USABLE || special_in(p, ALIGN_DOWN(gpa, PAGE_SIZE),
+								  PAGE_SIZE))
+		return false;
+	/* Firmware tables are memory (write-back); everything else is device
+	 * space, uncached. A 2 MiB block of device space in one go. */
+	bool firmware = type == BOOT_MEM_ACPI_RECLAIM || type == BOOT_MEM_ACPI_NVS;
+	u64 block = ALIGN_DOWN(gpa, LARGE_PAGE_SIZE);
+	bool large = !firmware && !parent_host_overlaps(block, LARGE_PAGE_SIZE, BOOT_MEM_USABLE) &&
+		     !parent_host_overlaps(block, LARGE_PAGE_SIZE, BOOT_MEM_ACPI_RECLAIM) &&
+		     !parent_host_overlaps(block, LARGE_PAGE_SIZE, BOOT_MEM_ACPI_NVS) &&
+		     !special_in(p, block, LARGE_PAGE_SIZE);
+	u64 base = large ? block : ALIGN_DOWN(gpa, PAGE_SIZE);
+	u64 flags = spin_lock_irqsave(&map_lock);
+	int r = pt_map(&p->slat, base, base, large ? LARGE_PAGE_SIZE : PAGE_SIZE,
+		       PT_RWX | PT_USER | (firmware ? 0 : PT_UC));
+	spin_unlock_irqrestore(&map_lock, flags);
+	return r == 0;
+}
+
+/* ---- ports and power ------------------------------------------------------ */
+
+static bool hv_port(u16 port)
+{
+	u16 con = console_port();
+
+	if (port >= PIT_FIRST && port <= PIT_LAST)
+		return true; /* the hypervisor's time reference */
+	if (con && con != PLAT_UART_PORT && port >= con && port < con + 8)
+		return true; /* its console, when not the parent's virtual COM1 */
+	return power_test_mode() && (port == QEMU_EXIT_PORT || port == BOCHS_EXIT_PORT);
+}
+
+void parent_port_io(u16 port, u8 size, bool in, u32 *val)
+{
+	if (hv_port(port)) {
+		if (in)
+			*val = 0xffffffffu;
+		return;
+	}
+	if (in)
+		*val = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+	else if (size == 1)
+		outb(port, (u8)*val);
+	else if (size == 2)
+		outw(port, (u16)*val);
+	else
+		outl(port, *val);
+}
+
+/* The parent turned the machine off or reset it: every partition stops
+ * (in test mode that ends the run), then the machine does as asked. */
+static void machine_power(struct partition *p, bool reset)
+{
+	const char *what = reset ? "reset the machine" : "powered the machine off";
+	enum part_outcome o = reset ? OUTCOME_RESET : OUTCOME_POWEROFF;
+	char why[64];
+
+	pr_info("parent: %s", what);
+	hv_snprintf(why, sizeof(why), "the parent %s", what);
+	for (u32 i = 0; i < MAX_PARTITIONS; i++)
+		if (partitions[i] && partitions[i] != p)
+			partition_stop(partitions[i], o, why);
+	partition_stop(p, o, what);
+	if (power_test_mode())
+		return; /* the last stop ended the run */
+	if (reset)
+		power_reset();
+	power_off();
+}
+
+static int power_read(struct vcpu *v, void *opaque, u16 port, u8 size, u32 *val)
+{
+	(void)v;
+	(void)opaque;
+	parent_port_io(port, size, true, val);
+	return 0;
+}
+
+static int power_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val)
+{
+	struct partition *p = v->part;
+	(void)opaque;
+
+	if ((port == acpi.pm1a_cnt || port == acpi.pm1b_cnt) && (val & PM1_SLP_EN)) {
+		u32 typ = PM1_SLP_TYP(val);
+		if (acpi.have_s5 && typ == (port == acpi.pm1a_cnt ? acpi.slp_typa : acpi.slp_typb)) {
+			machine_power(p, false);
+			return 0;
+		}
+		pr_warn("parent: sleep state with SLP_TYP %u is not supported; ignored", typ);
+		return 0;
+	}
+	bool reset = (port == PORT_CF9 && (val & CF9_RESET)) ||
+		     (port == PORT_I8042_CMD && (u8)val == I8042_PULSE_RESET) ||
+		     (acpi.reset_supported && acpi.reset_reg.space == 1 &&
+		      port == acpi.reset_reg.address && (u8)val == acpi.reset_value);
+	if (reset) {
+		machine_power(p, true);
+		return 0;
+	}
+	parent_port_io(port, size, false, &val);
+	return 0;
+}
+
+static int add_power_port(struct partition *p, u64 port, u16 count)
+{
+	struct io_device d = { .base = (u16)port, .count = count, .read = power_read,
+			       .write = power_write };
+
+	if (!port || port > 0xffff || partition_find_io(p, (u16)port))
+		return 0;
+	return partition_add_io(p, &d);
+}
+
+const char *parent_setup(struct partition *p, const struct boot_info *bi, u64 parent_mem)
+{
+	const char *err;
+	u32 n = 0;
+
+	host = bi;
+	parent_map_init(bi);
+	p->is_parent = true;
+	for (u32 c = 0; c < nr_cpus && n < MAX_VCPUS; c++)
+		if (cpus[c] && cpus[c]->online)
+			cpu_of[n++] = c;
+	p->cfg.vcpus = n;
+	if ((err = setup_memory(p, parent_mem)) || (err = setup_rsdp(p)))
+		return err;
+	int e = add_power_port(p, acpi.pm1a_cnt, 2);
+	e = e ?: add_power_port(p, acpi.pm1b_cnt, 2);
+	e = e ?: add_power_port(p, PORT_CF9, 1);
+	e = e ?: add_power_port(p, PORT_I8042_CMD, 1);
+	if (acpi.reset_supported && acpi.reset_reg.space == 1)
+		e = e ?: add_power_port(p, acpi.reset_reg.address, 1);
+	return e ? "too many devices" : NULL;
+}

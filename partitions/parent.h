@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The parent partition: an unmodified Linux that owns the machine's
+ * devices (Hyper-V's root, Xen's dom0). What makes it different from a
+ * child is all here:
+ *  - memory: identity-mapped (guest-physical = host-physical, because
+ *    its devices DMA to the addresses it programs): the RAM below 1 MiB
+ *    and every frame the hypervisor has not used, less a reserve for the
+ *    hypervisor and capped by parent_mem=, described by a memory map
+ *    built from the machine's;
+ *  - the machine's ACPI tables, MMIO and I/O ports, identity-mapped or
+ *    passed through on first use, except what the hypervisor owns: its
+ *    memory, the pool, the other partitions', the local APIC and I/O
+ *    APIC pages (virtual), the PIT, its console UART (virtual), and in
+ *    test mode the emulators' exit ports;
+ *  - one vCPU per physical CPU, pinned, with that CPU's APIC ID;
+ *  - powering it off (ACPI S5) or resetting it (reset register, port
+ *    0xcf9, 8042 pulse) powers off or resets the machine after stopping
+ *    every other partition.
+ */
+#ifndef PARTITIONS_PARENT_H
+#define PARTITIONS_PARENT_H
+
+#include "vmm/partition.h"
+#include "vmm/exit.h"
+#include "boot/boot_info.h"
+
+struct guest_mem_range;
+
+/* Gives p its memory, vCPU count and devices; NULL or why not. */
+const char *parent_setup(struct partition *p, const struct boot_info *bi, u64 parent_mem);
+/* Physical CPU of the parent's vCPU i. */
+u32 parent_vcpu_cpu(u32 i);
+/* The machine's memory map (parent_map.c): parent_map_init keeps bi;
+ * the type of the range that holds pa (0: none, device space); whether
+ * a range of a type overlaps [base, base+len); the parent's RAM region
+ * holding pa; and the map as the parent sees it (like guest_memory_map):
+ * usable RAM it owns, the rest of usable RAM reserved, other ranges as
+ * the machine's. */
+void parent_map_init(const struct boot_info *bi);
+u32 parent_host_type(u64 pa);
+bool parent_host_overlaps(u64 base, u64 len, u32 type);
+const struct mem_region *parent_owned(const struct partition *p, u64 pa);
+int parent_memory_map(const struct partition *p, struct guest_mem_range *out, int max);
+/* Where its copy of the machine's RSDP is (boot_params.acpi_rsdp_addr). */
+u64 parent_rsdp(void);
+/* Guest-physical address of its virtual I/O APIC: the machine's first. */
+u64 parent_ioapic_base(void);
+
+/* A parent access to gpa that must not reach the machine: reads return
+ * all ones, writes are dropped, and the first few are logged. */
+bool parent_gpa_denied(struct partition *p, u64 gpa, bool write);
+/* Maps the machine page (or 2 MiB) at gpa into the parent on its first
+ * access; false when gpa is not for the parent to map. */
+bool parent_map_on_demand(struct partition *p, u64 gpa);
+/* A port no device model claims: the machine's, unless the hypervisor's. */
+void parent_port_io(u16 port, u8 size, bool in, u32 *val);
+
+#endif

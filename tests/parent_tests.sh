@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Parent partition tests: the stock Debian kernel as the parent, with the
+# drivers of the machine's disk and NIC in its initramfs and the test
+# script tests/parent/init, beside a pre-launched child (the ticker test
+# guest). AMD-V under QEMU (q35, 4 CPUs, virtio disk, e1000 NIC on the
+# user network, pinged); VT-x under Bochs (i440fx, 2 CPUs, an ATA disk,
+# e1000 on Bochs' slirp, which serves DHCP but does not answer pings).
+
+PARENT_MODULES=(virtio_blk virtio_pci e1000 ata_piix sd_mod)
+
+# parent_iso OUT PARENT_MEM_MIB CPUS DISK NET
+parent_iso() {
+	scripts/mkiso.sh "$1" build/hv.elf "console=com1 test=1 parent_mem=${2}M" \
+		build/cache/vmlinuz "parent expect=poweroff timeout=1500000 -- console=ttyS0 hvtest.cpus=$3 hvtest.mem=$2 hvtest.disk=$4 hvtest.net=$5" \
+		"$OUT/parent-test.cpio.gz" "initrd name=parent" \
+		build/guests/ticker.elf "child name=ticker mem=16M cpus=$(($3 - 1)) expect=poweroff"
+}
+
+# make_disk FILE: a disk image with a marker the parent must read in
+# sector 0; 32 cylinders of 16 heads and 63 sectors, a size Bochs takes.
+make_disk() {
+	DISK_MARK="HVDISK-MARK-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+	rm -f "$1"
+	truncate -s $((32 * 16 * 63 * 512)) "$1"
+	printf '%s' "$DISK_MARK" | dd of="$1" conv=notrunc status=none
+}
+
+# check_parent_run NAME DISK NET: sets REASON.
+check_parent_run() {
+	local name=$1 disk=$2 net=$3 line
+	REASON=""
+	local want=("HVTEST ok cpus" "HVTEST ok memory" "HVTEST ok disk-read" "HVTEST ok disk-write"
+		"HVTEST ok hv-memory" "HVTEST RESULT PASS")
+	[ "$net" != 0 ] && want+=("HVTEST ok net-traffic" "HVTEST ok net-interrupts")
+	for line in "${want[@]}"; do
+		log_has "$name" "\[parent\] $line" || { REASON="missing '$line' (see $OUT/$name.log)"; return; }
+	done
+	log_has "$name" "parent reads hypervisor memory at .*: denied" ||
+		{ REASON="the hypervisor logged no denied read"; return; }
+	grep -aq "HVDISK-WRITTEN-${DISK_MARK#HVDISK-MARK-}" "$disk" ||
+		{ REASON="the parent's write is not in the disk image"; return; }
+	# The child ran beside the parent: ticks while the parent's script ran.
+	local ticks
+	ticks=$(awk '/\[parent\] HVTEST parent script started/ { on = 1 }
+		/\[parent\] HVTEST parent checks done/ { on = 0 }
+		on && /\[ticker\] tick / { n++ } END { print n + 0 }' "$OUT/$name.log")
+	[ "$ticks" -ge 1 ] || { REASON="the child did not run beside the parent"; return; }
+	log_has "$name" "partition 'ticker' stopped: the parent powered the machine off" ||
+		{ REASON="the child was not stopped by the machine's power-off"; return; }
+	log_has "$name" "test result: PASS" || { REASON="hypervisor verdict is not PASS"; return; }
+	echo "  child ticks during the parent's checks: $ticks"
+	echo "  boot: parent start to script $(log_seconds "$name" \
+		"partition [0-9]+ .parent.: .* starting" "HVTEST parent script started") s (host time)"
+}
+
+parent_tests() {
+	if ! scripts/fetch-kernel.sh; then
+		fail parent/kernel "cannot fetch the Debian kernel"
+		return
+	fi
+	scripts/mkinitramfs.sh "$OUT/parent-test.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" ||
+		{ fail parent/initramfs "mkinitramfs failed"; return; }
+
+	parent_iso "$OUT/parent-q.iso" 768 4 vda ping || { fail parent/image "mkiso failed"; return; }
+	make_disk "$OUT/parent-q.img"
+	qemu_run parent-svm 900 -smp 4 -m 2048 -cdrom "$OUT/parent-q.iso" \
+		-drive "file=$OUT/parent-q.img,format=raw,if=none,id=d0" -device virtio-blk-pci,drive=d0 \
+		-netdev user,id=n0 -device e1000,netdev=n0
+	check_parent_run parent-svm "$OUT/parent-q.img" ping
+	result parent/amd-v-qemu-4cpu "$REASON"
+
+	parent_iso "$OUT/parent-b.iso" 384 2 sda dhcp || { fail parent/image "mkiso failed"; return; }
+	make_disk "$OUT/parent-b.img"
+	BOCHS_IPS=400000000 bochs_run parent-vmx 1500 "$OUT/parent-b.iso" 2 corei7_skylake_x 1024 \
+		"pci: enabled=1, chipset=i440fx, slot1=e1000" \
+		"e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=slirp" \
+		"ata1: enabled=1, ioaddr1=0x170, ioaddr2=0x370, irq=15" \
+		"ata1-master: type=disk, path=$OUT/parent-b.img, mode=flat"
+	check_parent_run parent-vmx "$OUT/parent-b.img" dhcp
+	result parent/vt-x-bochs-2cpu "$REASON"
+}
