@@ -46,8 +46,19 @@ $(BUILD)/hv.bin: $(BUILD)/hv.elf
 # The USB image: GRUB for BIOS and UEFI plus hv.efi on its EFI partition.
 HV_CMDLINE ?= console=com1 loglevel=info
 usb: $(BUILD)/hv-usb.img
-$(BUILD)/hv-usb.img: $(BUILD)/hv.elf $(BUILD)/hv.efi scripts/mkusb.sh
-	scripts/mkusb.sh $@ $(BUILD)/hv.elf $(BUILD)/hv.efi "$(HV_CMDLINE)" 3
+# The parent partition the image boots: the stock Debian kernel (fetched
+# once from Debian's archive) and an initramfs with the drivers of common
+# disks and NICs (partitions/parent/init).
+PARENT_MODULES := virtio_blk virtio_pci virtio_net e1000 e1000e ahci ata_piix sd_mod
+PARENT_CMDLINE ?= console=ttyS0
+$(BUILD)/cache/vmlinuz:
+	scripts/fetch-kernel.sh
+$(BUILD)/parent.cpio.gz: partitions/parent/init scripts/mkinitramfs.sh $(BUILD)/cache/vmlinuz
+	scripts/mkinitramfs.sh $@ partitions/parent/init $(PARENT_MODULES)
+$(BUILD)/hv-usb.img: $(BUILD)/hv.elf $(BUILD)/hv.efi scripts/mkusb.sh $(BUILD)/parent.cpio.gz
+	scripts/mkusb.sh $@ $(BUILD)/hv.elf $(BUILD)/hv.efi "$(HV_CMDLINE)" 3 \
+		$(BUILD)/cache/vmlinuz "parent -- $(PARENT_CMDLINE)" \
+		$(BUILD)/parent.cpio.gz "initrd name=parent"
 
 run:
 	scripts/run.sh

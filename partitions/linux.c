@@ -31,7 +31,7 @@ static u64 rd64(const u8 *p) { u64 v; memcpy(&v, p, 8); return v; }
 
 /* ---- the guest memory map (shared with the multiboot loader) -------- */
 
-static bool add_range(struct guest_mem_range *out, int *n, int max, u64 base, u64 end, u32 type)
+bool guest_mem_add(struct guest_mem_range *out, int *n, int max, u64 base, u64 end, u32 type)
 {
 	if (base >= end)
 		return true;
@@ -88,10 +88,10 @@ int guest_memory_map(const struct partition *p, struct guest_mem_range *out, int
 		/* PC convention: the top of conventional memory and the
 		 * 0xa0000-0xfffff adapter/BIOS area are not RAM to the OS.
 		 * Our ACPI tables (PLAT_ACPI_BASE) live in that window. */
-		if (!add_range(out, &n, max, base, MIN(end, LINUX_LOW_END), GUEST_MEM_RAM) ||
-		    !add_range(out, &n, max, MAX(base, LINUX_LOW_END), MIN(end, MiB(1)),
+		if (!guest_mem_add(out, &n, max, base, MIN(end, LINUX_LOW_END), GUEST_MEM_RAM) ||
+		    !guest_mem_add(out, &n, max, MAX(base, LINUX_LOW_END), MIN(end, MiB(1)),
 			       GUEST_MEM_RESERVED) ||
-		    !add_range(out, &n, max, MAX(base, MiB(1)), end, GUEST_MEM_RAM))
+		    !guest_mem_add(out, &n, max, MAX(base, MiB(1)), end, GUEST_MEM_RAM))
 			return -1;
 		r = next_region(p, end);
 	}

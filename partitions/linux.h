@@ -203,6 +203,9 @@ struct guest_mem_range {
 	u32 type;
 };
 int guest_memory_map(const struct partition *p, struct guest_mem_range *out, int max);
+/* Appends [base, end) to a map being built (merged with the last range
+ * when they touch and share a type); false when max ranges are used. */
+bool guest_mem_add(struct guest_mem_range *out, int *n, int max, u64 base, u64 end, u32 type);
 /* End of the RAM that starts at guest-physical 0 (capped at 3 GiB). */
 u64 guest_low_ram_end(const struct partition *p);
 

@@ -50,20 +50,6 @@ static const struct mem_region *owned_after(const struct partition *p, u64 pa)
 	return best;
 }
 
-static bool put(struct guest_mem_range *out, int *n, int max, u64 base, u64 end, u32 type)
-{
-	if (base >= end)
-		return true;
-	if (*n && out[*n - 1].type == type && out[*n - 1].base + out[*n - 1].size == base) {
-		out[*n - 1].size += end - base;
-		return true;
-	}
-	if (*n >= max)
-		return false;
-	out[(*n)++] = (struct guest_mem_range){ base, end - base, type };
-	return true;
-}
-
 int parent_memory_map(const struct partition *p, struct guest_mem_range *out, int max)
 {
 	int n = 0;
@@ -74,7 +60,7 @@ int parent_memory_map(const struct partition *p, struct guest_mem_range *out, in
 		if (r->type != BOOT_MEM_USABLE) {
 			/* ACPI data, NVS, reserved and bad keep their e820 types. */
 			u32 t = r->type <= BOOT_MEM_BAD ? r->type : GUEST_MEM_RESERVED;
-			if (!put(out, &n, max, cur, end, t))
+			if (!guest_mem_add(out, &n, max, cur, end, t))
 				return -1;
 			continue;
 		}
@@ -92,7 +78,7 @@ int parent_memory_map(const struct partition *p, struct guest_mem_range *out, in
 				stop = next ? MIN(end, next->gpa) : end;
 				t = GUEST_MEM_RESERVED;
 			}
-			if (!put(out, &n, max, cur, stop, t))
+			if (!guest_mem_add(out, &n, max, cur, stop, t))
 				return -1;
 			cur = stop;
 		}

@@ -49,6 +49,12 @@ int console_getc(void)
 	return uart_getc(&console_uart);
 }
 
+void console_write_bytes(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		uart_putc(&console_uart, s[i]);
+}
+
 void console_write(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

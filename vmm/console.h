@@ -9,6 +9,8 @@
 bool console_parse(const char *opt, u16 *port, u32 *baud);
 void console_init(u16 port, u32 baud);
 void console_write(const char *s, size_t n);
+/* As written, without turning "\n" into "\r\n". */
+void console_write_bytes(const char *s, size_t n);
 u16 console_port(void);
 /* A byte received on the console UART, or -1 when none is waiting (one
  * port read). Not serialized: see console_input_poll(). */

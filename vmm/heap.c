@@ -104,11 +104,13 @@ void kfree(void *p)
 		pmm_free(virt_to_phys(h), h->pages);
 		return;
 	}
-	if (h->shift < MIN_SHIFT || h->shift > MAX_SHIFT)
-		panic("kfree: %p has a corrupt size class %u", p, h->shift);
+	u32 shift = h->shift;
+	if (shift < MIN_SHIFT || shift > MAX_SHIFT)
+		panic("kfree: %p has a corrupt size class %u", p, shift);
 	u64 flags = spin_lock_irqsave(&heap_lock);
+	/* The free-list link overwrites the header: the class is read first. */
 	struct free_block *b = (void *)h;
-	b->next = free_list[h->shift - MIN_SHIFT];
-	free_list[h->shift - MIN_SHIFT] = b;
+	b->next = free_list[shift - MIN_SHIFT];
+	free_list[shift - MIN_SHIFT] = b;
 	spin_unlock_irqrestore(&heap_lock, flags);
 }

@@ -10,6 +10,7 @@
 
 int log_level = LOG_INFO;
 static spinlock_t log_lock = SPINLOCK_INIT;
+static bool stream_mid_line; /* raw output left a line unfinished */
 
 static const char *const level_tag[] = { "ERROR: ", "WARN: ", "", "debug: " };
 
@@ -34,7 +35,20 @@ void log_vprintf(int level, const char *fmt, va_list ap)
 		line[len++] = '\n';
 
 	u64 f = spin_lock_irqsave(&log_lock);
+	if (stream_mid_line)
+		console_write("\n", 1);
+	stream_mid_line = false;
 	console_write(line, len);
+	spin_unlock_irqrestore(&log_lock, f);
+}
+
+void log_stream(const char *s, size_t n)
+{
+	if (!n)
+		return;
+	u64 f = spin_lock_irqsave(&log_lock);
+	console_write_bytes(s, n); /* the partition sends its own CRs */
+	stream_mid_line = s[n - 1] != '\n';
 	spin_unlock_irqrestore(&log_lock, f);
 }
 

@@ -12,6 +12,9 @@ void log_printf(int level, const char *fmt, ...) __printf(2, 3);
 void log_vprintf(int level, const char *fmt, va_list ap) __printf(2, 0);
 /* Raw console output with no prefix and no lock (panic path only). */
 void log_raw(const char *s);
+/* A partition's raw console bytes (the parent's serial port). A log line
+ * that comes while such output is mid-line starts on a line of its own. */
+void log_stream(const char *s, size_t n);
 
 #define pr_err(...) log_printf(LOG_ERR, __VA_ARGS__)
 #define pr_warn(...) log_printf(LOG_WARN, __VA_ARGS__)

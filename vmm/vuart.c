@@ -30,6 +30,7 @@
  * 16450 variants.
  */
 #include "vmm/vuart.h"
+#include "vmm/log.h"
 #include "vmm/platform_dev.h"
 #include "vmm/partition.h"
 #include "vmm/testdev.h"
@@ -346,6 +347,12 @@ int vuart_io_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val)
 	spin_unlock_irqrestore(&u->lock, f);
 	/* The console line (and its log output, which can take a while on a
 	 * physical serial port) outside the UART lock. */
+	if (ps->part->is_parent) {
+		/* The parent's serial port is the machine's console: its bytes
+		 * go out as they come, so its shell's prompt and echo show. */
+		log_stream(tx, ntx);
+		return 0;
+	}
 	for (u32 i = 0; i < ntx; i++)
 		testdev_console_putc(ps->part, tx[i]);
 	return 0;

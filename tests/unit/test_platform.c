@@ -79,6 +79,12 @@ void host_irq_eoi(u32 pin)
 	phys_eois++;
 }
 
+void log_stream(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		testdev_console_putc(NULL, s[i]);
+}
+
 u64 parent_ioapic_base(void)
 {
 	return acpi.ioapics[0].addr;
