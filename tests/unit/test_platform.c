@@ -17,6 +17,7 @@
 #include "vmm/console_input.h"
 #include "vmm/heap.h"
 #include "vmm/host_irq.h"
+#include "vmm/log.h"
 #include "partitions/parent.h"
 #include "drivers/acpi.h"
 #include "vmm/partition.h"
