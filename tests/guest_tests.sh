@@ -115,7 +115,7 @@ guest_tests_config() {
 		"$G/suite64.elf" "child name=bad1 mem=12Q" \
 		"$G/suite64.elf" "child name=bad2 vcpus=0" \
 		"$G/suite64.elf" "child name=bad3 colour=blue" \
-		"$G/suite64.elf" "parent name=x" \
+		"$G/suite64.elf" "server name=x" \
 		"$G/suite64.elf" "child name=huge mem=200G" ||
 		{ fail guests/config-errors "mkiso failed"; return; }
 	qemu_run guests-bad 120 -smp 2 -m 512 -cdrom "$OUT/guests-bad.iso"
@@ -123,7 +123,7 @@ guest_tests_config() {
 	log_has guests-bad "mem=12Q: expected a size" || REASON="bad mem= not reported"
 	log_has guests-bad "vcpus=0: expected 1 to 64" || REASON=${REASON:-"bad vcpus= not reported"}
 	log_has guests-bad "colour=blue: unknown key" || REASON=${REASON:-"unknown key not reported"}
-	log_has guests-bad "unknown module kind 'parent'" || REASON=${REASON:-"bad kind not reported"}
+	log_has guests-bad "unknown module kind 'server'" || REASON=${REASON:-"bad kind not reported"}
 	log_has guests-bad "partition 'huge' not created: not enough free memory" ||
 		REASON=${REASON:-"oversized partition not refused"}
 	log_has guests-bad "partition 'good' stopped: the guest reported success" ||
