@@ -35,7 +35,6 @@
 #define PM1_SLP_EN BIT(13)
 #define PM1_SLP_TYP(v) (((v) >> 10) & 7)
 
-static const struct boot_info *host;
 static paddr_t rsdp_page;
 static spinlock_t map_lock = SPINLOCK_INIT;
 static u32 cpu_of[MAX_VCPUS];
@@ -53,7 +52,7 @@ static const char *add_identity(struct partition *p, u64 base, u64 size)
 	return NULL;
 }
 
-static const char *setup_memory(struct partition *p, u64 cap)
+static const char *setup_memory(struct partition *p, const struct boot_info *host, u64 cap)
 {
 	const char *err;
 	u64 total = 0;
@@ -113,7 +112,7 @@ static const char *setup_memory(struct partition *p, u64 cap)
 
 /* Its own copy of the machine's RSDP, read-only, in a page the memory
  * map calls reserved: UEFI machines keep the RSDP where no scan finds it. */
-static const char *setup_rsdp(struct partition *p)
+static const char *setup_rsdp(struct partition *p, const struct boot_info *host)
 {
 	if (!host->rsdp_len)
 		return NULL; /* the kernel scans the BIOS areas itself */
@@ -154,21 +153,31 @@ static const char *hv_page(u64 page)
 	return NULL;
 }
 
-bool parent_gpa_denied(struct partition *p, u64 gpa, bool write)
+/* What of the hypervisor's lies at gpa, or NULL. */
+static const char *hidden_what(const struct partition *p, u64 gpa)
 {
 	const char *what = hv_page(ALIGN_DOWN(gpa, PAGE_SIZE));
 
 	if (!what && parent_host_type(gpa) == BOOT_MEM_USABLE && !parent_owned(p, gpa))
 		what = "hypervisor memory";
-	if (!what)
-		return false;
-	if (denied_reports < DENIED_REPORTS) {
+	return what;
+}
+
+bool parent_gpa_hidden(const struct partition *p, u64 gpa)
+{
+	return hidden_what(p, gpa) != NULL;
+}
+
+void parent_report_denied(const struct partition *p, u64 gpa, bool write)
+{
+	const char *what = hidden_what(p, gpa);
+
+	if (what && denied_reports < DENIED_REPORTS) {
 		denied_reports++;
 		pr_warn("parent %s %s at %#lx: denied (reads as all ones, writes are dropped)%s",
 			write ? "writes" : "reads", what, (unsigned long)gpa,
 			denied_reports == DENIED_REPORTS ? "; not reporting more" : "");
 	}
-	return true;
 }
 
 /* Whether [base, base+len) holds a page the parent must not map: the
@@ -315,14 +324,12 @@ const char *parent_setup(struct partition *p, const struct boot_info *bi, u64 pa
 	const char *err;
 	u32 n = 0;
 
-	host = bi;
 	parent_map_init(bi);
-	p->is_parent = true;
 	for (u32 c = 0; c < nr_cpus && n < MAX_VCPUS; c++)
 		if (cpus[c] && cpus[c]->online)
 			cpu_of[n++] = c;
 	p->cfg.vcpus = n;
-	if ((err = setup_memory(p, parent_mem)) || (err = setup_rsdp(p)))
+	if ((err = setup_memory(p, bi, parent_mem)) || (err = setup_rsdp(p, bi)))
 		return err;
 	int e = add_power_port(p, acpi.pm1a_cnt, 2);
 	e = e ?: add_power_port(p, acpi.pm1b_cnt, 2);

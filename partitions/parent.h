@@ -47,9 +47,12 @@ u64 parent_rsdp(void);
 /* Guest-physical address of its virtual I/O APIC: the machine's first. */
 u64 parent_ioapic_base(void);
 
-/* A parent access to gpa that must not reach the machine: reads return
- * all ones, writes are dropped, and the first few are logged. */
-bool parent_gpa_denied(struct partition *p, u64 gpa, bool write);
+/* Whether gpa is the hypervisor's (its memory, the pool, other
+ * partitions', the local APIC and I/O APIC pages): the parent's accesses
+ * there read all ones and vanish; parent_report_denied logs the first
+ * few, once per access. */
+bool parent_gpa_hidden(const struct partition *p, u64 gpa);
+void parent_report_denied(const struct partition *p, u64 gpa, bool write);
 /* Maps the machine page (or 2 MiB) at gpa into the parent on its first
  * access; false when gpa is not for the parent to map. */
 bool parent_map_on_demand(struct partition *p, u64 gpa);

@@ -107,8 +107,10 @@ guest_tests_svm() {
 	result guests/amd-v-one-cpu "$REASON"
 }
 
-# Bad partition descriptions are refused with a reason; the test run then
-# fails as a whole (exit code 3), but the good partition still runs.
+# Bad partition descriptions are refused with a reason (parent ones too:
+# a child's key, a second parent, a parent that is no Linux kernel); the
+# test run then fails as a whole (exit code 3), but the good partition
+# still runs.
 guest_tests_config() {
 	scripts/mkiso.sh "$OUT/guests-bad.iso" build/hv.elf "console=com1 test=1" \
 		"$G/suite64.elf" "child name=good" \
@@ -116,7 +118,10 @@ guest_tests_config() {
 		"$G/suite64.elf" "child name=bad2 vcpus=0" \
 		"$G/suite64.elf" "child name=bad3 colour=blue" \
 		"$G/suite64.elf" "server name=x" \
-		"$G/suite64.elf" "child name=huge mem=200G" ||
+		"$G/suite64.elf" "child name=huge mem=200G" \
+		"$G/suite64.elf" "parent mem=1G" \
+		"$G/suite64.elf" "parent name=notlinux" \
+		"$G/suite64.elf" "parent name=second" ||
 		{ fail guests/config-errors "mkiso failed"; return; }
 	qemu_run guests-bad 120 -smp 2 -m 512 -cdrom "$OUT/guests-bad.iso"
 	REASON=""
@@ -126,9 +131,13 @@ guest_tests_config() {
 	log_has guests-bad "unknown module kind 'server'" || REASON=${REASON:-"bad kind not reported"}
 	log_has guests-bad "partition 'huge' not created: not enough free memory" ||
 		REASON=${REASON:-"oversized partition not refused"}
+	log_has guests-bad "mem=1G: not a parent key" || REASON=${REASON:-"parent mem= not refused"}
+	log_has guests-bad "a second parent partition" || REASON=${REASON:-"second parent not refused"}
+	log_has guests-bad "parent partition not created: the parent must be a Linux kernel" ||
+		REASON=${REASON:-"a parent that is not Linux was not refused"}
 	log_has guests-bad "partition 'good' stopped: the guest reported success" ||
 		REASON=${REASON:-"the good partition did not run"}
-	log_has guests-bad "1 of 1 partitions ended as expected, 5 configuration errors" ||
+	log_has guests-bad "1 of 1 partitions ended as expected, 8 configuration errors" ||
 		REASON=${REASON:-"error count wrong"}
 	[ "$RC" = 3 ] || REASON=${REASON:-"QEMU exit code $RC, expected 3 (a failed test run)"}
 	result guests/config-errors "$REASON"

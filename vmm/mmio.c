@@ -47,7 +47,7 @@ static const struct mmio_device void_device = {
 };
 
 /* The device at gpa, with the vCPU's own LAPIC page first. */
-static const struct mmio_device *find_device(struct vcpu *v, u64 gpa, bool write, u64 *offset)
+static const struct mmio_device *find_device(struct vcpu *v, u64 gpa, u64 *offset)
 {
 	if (v->lapic && !vlapic_x2apic(v->lapic)) {
 		u64 base = vlapic_base(v->lapic);
@@ -61,7 +61,7 @@ static const struct mmio_device *find_device(struct vcpu *v, u64 gpa, bool write
 		*offset = gpa - d->base;
 		return d;
 	}
-	if (v->part->is_parent && parent_gpa_denied(v->part, gpa, write)) {
+	if (v->part->is_parent && parent_gpa_hidden(v->part, gpa)) {
 		*offset = gpa & (PAGE_SIZE - 1);
 		return &void_device;
 	}
@@ -111,7 +111,9 @@ static int emu_access(struct emu_ctx *c, u64 lin, void *buf, unsigned size, bool
 		c->fault_lin = lin;
 		return -EFAULT;
 	}
-	const struct mmio_device *d = find_device(v, gpa, write, &offset);
+	const struct mmio_device *d = find_device(v, gpa, &offset);
+	if (d == &void_device)
+		parent_report_denied(v->part, gpa, write);
 	if (d) {
 		if (size > 8 || offset + size > d->size)
 			return -EFAULT; /* straddles the device's end */
@@ -200,11 +202,11 @@ enum exit_action vmm_handle_gpa_fault(struct vcpu *v, u64 gpa, bool write, bool 
 {
 	u64 offset;
 
-	/* The parent's machine pages come in on their first access. */
-	if (v->part->is_parent && !partition_find_mmio(v->part, gpa) &&
-	    parent_map_on_demand(v->part, gpa))
+	/* The parent's machine pages come in on their first access (never
+	 * a device of its own: parent_map_on_demand leaves those). */
+	if (v->part->is_parent && parent_map_on_demand(v->part, gpa))
 		return EXIT_RESUME;
-	if (find_device(v, gpa, write, &offset)) {
+	if (find_device(v, gpa, &offset)) {
 		if (fetch)
 			return vmm_stop(v, "executes device memory at %#lx", (unsigned long)gpa);
 		vmm_count_exit(v, STAT_MMIO);

@@ -38,7 +38,7 @@ int platform_attach(struct partition *p)
 	/* The parent's I/O APIC is where the machine's is; the machine's
 	 * RTC, ACPI hardware and i8042 are its own (partitions/parent.h). */
 	struct mmio_device ioapic = {
-		.base = p->cfg.parent ? parent_ioapic_base() : PLAT_IOAPIC_BASE, .size = PAGE_SIZE,
+		.base = p->is_parent ? parent_ioapic_base() : PLAT_IOAPIC_BASE, .size = PAGE_SIZE,
 		.opaque = ps, .read = vioapic_mmio_read, .write = vioapic_mmio_write,
 	};
 	int err = partition_add_mmio(p, &ioapic);
@@ -46,7 +46,7 @@ int platform_attach(struct partition *p)
 	err = err ?: add_ports(p, ps, VPIC_SLAVE, 2, vpic_io_read, vpic_io_write);
 	err = err ?: add_ports(p, ps, VPIC_ELCR, 2, vpic_io_read, vpic_io_write);
 	err = err ?: add_ports(p, ps, PLAT_UART_PORT, 8, vuart_io_read, vuart_io_write);
-	if (p->cfg.parent)
+	if (p->is_parent)
 		return err ? -1 : 0;
 	err = err ?: add_ports(p, ps, PLAT_RTC_PORT, 2, vrtc_io_read, vrtc_io_write);
 	err = err ?: add_ports(p, ps, PLAT_PM1A_EVT, 4, vpm_io_read, vpm_io_write);

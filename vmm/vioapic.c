@@ -55,7 +55,7 @@ enum { DM_FIXED = 0, DM_LOWEST = 1, DM_SMI = 2, DM_NMI = 4, DM_INIT = 5, DM_EXTI
 u32 platform_ioapic_id(const struct partition *p)
 {
 	/* The parent reads the machine's MADT, so it gets the machine's ID. */
-	if (p->cfg.parent && acpi.nioapics)
+	if (p->is_parent && acpi.nioapics)
 		return acpi.ioapics[0].id;
 	return p->cfg.vcpus;
 }
