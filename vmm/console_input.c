@@ -5,7 +5,11 @@
  * Ctrl-A in a row move the focus to the next partition (in partition-id
  * order, wrapping) that has a UART and has not stopped, and say so on
  * the console. Ctrl-A fewer than three times, followed by anything else,
- * reaches the guest as typed.
+ * reaches the guest as typed. Bytes the focused UART's receive FIFO has
+ * no room for wait here (up to PENDING_MAX) and go in as the guest's
+ * driver drains it, so a pasted line is not lost to overrun; beyond that
+ * they are dropped (and reported once), and a focus change drops what
+ * was waiting for the old focus.
  *
  * The poll runs in the scheduler's timer interrupt, on whichever CPU
  * takes one: a CPU that finds another one polling leaves at once
@@ -28,9 +32,14 @@
  * ticks instead of holding an interrupt handler. */
 #define POLL_BUDGET 32
 
+#define PENDING_MAX 256
+
 static spinlock_t input_lock = SPINLOCK_INIT;
 static struct partition *focus;
 static u32 ctrl_a_run;
+static u8 pending[PENDING_MAX];
+static u32 pending_head, pending_count;
+static bool dropped_reported;
 
 static bool takes_input(const struct partition *p)
 {
@@ -66,19 +75,52 @@ static void announce(void)
 		pr_info("console: no partition takes input");
 }
 
+static void set_focus(struct partition *next)
+{
+	focus = next;
+	pending_count = 0; /* typed for the old focus */
+	dropped_reported = false;
+	announce();
+}
+
+/* Waiting bytes into the focused UART, as far as its FIFO has room. */
+static void drain(void)
+{
+	while (pending_count && takes_input(focus) && vuart_input_room(focus)) {
+		vuart_input(focus, (char)pending[pending_head]);
+		pending_head = (pending_head + 1) % PENDING_MAX;
+		pending_count--;
+	}
+}
+
 static void forward(char c)
 {
 	if (!takes_input(focus)) {
 		/* The first byte, or the focused partition stopped: pick one,
 		 * and say so when that changes anything. */
 		struct partition *next = next_focus(focus);
-		bool changed = next != focus;
-		focus = next;
-		if (changed)
-			announce();
+		if (next != focus)
+			set_focus(next);
 	}
-	if (focus)
+	if (!focus)
+		return;
+	drain();
+	if (!pending_count && vuart_input_room(focus)) {
 		vuart_input(focus, c);
+		return;
+	}
+	if (pending_count < PENDING_MAX) {
+		pending[(pending_head + pending_count) % PENDING_MAX] = (u8)c;
+		pending_count++;
+		return;
+	}
+	/* Still read (Ctrl-A must switch away from a guest that stopped
+	 * reading), but what the guest cannot take is lost: say so once. */
+	if (!dropped_reported) {
+		dropped_reported = true;
+		pr_warn("console: input for partition '%s' dropped: it is not reading its UART",
+			focus->cfg.name);
+	}
 }
 
 static void handle(u8 c)
@@ -87,8 +129,7 @@ static void handle(u8 c)
 		if (++ctrl_a_run < SWITCH_PRESSES)
 			return;
 		ctrl_a_run = 0;
-		focus = next_focus(focus);
-		announce();
+		set_focus(next_focus(focus));
 		return;
 	}
 	/* Ctrl-A not followed by two more was meant for the guest. */
@@ -101,6 +142,7 @@ void console_input_poll(void)
 {
 	if (!spin_trylock(&input_lock))
 		return;
+	drain();
 	for (u32 n = 0; n < POLL_BUDGET; n++) {
 		int c = console_getc();
 		if (c < 0)

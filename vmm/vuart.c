@@ -358,6 +358,19 @@ int vuart_io_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val)
 	return 0;
 }
 
+bool vuart_input_room(const struct partition *p)
+{
+	struct platform_state *ps = p ? p->platform : NULL;
+
+	if (!ps)
+		return false;
+	struct vuart *u = &ps->uart;
+	u64 f = spin_lock_irqsave(&u->lock);
+	bool room = u->rx_count < rx_capacity(u);
+	spin_unlock_irqrestore(&u->lock, f);
+	return room;
+}
+
 void vuart_input(struct partition *p, char c)
 {
 	struct platform_state *ps = p ? p->platform : NULL;

@@ -13,6 +13,8 @@ struct partition;
  * has no UART or the UART is in loopback mode. Safe from any CPU and
  * from interrupt context. */
 void vuart_input(struct partition *p, char c);
+/* Whether p's receiver can take a byte now without an overrun. */
+bool vuart_input_room(const struct partition *p);
 /* Whether p has the UART (the PC platform). */
 bool vuart_present(const struct partition *p);
 
