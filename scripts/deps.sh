@@ -10,6 +10,7 @@ packages=(
 	grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools  # boot images
 	qemu-system-x86 ovmf          # AMD-V under TCG, SeaBIOS and UEFI
 	bochs bochsbios bochs-term    # VT-x (and a second AMD-V) under Bochs
+	vgabios                       # Bochs' VGA ROM: only a recommendation of bochsbios
 	busybox-static cpio           # guest initramfs
 	acpica-tools                  # iasl, for the children's ACPI tables
 )
