@@ -379,6 +379,15 @@ void partition_start(struct partition *p)
 		sched_add(p->vcpu[i], p->is_parent ? BIT(parent_vcpu_cpu(i)) : p->cfg.cpus_mask);
 }
 
+const char *partition_state_name(u32 state)
+{
+	static const char *const names[] = {
+		[PART_CREATED] = "created", [PART_RUNNING] = "running",
+		[PART_RESTARTING] = "restarting", [PART_STOPPED] = "stopped",
+	};
+	return state < ARRAY_SIZE(names) ? names[state] : "?";
+}
+
 const char *outcome_name(enum part_outcome o)
 {
 	static const char *const names[] = {

@@ -3,6 +3,7 @@
 #include "svm/svm.h"
 #include "vmm/cpu.h"
 #include "vmm/event.h"
+#include "vmm/fmt.h"
 #include "vmm/heap.h"
 #include "vmm/insn.h"
 #include "vmm/layout.h"
@@ -448,6 +449,17 @@ static void svm_dump(struct vcpu *v)
 	       s->ds.sel, s->tr.sel, s->tr.attrib);
 }
 
+static void svm_describe(struct vcpu *v, char *buf, size_t size)
+{
+	const struct vmcb *vmcb = to_svm(v)->vmcb;
+
+	hv_snprintf(buf, size,
+		    "rip %#lx rflags %#lx cpl %u shadow %lu vintr %#lx eventinj %#lx last exit %#lx",
+		    (unsigned long)vmcb->save.rip, (unsigned long)vmcb->save.rflags, vmcb->save.cpl,
+		    (unsigned long)(vmcb->ctl.interrupt_shadow & 1), (unsigned long)vmcb->ctl.vintr,
+		    (unsigned long)vmcb->ctl.eventinj, (unsigned long)vmcb->ctl.exitcode);
+}
+
 const struct backend_ops svm_backend_ops = {
 	.name = "AMD-V",
 	.slat_format = &pt_format_npt,
@@ -463,4 +475,5 @@ const struct backend_ops svm_backend_ops = {
 	.interrupts_open = svm_interrupts_open,
 	.nmi_open = svm_nmi_open,
 	.dump = svm_dump,
+	.describe = svm_describe,
 };

@@ -38,6 +38,9 @@ struct backend_ops {
 	bool (*nmi_open)(struct vcpu *v);
 	/* Writes the backend's view of v (VMCB/VMCS) to the log. */
 	void (*dump)(struct vcpu *v);
+	/* One line of v's registers and event state for a diagnostic dump,
+	 * on v's own CPU outside the guest (any vCPU placed there). */
+	void (*describe)(struct vcpu *v, char *buf, size_t size);
 };
 
 extern const struct backend_ops *backend;

@@ -2,10 +2,12 @@
 /*
  * Console input switching: bytes typed on the hypervisor's console UART
  * go to the virtual UART of the partition with the input focus. Three
- * Ctrl-A in a row move the focus to the next partition (in partition-id
- * order, wrapping) that has a UART and has not stopped, and say so on
- * the console. Ctrl-A fewer than three times, followed by anything else,
- * reaches the guest as typed. Bytes the focused UART's receive FIFO has
+ * Ctrl-A in a row move the focus to the next partition (the parent first,
+ * then in partition-id order) that has a UART and has not stopped; after
+ * the last one, to the hypervisor itself, whose debug keys ('h' lists
+ * them) dump state for a person or a test runner chasing a hang; then
+ * around again. Each move is said on the console. Ctrl-A fewer than
+ * three times, followed by anything else, reaches the guest as typed. Bytes the focused UART's receive FIFO has
  * no room for wait here (up to PENDING_MAX) and go in as the guest's
  * driver drains it, so a pasted line is not lost to overrun; beyond that
  * they are dropped (and reported once), and a focus change drops what
@@ -14,15 +16,15 @@
  * The poll runs in the scheduler's timer interrupt, on whichever CPU
  * takes one: a CPU that finds another one polling leaves at once
  * (trylock), so the console UART's LSR/RBR pair is read by one CPU at a
- * time. Input is only noticed while some CPU's scheduler timer runs,
- * i.e. while some vCPU runs or waits on a timer; a machine where every
- * vCPU halts with no timer pending reads nothing until one wakes (the
- * console UART's own interrupt is not used).
+ * time. The boot CPU's timer fires at least every 50 ms even when all
+ * its vCPUs sleep, so input is never left unread (the console UART's
+ * own interrupt is not used).
  */
 #include "vmm/console_input.h"
 #include "vmm/console.h"
 #include "vmm/log.h"
 #include "vmm/partition.h"
+#include "vmm/sched.h"
 #include "vmm/spinlock.h"
 #include "vmm/vuart.h"
 
@@ -36,6 +38,7 @@
 
 static spinlock_t input_lock = SPINLOCK_INIT;
 static struct partition *focus;
+static bool hv_focus;     /* the hypervisor takes the keys */
 static u32 ctrl_a_run;
 static u8 pending[PENDING_MAX];
 static u32 pending_head, pending_count;
@@ -68,7 +71,10 @@ static struct partition *next_focus(const struct partition *cur)
 
 static void announce(void)
 {
-	if (focus)
+	if (hv_focus)
+		pr_info("console: input goes to the hypervisor ('h' for its keys; Ctrl-A three times "
+			"to switch)");
+	else if (focus)
 		pr_info("console: input goes to partition '%s' (Ctrl-A three times to switch)",
 			focus->cfg.name);
 	else
@@ -77,6 +83,7 @@ static void announce(void)
 
 static void set_focus(struct partition *next)
 {
+	hv_focus = false;
 	focus = next;
 	pending_count = 0; /* typed for the old focus */
 	dropped_reported = false;
@@ -123,13 +130,52 @@ static void forward(char c)
 	}
 }
 
+/* Three Ctrl-A: on to the next partition; the hypervisor comes between
+ * the last and the first. */
+static void switch_focus(void)
+{
+	struct partition *first = next_focus(NULL);
+	struct partition *next = hv_focus ? first : next_focus(focus);
+
+	if (!hv_focus && (!next || next == first)) {
+		focus = NULL;
+		pending_count = 0;
+		hv_focus = true;
+		announce();
+		return;
+	}
+	set_focus(next);
+}
+
+/* A key while the hypervisor has the input. */
+static void debug_key(u8 c)
+{
+	switch (c) {
+	case 'v':
+		sched_dump_request();
+		break;
+	case 'h':
+	default:
+		if (c != 'h')
+			pr_info("console: key %#x means nothing to the hypervisor", c);
+		pr_info("console: hypervisor keys: 'v' dumps every CPU's vCPUs (state, registers, "
+			"pending interrupts, LAPIC), 'h' this list");
+		break;
+	}
+}
+
 static void handle(u8 c)
 {
 	if (c == CTRL_A) {
 		if (++ctrl_a_run < SWITCH_PRESSES)
 			return;
 		ctrl_a_run = 0;
-		set_focus(next_focus(focus));
+		switch_focus();
+		return;
+	}
+	if (hv_focus) {
+		ctrl_a_run = 0;
+		debug_key(c);
 		return;
 	}
 	/* Ctrl-A not followed by two more was meant for the guest. */

@@ -24,7 +24,7 @@ void log_vprintf(int level, const char *fmt, va_list ap)
 	u64 us = timer_uptime_us();
 	n = hv_snprintf(line, sizeof(line), "[%4lu.%06lu] cpu%u %s",
 			(unsigned long)(us / 1000000), (unsigned long)(us % 1000000),
-			this_cpu_id(), level_tag[level & 3]);
+			this_cpu_id(), level < 0 ? "" : level_tag[level & 3]);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	int m = hv_vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);

@@ -138,6 +138,7 @@ int partition_restart(struct partition *p);
 /* Stops every vCPU of the partition and reports it (idempotent). */
 void partition_stop(struct partition *p, enum part_outcome outcome, const char *reason);
 const char *outcome_name(enum part_outcome o);
+const char *partition_state_name(u32 state);
 bool partition_outcome_expected(const struct partition *p);
 
 #endif

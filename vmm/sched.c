@@ -2,6 +2,8 @@
 #include "vmm/sched.h"
 #include "vmm/backend.h"
 #include "vmm/console_input.h"
+#include "vmm/dump.h"
+#include "vmm/fmt.h"
 #include "vmm/fpu.h"
 #include "vmm/log.h"
 #include "vmm/math.h"
@@ -20,12 +22,90 @@ struct runqueue {
 	struct vcpu *last;        /* ran most recently: round-robin point */
 	struct vcpu *fpu_owner;   /* whose FPU state is in the registers */
 	volatile bool need_resched;
+	bool dump;                /* a dump waits for this CPU's answer */
 	u64 timer_armed;          /* host TSC the LAPIC timer fires at, 0 = off */
 };
 
 static struct runqueue rqs[MAX_CPUS];
 static u32 place_next;
 static spinlock_t place_lock = SPINLOCK_INIT;
+
+/*
+ * The dump: each CPU writes its own runqueue at the top of its
+ * scheduling loop, where the registers of any vCPU placed on it can be
+ * read. A CPU that has not answered DUMP_WAIT_MS after the request (stuck
+ * in the hypervisor with interrupts off, say) is written by the next CPU
+ * whose timer fires, from what memory says of it.
+ */
+#define DUMP_WAIT_MS 500
+#define CONSOLE_POLL_MS 50
+static u64 dump_started;  /* host TSC of the request; 0 = none under way */
+static u32 dump_waiting;  /* CPUs yet to answer */
+static spinlock_t dump_lock = SPINLOCK_INIT; /* one CPU's lines at a time */
+
+static void dump_runqueue(struct runqueue *rq, u32 cpu, bool own)
+{
+	u64 now = rdtsc();
+	char timer[40] = "off";
+
+	spin_lock(&dump_lock);
+	if (rq->timer_armed && rq->timer_armed != UINT64_MAX) {
+		u64 us = rq->timer_armed > now ? (rq->timer_armed - now) * 1000 / tsc_khz : 0;
+		hv_snprintf(timer, sizeof(timer), "in %lu.%03lu ms", (unsigned long)(us / 1000),
+			    (unsigned long)(us % 1000));
+	}
+	log_printf(LOG_ALWAYS, "dump: cpu%u%s: %u vCPUs, need_resched %u, timer %s", cpu,
+		   own ? "" : " (did not answer: state as memory has it)", rq->count,
+		   rq->need_resched, timer);
+	for (struct vcpu *v = rq->head; v; v = v->rq_next)
+		vcpu_dump(v, now, own);
+	spin_unlock(&dump_lock);
+	if (__atomic_sub_fetch(&dump_waiting, 1, __ATOMIC_SEQ_CST) == 0) {
+		log_printf(LOG_ALWAYS, "dump: end");
+		__atomic_store_n(&dump_started, 0, __ATOMIC_SEQ_CST);
+	}
+}
+
+void sched_dump_request(void)
+{
+	u32 me = this_cpu_id(), n = 0;
+
+	if (__atomic_load_n(&dump_started, __ATOMIC_SEQ_CST))
+		return; /* one at a time */
+	for (u32 c = 0; c < nr_cpus; c++)
+		n += cpus[c] && cpus[c]->online;
+	log_printf(LOG_ALWAYS, "dump: vCPU state on %u CPUs", n);
+	for (u32 i = 0; i < MAX_PARTITIONS; i++) {
+		struct partition *p = READ_ONCE(partitions[i]);
+		if (p)
+			log_printf(LOG_ALWAYS, "dump: partition '%s': %s, %u vCPUs%s%s", p->cfg.name,
+				   partition_state_name(p->state), p->nr_vcpus,
+				   p->stop_reason[0] ? ", stopped: " : "", p->stop_reason);
+	}
+	__atomic_store_n(&dump_waiting, n, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&dump_started, rdtsc() | 1, __ATOMIC_SEQ_CST);
+	for (u32 c = 0; c < nr_cpus; c++) {
+		if (!cpus[c] || !cpus[c]->online)
+			continue;
+		__atomic_store_n(&rqs[c].dump, true, __ATOMIC_SEQ_CST);
+		if (c == me)
+			rqs[c].need_resched = true;
+		else
+			lapic_send_ipi(cpus[c]->apic_id, ICR_FIXED | VEC_IPI_RESCHED);
+	}
+}
+
+/* From a timer interrupt: writes the CPUs that let a dump wait too long. */
+static void dump_overdue(void)
+{
+	u64 started = __atomic_load_n(&dump_started, __ATOMIC_SEQ_CST);
+
+	if (!started || rdtsc() - started < DUMP_WAIT_MS * tsc_khz)
+		return;
+	for (u32 c = 0; c < nr_cpus; c++)
+		if (__atomic_exchange_n(&rqs[c].dump, false, __ATOMIC_SEQ_CST))
+			dump_runqueue(&rqs[c], c, false);
+}
 
 static void timer_irq(struct trap_frame *f)
 {
@@ -34,6 +114,7 @@ static void timer_irq(struct trap_frame *f)
 	rq->timer_armed = 0;
 	rq->need_resched = true;
 	console_input_poll(); /* one port read when no byte waits */
+	dump_overdue();
 }
 
 static void resched_irq(struct trap_frame *f)
@@ -239,10 +320,17 @@ void sched_run(void)
 
 	for (;;) {
 		irq_disable();
+		if (unlikely(rq->dump) && __atomic_exchange_n(&rq->dump, false, __ATOMIC_SEQ_CST))
+			dump_runqueue(rq, this_cpu_id(), true);
 		u64 now = rdtsc();
 		u64 next = update_vcpus(rq, now);
 		struct vcpu *v = pick(rq);
 		if (!v) {
+			/* The boot CPU keeps reading the console while
+			 * everything sleeps, so a key (a dump request above
+			 * all) is never left unread. */
+			if (rq == &rqs[0])
+				next = MIN(next, now + CONSOLE_POLL_MS * tsc_khz);
 			arm_timer(rq, next);
 			if (!rq->need_resched)
 				__asm__ __volatile__("sti; hlt" ::: "memory");

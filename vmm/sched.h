@@ -22,6 +22,9 @@ void sched_kick(struct vcpu *v);
 void sched_timer_changed(struct vcpu *v);
 /* Runs vCPUs on this CPU forever. */
 __noreturn void sched_run(void);
+/* Asks every CPU to write its runqueue and vCPUs to the log (vmm/dump.h);
+ * from any context. */
+void sched_dump_request(void);
 /* Number of vCPUs placed on a CPU (for the boot summary). */
 u32 sched_vcpus_on(u32 cpu);
 

@@ -3,6 +3,7 @@
 #include "vmm/vlapic.h"
 #include "vmm/backend.h"
 #include "vmm/errno.h"
+#include "vmm/fmt.h"
 #include "vmm/heap.h"
 #include "vmm/log.h"
 #include "vmm/math.h"
@@ -166,6 +167,35 @@ static void eoi(struct vlapic *l)
 	 * offered: VERSION bit 24 is clear). */
 	if (__atomic_load_n(&l->tmr[v / 32], __ATOMIC_ACQUIRE) & (1u << (v % 32)))
 		vioapic_eoi(l->v, (u8)v);
+}
+
+static u32 count_bits(const u32 *bits)
+{
+	u32 n = 0;
+
+	for (int i = 0; i < 8; i++)
+		for (u32 w = __atomic_load_n(&bits[i], __ATOMIC_ACQUIRE); w; w &= w - 1)
+			n++;
+	return n;
+}
+
+void vlapic_describe(struct vlapic *l, u64 now, char *buf, size_t size)
+{
+	static const char *const modes[] = { "one-shot", "periodic", "tsc-deadline", "reserved" };
+	int irr = highest_bit(l->irr), isr = highest_bit(l->isr);
+	u32 lvt = l->lvt[LVT_TIMER];
+	char timer[48] = "off";
+
+	if (l->timer_deadline) {
+		u64 us = l->timer_deadline > now ? (l->timer_deadline - now) * 1000 / tsc_khz : 0;
+		hv_snprintf(timer, sizeof(timer), "%s in %lu.%03lu ms%s",
+			    modes[(lvt & TIMER_MODE_MASK) >> 17], (unsigned long)(us / 1000),
+			    (unsigned long)(us % 1000), (lvt & LVT_MASKED) ? " (masked)" : "");
+	}
+	hv_snprintf(buf, size, "%s%s irr %#x (%u set) isr %#x (%u set) tpr %#x ppr %#x timer %s",
+		    vlapic_x2apic(l) ? "x2apic" : "xapic", enabled(l) ? "" : " disabled",
+		    irr < 0 ? 0 : irr, count_bits(l->irr), isr < 0 ? 0 : isr, count_bits(l->isr),
+		    l->tpr, ppr(l), timer);
 }
 
 /* ---- timer ---- */

@@ -3,6 +3,7 @@
 #include "vmx/vmx.h"
 #include "vmm/cpu.h"
 #include "vmm/event.h"
+#include "vmm/fmt.h"
 #include "vmm/heap.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"
@@ -860,6 +861,21 @@ static void vmx_dump(struct vcpu *v)
 	       vmcs_read32(VM_EXIT_CONTROLS));
 }
 
+static void vmx_describe(struct vcpu *v, char *buf, size_t size)
+{
+	if (!to_vmx(v)->initialized) {
+		hv_snprintf(buf, size, "never entered");
+		return;
+	}
+	load_vmcs(v);
+	hv_snprintf(buf, size,
+		    "rip %#lx rflags %#lx cpl %u intr %#x activity %u entry-intr %#x last exit %u",
+		    (unsigned long)vmcs_readl(GUEST_RIP), (unsigned long)vmcs_readl(GUEST_RFLAGS),
+		    (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3, vmcs_read32(GUEST_INTERRUPTIBILITY_INFO),
+		    vmcs_read32(GUEST_ACTIVITY_STATE), vmcs_read32(VM_ENTRY_INTR_INFO),
+		    vmcs_read32(VM_EXIT_REASON) & 0xffff);
+}
+
 bool vmx_has_ins_outs_info(void);
 bool vmx_has_ins_outs_info(void)
 {
@@ -881,4 +897,5 @@ const struct backend_ops vmx_backend_ops = {
 	.interrupts_open = vmx_interrupts_open,
 	.nmi_open = vmx_nmi_open,
 	.dump = vmx_dump,
+	.describe = vmx_describe,
 };

@@ -128,6 +128,13 @@ void sched_kick(struct vcpu *v)
 	kicks++;
 }
 
+static int dump_requests;
+
+void sched_dump_request(void)
+{
+	dump_requests++;
+}
+
 void testdev_console_putc(struct partition *p, char c)
 {
 	(void)p;
@@ -1411,12 +1418,22 @@ TEST(console_input_focus)
 	CHECK_EQ(u2->rx[3], 0x01);
 	CHECK_EQ(u2->rx[4], 0x01);
 	CHECK_EQ(u2->rx[5], 'y');
+	/* After the last partition, the hypervisor: its keys reach no
+	 * guest, and 'v' asks for the vCPU dump. */
+	console_in = "\x01\x01\x01zv\x01q";
+	console_in_len = 7;
+	console_in_pos = 0;
+	console_input_poll();
+	CHECK_EQ(u0->rx_count, 2);
+	CHECK_EQ(u2->rx_count, 6);
+	CHECK_EQ(dump_requests, 1);
 	/* Around again to p0. */
 	console_in = "\x01\x01\x01z";
 	console_in_len = 4;
 	console_in_pos = 0;
 	console_input_poll();
 	CHECK_EQ(u0->rx_count, 3);
+	CHECK_EQ(u0->rx[2], 'z');
 	/* The focused partition stops: input moves on by itself. */
 	cparts[0].state = PART_STOPPED;
 	console_in = "w";
