@@ -22,7 +22,8 @@ HV_ASFLAGS := -D__ASSEMBLER__ -I. -MMD -MP
 HV_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack \
 	--no-warn-rwx-segments -T linker.ld
 
-HV_SRCS := $(wildcard boot/*.c boot/*.S vmm/*.c vmm/*.S drivers/*.c ept/*.c \
+HV_SRCS := $(wildcard boot/*.c boot/*.S vmm/*.c vmm/base/*.c vmm/base/*.S vmm/dev/*.c \
+	vmm/insn/*.c drivers/*.c ept/*.c \
 	svm/*.c svm/*.S vmx/*.c vmx/*.S partitions/*.c)
 HV_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HV_SRCS))
 

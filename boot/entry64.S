@@ -9,7 +9,7 @@
  * Neither can trust the loader's GDT (it may live in memory we are about
  * to reuse), so both load the core's own before anything else.
  */
-#include "vmm/layout.h"
+#include "vmm/base/layout.h"
 
 #define SEL_CODE 0x08
 #define SEL_DATA 0x10

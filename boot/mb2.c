@@ -2,7 +2,7 @@
 /* Multiboot2 information -> struct boot_info. */
 #include "boot/mb2.h"
 #include "boot/multiboot2.h"
-#include "vmm/string.h"
+#include "vmm/base/string.h"
 
 #define MB2_INFO_MAX (1u << 20) /* sanity bound on total_size */
 

@@ -12,7 +12,7 @@
  * 4 GiB, plus the image at KERNEL_VBASE), enter long mode and jump to the
  * linked address. Everything here is addressed relative to %ebp = load base.
  */
-#include "vmm/layout.h"
+#include "vmm/base/layout.h"
 
 #define MB2_HEADER_MAGIC 0xe85250d6
 #define MB2_ARCH_I386 0

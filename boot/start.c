@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* First C code of each boot path: produce a boot_info, call vmm_main. */
 #include "boot/mb2.h"
-#include "vmm/layout.h"
-#include "vmm/log.h"
+#include "vmm/base/layout.h"
+#include "vmm/base/log.h"
 #include "vmm/main.h"
-#include "vmm/console.h"
-#include "vmm/string.h"
+#include "vmm/base/console.h"
+#include "vmm/base/string.h"
 
 static struct boot_info mb2_boot_info;
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* ACPI table discovery: RSDP, XSDT/RSDT, MADT, FADT (+DSDT _S5), HPET, MCFG. */
 #include "drivers/acpi.h"
-#include "vmm/string.h"
+#include "vmm/base/string.h"
 
 struct acpi_info acpi;
 

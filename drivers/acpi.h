@@ -2,7 +2,7 @@
 #ifndef DRIVERS_ACPI_H
 #define DRIVERS_ACPI_H
 
-#include "vmm/types.h"
+#include "vmm/base/types.h"
 
 struct acpi_sdt_header {
 	char signature[4];

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "drivers/ioapic.h"
-#include "vmm/log.h"
-#include "vmm/paging.h"
-#include "vmm/spinlock.h"
-#include "vmm/x86.h"
+#include "vmm/base/log.h"
+#include "vmm/base/paging.h"
+#include "vmm/base/spinlock.h"
+#include "vmm/base/x86.h"
 
 #define IOREGSEL 0x00
 #define IOWIN 0x10

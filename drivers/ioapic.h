@@ -2,7 +2,7 @@
 #ifndef DRIVERS_IOAPIC_H
 #define DRIVERS_IOAPIC_H
 
-#include "vmm/types.h"
+#include "vmm/base/types.h"
 #include "drivers/acpi.h"
 
 struct ioapic {

@@ -2,10 +2,10 @@
 /* The hypervisor's own local APIC, in xAPIC (MMIO) or x2APIC (MSR) mode.
  * QEMU TCG offers no x2APIC, so both modes are first-class. */
 #include "drivers/lapic.h"
-#include "vmm/log.h"
-#include "vmm/paging.h"
-#include "vmm/trap.h"
-#include "vmm/x86.h"
+#include "vmm/base/log.h"
+#include "vmm/base/paging.h"
+#include "vmm/base/trap.h"
+#include "vmm/base/x86.h"
 
 #define APIC_BASE_BSP BIT(8)
 #define APIC_BASE_X2APIC BIT(10)

@@ -2,7 +2,7 @@
 #ifndef DRIVERS_LAPIC_H
 #define DRIVERS_LAPIC_H
 
-#include "vmm/types.h"
+#include "vmm/base/types.h"
 
 /* Register offsets in the xAPIC page; x2APIC MSR = 0x800 + offset / 16. */
 #define LAPIC_ID 0x20

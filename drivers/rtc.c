@@ -5,7 +5,7 @@
  */
 #include "drivers/rtc.h"
 #include "drivers/acpi.h"
-#include "vmm/x86.h"
+#include "vmm/base/x86.h"
 
 #define CMOS_INDEX 0x70
 #define CMOS_DATA 0x71

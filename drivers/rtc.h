@@ -7,7 +7,7 @@
 #ifndef DRIVERS_RTC_H
 #define DRIVERS_RTC_H
 
-#include "vmm/types.h"
+#include "vmm/base/types.h"
 
 /* Register indices (MC146818 datasheet, "Address Map"; 0x32 is the
  * century byte of the IBM PC CMOS layout). */

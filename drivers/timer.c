@@ -3,9 +3,9 @@
 #include "drivers/timer.h"
 #include "drivers/acpi.h"
 #include "drivers/lapic.h"
-#include "vmm/log.h"
-#include "vmm/trap.h"
-#include "vmm/x86.h"
+#include "vmm/base/log.h"
+#include "vmm/base/trap.h"
+#include "vmm/base/x86.h"
 
 #define PM_TIMER_HZ 3579545ULL
 #define PIT_HZ 1193182ULL

@@ -2,7 +2,7 @@
 #ifndef DRIVERS_TIMER_H
 #define DRIVERS_TIMER_H
 
-#include "vmm/types.h"
+#include "vmm/base/types.h"
 
 struct acpi_info;
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* 16550 UART: polled output for the hypervisor console. */
 #include "drivers/uart16550.h"
-#include "vmm/x86.h"
+#include "vmm/base/x86.h"
 
 #define UART_THR 0
 #define UART_RBR 0

@@ -2,7 +2,7 @@
 #ifndef DRIVERS_UART16550_H
 #define DRIVERS_UART16550_H
 
-#include "vmm/types.h"
+#include "vmm/base/types.h"
 
 struct uart {
 	u16 port;   /* 0 = no UART */

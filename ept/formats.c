@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Bit layouts of the three table formats the engine builds. */
 #include "ept/pt.h"
-#include "vmm/x86.h"
+#include "vmm/base/x86.h"
 
 /* x86-64 4-level paging (SDM Vol. 3A 4.5): the hypervisor's own tables.
  * UC is PCD|PWT, PAT entry 3, which is UC in the power-on PAT. */

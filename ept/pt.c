@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The page-table engine: map, unmap, protect, walk over any pt_format. */
 #include "ept/pt.h"
-#include "vmm/errno.h"
-#include "vmm/layout.h"
+#include "vmm/base/errno.h"
+#include "vmm/base/layout.h"
 
 #define ADDR_MASK 0x000ffffffffff000ULL
 

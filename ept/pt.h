@@ -8,7 +8,7 @@
 #ifndef EPT_PT_H
 #define EPT_PT_H
 
-#include "vmm/types.h"
+#include "vmm/base/types.h"
 
 /* Access rights and memory type requested for a mapping. */
 #define PT_R BIT(0)

@@ -33,11 +33,11 @@
  * partition can never be handed tables the hypervisor did not check fit.
  */
 #include "partitions/acpi_tables.h"
-#include "vmm/errno.h"
+#include "vmm/base/errno.h"
 #include "vmm/gmem.h"
 #include "vmm/partition.h"
-#include "vmm/platform.h"
-#include "vmm/string.h"
+#include "vmm/dev/platform.h"
+#include "vmm/base/string.h"
 
 /* OEM ID (6 characters) and creator ID of every table built here; the
  * DSDT carries the same OEM ID from its DefinitionBlock. */
@@ -673,7 +673,7 @@ int acpi_tables_build(struct partition *p, u64 *rsdp_gpa)
 	if (!p)
 		return -EINVAL;
 	/* The I/O APIC ID is the one the virtual I/O APIC reports in its ID
-	 * register (vmm/vioapic.c): the MADT must agree with the device. */
+	 * register (vmm/dev/vioapic.c): the MADT must agree with the device. */
 	struct acpi_tables_params prm = {
 		.base = PLAT_ACPI_BASE,
 		.size = PLAT_ACPI_SIZE,

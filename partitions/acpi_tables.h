@@ -8,7 +8,7 @@
 #ifndef PARTITIONS_ACPI_TABLES_H
 #define PARTITIONS_ACPI_TABLES_H
 
-#include "vmm/types.h"
+#include "vmm/base/types.h"
 
 struct partition;
 

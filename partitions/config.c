@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Partition descriptions from boot module command lines. */
 #include "partitions/config.h"
-#include "vmm/cmdline.h"
-#include "vmm/fmt.h"
-#include "vmm/string.h"
+#include "vmm/base/cmdline.h"
+#include "vmm/base/fmt.h"
+#include "vmm/base/string.h"
 
 #define MEM_MIN MiB(1)
 #define MEM_MAX GiB(256)

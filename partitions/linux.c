@@ -10,9 +10,9 @@
 #include "partitions/parent.h"
 #include "partitions/vcpu_state.h"
 #include "vmm/gmem.h"
-#include "vmm/heap.h"
-#include "vmm/string.h"
-#include "vmm/x86.h"
+#include "vmm/base/heap.h"
+#include "vmm/base/string.h"
+#include "vmm/base/x86.h"
 
 #define SECTOR 512
 #define HDR_START 0x1f1

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "partitions/loader.h"
 #include "vmm/gmem.h"
-#include "vmm/string.h"
+#include "vmm/base/string.h"
 
 #define EM_386 3
 #define EM_X86_64 62

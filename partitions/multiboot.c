@@ -10,7 +10,7 @@
 #include "partitions/linux.h"
 #include "partitions/vcpu_state.h"
 #include "vmm/gmem.h"
-#include "vmm/string.h"
+#include "vmm/base/string.h"
 
 #define EM_386 3
 #define ET_EXEC 2

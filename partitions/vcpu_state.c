@@ -2,9 +2,9 @@
 /* Architectural starting states: entry points, INIT, start-up IPI. */
 #include "partitions/vcpu_state.h"
 #include "vmm/backend.h"
-#include "vmm/string.h"
-#include "vmm/vlapic.h"
-#include "vmm/x86.h"
+#include "vmm/base/string.h"
+#include "vmm/dev/vlapic.h"
+#include "vmm/base/x86.h"
 
 #define ATTR_CODE16 (SEG_ATTR_TYPE(0xb) | SEG_ATTR_S | SEG_ATTR_P)
 #define ATTR_DATA16 (SEG_ATTR_TYPE(0x3) | SEG_ATTR_S | SEG_ATTR_P)

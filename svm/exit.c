@@ -5,7 +5,7 @@
  * of SVM-specific exit information lives here.
  */
 #include "svm/svm.h"
-#include "vmm/log.h"
+#include "vmm/base/log.h"
 
 static inline struct vmcb *vmcb_of(struct vcpu *v)
 {

@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* AMD-V: per-CPU enable, VMCB set-up, entry, events, TLB control. */
 #include "svm/svm.h"
-#include "vmm/cpu.h"
+#include "vmm/base/cpu.h"
 #include "vmm/event.h"
-#include "vmm/fmt.h"
-#include "vmm/heap.h"
-#include "vmm/insn.h"
-#include "vmm/layout.h"
-#include "vmm/log.h"
+#include "vmm/base/fmt.h"
+#include "vmm/base/heap.h"
+#include "vmm/guest_insn.h"
+#include "vmm/base/layout.h"
+#include "vmm/base/log.h"
 #include "vmm/msr.h"
 #include "vmm/partition.h"
-#include "vmm/percpu.h"
-#include "vmm/pmm.h"
-#include "vmm/string.h"
-#include "vmm/x86.h"
+#include "vmm/base/percpu.h"
+#include "vmm/base/pmm.h"
+#include "vmm/base/string.h"
+#include "vmm/base/x86.h"
 
 #define MSR_VM_CR 0xc0010114
 #define MSR_VM_HSAVE_PA 0xc0010117

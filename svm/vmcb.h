@@ -7,7 +7,7 @@
 #ifndef SVM_VMCB_H
 #define SVM_VMCB_H
 
-#include "vmm/types.h"
+#include "vmm/base/types.h"
 
 struct vmcb_seg {
 	u16 sel;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "vmm/backend.h"
-#include "vmm/cpu.h"
+#include "vmm/base/cpu.h"
 
 const struct backend_ops *backend;
 

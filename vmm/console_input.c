@@ -21,12 +21,12 @@
  * own interrupt is not used).
  */
 #include "vmm/console_input.h"
-#include "vmm/console.h"
-#include "vmm/log.h"
+#include "vmm/base/console.h"
+#include "vmm/base/log.h"
 #include "vmm/partition.h"
 #include "vmm/sched.h"
-#include "vmm/spinlock.h"
-#include "vmm/vuart.h"
+#include "vmm/base/spinlock.h"
+#include "vmm/dev/vuart.h"
 
 #define CTRL_A 0x01
 #define SWITCH_PRESSES 3

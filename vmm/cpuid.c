@@ -7,12 +7,12 @@
  */
 #include "vmm/exit.h"
 #include "vmm/backend.h"
-#include "vmm/cpu.h"
+#include "vmm/base/cpu.h"
 #include "vmm/hyperv.h"
 #include "vmm/partition.h"
-#include "vmm/string.h"
-#include "vmm/vlapic.h"
-#include "vmm/x86.h"
+#include "vmm/base/string.h"
+#include "vmm/dev/vlapic.h"
+#include "vmm/base/x86.h"
 #include "drivers/timer.h"
 
 /* Leaf 1 ECX */

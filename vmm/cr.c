@@ -2,9 +2,9 @@
 #include "vmm/cr.h"
 #include "vmm/backend.h"
 #include "vmm/event.h"
-#include "vmm/insn.h"
-#include "vmm/vlapic.h"
-#include "vmm/x86.h"
+#include "vmm/guest_insn.h"
+#include "vmm/dev/vlapic.h"
+#include "vmm/base/x86.h"
 
 /* CR4 bits a guest may set: what CPUID offers it (SDM Vol. 3A 2.5). VMXE,
  * SMXE, OSXSAVE and LA57 stay reserved: the features are hidden. */

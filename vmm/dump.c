@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "vmm/dump.h"
 #include "vmm/backend.h"
-#include "vmm/log.h"
+#include "vmm/base/log.h"
 #include "vmm/partition.h"
-#include "vmm/vlapic.h"
+#include "vmm/dev/vlapic.h"
 
 static const char *run_state(const struct vcpu *v)
 {

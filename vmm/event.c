@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "vmm/event.h"
 #include "vmm/backend.h"
-#include "vmm/vlapic.h"
+#include "vmm/dev/vlapic.h"
 
 static bool contributory(u8 v)
 {

@@ -3,11 +3,11 @@
 #include "vmm/exit.h"
 #include "vmm/backend.h"
 #include "vmm/event.h"
-#include "vmm/fmt.h"
-#include "vmm/log.h"
+#include "vmm/base/fmt.h"
+#include "vmm/base/log.h"
 #include "vmm/partition.h"
-#include "vmm/vlapic.h"
-#include "vmm/x86.h"
+#include "vmm/dev/vlapic.h"
+#include "vmm/base/x86.h"
 
 const char *const exit_stat_names[NR_EXIT_STATS] = {
 	[STAT_CPUID] = "cpuid", [STAT_IO] = "io", [STAT_MSR_READ] = "rdmsr",

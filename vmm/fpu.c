@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "vmm/fpu.h"
-#include "vmm/heap.h"
-#include "vmm/string.h"
-#include "vmm/x86.h"
+#include "vmm/base/heap.h"
+#include "vmm/base/string.h"
+#include "vmm/base/x86.h"
 
 #define FXSAVE_SIZE 512
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "vmm/gmem.h"
 #include "vmm/backend.h"
-#include "vmm/errno.h"
-#include "vmm/layout.h"
+#include "vmm/base/errno.h"
+#include "vmm/base/layout.h"
 #include "vmm/partition.h"
-#include "vmm/string.h"
-#include "vmm/x86.h"
+#include "vmm/base/string.h"
+#include "vmm/base/x86.h"
 
 void *gpa_to_hva(struct partition *p, u64 gpa, u64 len)
 {

@@ -27,14 +27,14 @@
  * MSI; interrupt remapping comes with DMA protection.
  */
 #include "vmm/host_irq.h"
-#include "vmm/log.h"
+#include "vmm/base/log.h"
 #include "vmm/partition.h"
-#include "vmm/percpu.h"
-#include "vmm/platform.h"
+#include "vmm/base/percpu.h"
+#include "vmm/dev/platform.h"
 #include "vmm/sched.h"
-#include "vmm/spinlock.h"
-#include "vmm/trap.h"
-#include "vmm/vlapic.h"
+#include "vmm/base/spinlock.h"
+#include "vmm/base/trap.h"
+#include "vmm/dev/vlapic.h"
 #include "drivers/ioapic.h"
 
 #define RTE_VECTOR(e) ((u8)((e) & 0xff))

@@ -6,7 +6,7 @@
 #ifndef VMM_HOST_IRQ_H
 #define VMM_HOST_IRQ_H
 
-#include "vmm/types.h"
+#include "vmm/base/types.h"
 
 struct partition;
 

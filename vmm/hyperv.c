@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "vmm/hyperv.h"
 #include "vmm/backend.h"
-#include "vmm/cpu.h"
-#include "vmm/errno.h"
+#include "vmm/base/cpu.h"
+#include "vmm/base/errno.h"
 #include "vmm/gmem.h"
-#include "vmm/math.h"
+#include "vmm/base/math.h"
 #include "vmm/partition.h"
-#include "vmm/string.h"
-#include "vmm/vlapic.h"
+#include "vmm/base/string.h"
+#include "vmm/dev/vlapic.h"
 #include "drivers/timer.h"
 
 /* Partition privileges, CPUID 0x40000003 EAX (TLFS 2.4.2). */

@@ -9,7 +9,7 @@
 #ifndef VMM_HYPERV_H
 #define VMM_HYPERV_H
 
-#include "vmm/x86.h"
+#include "vmm/base/x86.h"
 
 struct vcpu;
 

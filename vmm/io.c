@@ -4,10 +4,10 @@
 #include "vmm/backend.h"
 #include "vmm/event.h"
 #include "vmm/gmem.h"
-#include "vmm/insn.h"
-#include "vmm/log.h"
+#include "vmm/guest_insn.h"
+#include "vmm/base/log.h"
 #include "vmm/partition.h"
-#include "vmm/x86.h"
+#include "vmm/base/x86.h"
 #include "partitions/parent.h"
 
 /* Bytes of string I/O done per exit; the rest restarts the instruction. */

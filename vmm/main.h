@@ -3,7 +3,7 @@
 #define VMM_MAIN_H
 
 #include "boot/boot_info.h"
-#include "vmm/cmdline.h"
+#include "vmm/base/cmdline.h"
 
 extern struct hv_options hv_opts;
 

@@ -7,15 +7,15 @@
  */
 #include "vmm/exit.h"
 #include "vmm/backend.h"
-#include "vmm/errno.h"
+#include "vmm/base/errno.h"
 #include "vmm/event.h"
 #include "vmm/gmem.h"
-#include "vmm/insn.h"
-#include "vmm/log.h"
+#include "vmm/guest_insn.h"
+#include "vmm/base/log.h"
 #include "vmm/partition.h"
-#include "vmm/string.h"
-#include "vmm/vlapic.h"
-#include "vmm/x86_emulate.h"
+#include "vmm/base/string.h"
+#include "vmm/dev/vlapic.h"
+#include "vmm/insn/emulate.h"
 #include "partitions/parent.h"
 
 struct emu_ctx {

@@ -6,14 +6,14 @@
  */
 #include "vmm/msr.h"
 #include "vmm/backend.h"
-#include "vmm/errno.h"
+#include "vmm/base/errno.h"
 #include "vmm/event.h"
 #include "vmm/hyperv.h"
-#include "vmm/log.h"
+#include "vmm/base/log.h"
 #include "vmm/partition.h"
-#include "vmm/trap.h"
-#include "vmm/vlapic.h"
-#include "vmm/x86.h"
+#include "vmm/base/trap.h"
+#include "vmm/dev/vlapic.h"
+#include "vmm/base/x86.h"
 
 #define MSR_PLATFORM_ID 0x17
 #define MSR_BIOS_UPDT_TRIG 0x79

@@ -2,7 +2,7 @@
 #ifndef VMM_MSR_H
 #define VMM_MSR_H
 
-#include "vmm/types.h"
+#include "vmm/base/types.h"
 
 /* Whether guest reads (or writes) of msr may go straight to the hardware;
  * the backends build their MSR bitmaps from this. */

@@ -2,9 +2,9 @@
 #ifndef VMM_PARTITION_H
 #define VMM_PARTITION_H
 
-#include "vmm/types.h"
+#include "vmm/base/types.h"
 #include "vmm/exit.h"
-#include "vmm/spinlock.h"
+#include "vmm/base/spinlock.h"
 #include "vmm/vcpu.h"
 #include "ept/pt.h"
 #include "partitions/hv_abi.h"

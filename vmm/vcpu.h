@@ -7,8 +7,8 @@
 #ifndef VMM_VCPU_H
 #define VMM_VCPU_H
 
-#include "vmm/types.h"
-#include "vmm/spinlock.h"
+#include "vmm/base/types.h"
+#include "vmm/base/spinlock.h"
 #include "vmm/gpr.h"
 
 

@@ -6,8 +6,8 @@
  */
 #include "vmx/vmx.h"
 #include "vmm/cr.h"
-#include "vmm/insn.h"
-#include "vmm/log.h"
+#include "vmm/guest_insn.h"
+#include "vmm/base/log.h"
 
 void vmx_clear_window(struct vcpu *v, bool nmi);
 bool vmx_has_ins_outs_info(void);

@@ -8,7 +8,7 @@
 #ifndef VMX_VMCS_H
 #define VMX_VMCS_H
 
-#include "vmm/types.h"
+#include "vmm/base/types.h"
 
 /* 16-bit */
 #define VIRTUAL_PROCESSOR_ID 0x0000

@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Intel VT-x: per-CPU VMXON, VMCS set-up, entry, events, EPT and VPID. */
 #include "vmx/vmx.h"
-#include "vmm/cpu.h"
+#include "vmm/base/cpu.h"
 #include "vmm/event.h"
-#include "vmm/fmt.h"
-#include "vmm/heap.h"
-#include "vmm/layout.h"
-#include "vmm/log.h"
+#include "vmm/base/fmt.h"
+#include "vmm/base/heap.h"
+#include "vmm/base/layout.h"
+#include "vmm/base/log.h"
 #include "vmm/msr.h"
 #include "vmm/partition.h"
-#include "vmm/percpu.h"
-#include "vmm/pmm.h"
-#include "vmm/string.h"
-#include "vmm/x86.h"
+#include "vmm/base/percpu.h"
+#include "vmm/base/pmm.h"
+#include "vmm/base/string.h"
+#include "vmm/base/x86.h"
 
 #define MSR_VMX_BASIC 0x480
 #define MSR_VMX_PINBASED_CTLS 0x481

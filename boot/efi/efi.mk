@@ -10,7 +10,7 @@ EFI_CFLAGS := -std=gnu11 -O2 $(WARN) -Wno-redundant-decls -Wno-cast-align \
 	-DGNU_EFI_USE_MS_ABI -DEFI_DEBUG=0 -DEFI_DEBUG_CLEAR_MEMORY=0 -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I. -MMD -MP
 EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LIB)/elf_x86_64_efi.lds
 
-EFI_SRCS := boot/efi/efi_main.c boot/efi/hv_cfg.c vmm/string.c
+EFI_SRCS := boot/efi/efi_main.c boot/efi/hv_cfg.c vmm/base/string.c
 EFI_OBJS := $(patsubst %.c,$(BUILD)/efi/%.o,$(EFI_SRCS)) $(BUILD)/efi/core_blob.o
 
 $(BUILD)/efi/%.o: %.c

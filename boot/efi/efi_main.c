@@ -14,8 +14,8 @@
 
 #include "boot/boot_info.h"
 #include "boot/efi/hv_cfg.h"
-#include "vmm/layout.h"
-#include "vmm/string.h"
+#include "vmm/base/layout.h"
+#include "vmm/base/string.h"
 
 extern const uint8_t hv_core_start[], hv_core_end[];
 EFI_STATUS efi_main(EFI_HANDLE img, EFI_SYSTEM_TABLE *systab);

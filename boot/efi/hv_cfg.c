@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "boot/efi/hv_cfg.h"
-#include "vmm/string.h"
+#include "vmm/base/string.h"
 
 static int is_blank(char c)
 {

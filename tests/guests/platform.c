@@ -22,7 +22,7 @@
  *  8. ACPI power-off (SLP_TYP 5 | SLP_EN): the partition ends "poweroff".
  */
 #include "guest.h"
-#include "vmm/platform.h"
+#include "vmm/dev/platform.h"
 
 #define COM PLAT_UART_PORT
 #define IOAPIC ((uword)PLAT_IOAPIC_BASE)

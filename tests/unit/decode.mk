@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Host unit tests of the x86 instruction decoder and the MMIO emulator
-# (vmm/x86_decode.c, vmm/x86_emulate.c), under ASan and UBSan, linked with
-# the shared harness (tests/unit/harness.c). vmm/string.c is not linked:
+# (vmm/insn/decode.c, vmm/insn/emulate.c), under ASan and UBSan, linked with
+# the shared harness (tests/unit/harness.c). vmm/base/string.c is not linked:
 # libc provides memcpy and friends. `make unit-decode` builds and runs them.
 # Expects BUILD and WARN from the top Makefile.
 
@@ -21,12 +21,12 @@ $(DECODE_OBJ)/%.o: %.c
 	@echo "  HOSTCC $<"; $(HOSTCC) $(DECODE_CFLAGS) -c $< -o $@
 
 $(DECODE_DIR)/test_decode: $(DECODE_OBJ)/tests/unit/test_decode.o \
-		$(DECODE_OBJ)/tests/unit/harness.o $(DECODE_OBJ)/vmm/x86_decode.o
+		$(DECODE_OBJ)/tests/unit/harness.o $(DECODE_OBJ)/vmm/insn/decode.o
 	@echo "  HOSTLD $@"; $(HOSTCC) $(DECODE_LDFLAGS) $^ -o $@
 
 $(DECODE_DIR)/test_emulate: $(DECODE_OBJ)/tests/unit/test_emulate.o \
-		$(DECODE_OBJ)/tests/unit/harness.o $(DECODE_OBJ)/vmm/x86_decode.o \
-		$(DECODE_OBJ)/vmm/x86_emulate.o
+		$(DECODE_OBJ)/tests/unit/harness.o $(DECODE_OBJ)/vmm/insn/decode.o \
+		$(DECODE_OBJ)/vmm/insn/emulate.o
 	@echo "  HOSTLD $@"; $(HOSTCC) $(DECODE_LDFLAGS) $^ -o $@
 
 .PHONY: unit-decode
@@ -35,4 +35,4 @@ unit-decode: $(DECODE_TESTS)
 		$(DECODE_ENV) $$t || { echo "unit-decode: $$t failed"; fail=1; }; \
 	done; exit $$fail
 
--include $(wildcard $(DECODE_OBJ)/vmm/*.d $(DECODE_OBJ)/tests/unit/*.d)
+-include $(wildcard $(DECODE_OBJ)/vmm/insn/*.d $(DECODE_OBJ)/tests/unit/*.d)

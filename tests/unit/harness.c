@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "tests/unit/harness.h"
-#include "vmm/layout.h"
-#include "vmm/log.h"
+#include "vmm/base/layout.h"
+#include "vmm/base/log.h"
 
 /* Stubs for the hypervisor's globals. */
 u64 direct_map_offset = 0;

@@ -22,10 +22,10 @@
 #include "tests/unit/harness.h"
 #include "drivers/acpi.h"
 #include "partitions/acpi_tables.h"
-#include "vmm/errno.h"
+#include "vmm/base/errno.h"
 #include "vmm/gmem.h"
 #include "vmm/partition.h"
-#include "vmm/platform.h"
+#include "vmm/dev/platform.h"
 
 #define RAM_SIZE 0x100000ULL /* guest-physical 0-1 MiB */
 #define CANARY 0xa5
@@ -69,7 +69,7 @@ int gpa_zero(struct partition *p, u64 gpa, u64 len)
 	return ram_access(p, gpa, NULL, len);
 }
 
-/* vmm/vioapic.c is not linked: the same rule as its platform_ioapic_id(),
+/* vmm/dev/vioapic.c is not linked: the same rule as its platform_ioapic_id(),
  * the first APIC ID after the vCPUs'. The MADT must carry whatever this
  * returns. */
 u32 platform_ioapic_id(const struct partition *p)

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The command-line tokenizer and option parser (vmm/cmdline.c), the
- * console= value parser (vmm/console.c) and parse_u64/hv_strlcpy
- * (vmm/parse.c). vmm/string.h stands in for <string.h> here: both
+ * The command-line tokenizer and option parser (vmm/base/cmdline.c), the
+ * console= value parser (vmm/base/console.c) and parse_u64/hv_strlcpy
+ * (vmm/base/parse.c). vmm/base/string.h stands in for <string.h> here: both
  * declare strcmp and friends, and libc provides them.
  */
 #include "tests/unit/harness.h"
-#include "vmm/cmdline.h"
-#include "vmm/console.h"
-#include "vmm/log.h"
-#include "vmm/string.h"
+#include "vmm/base/cmdline.h"
+#include "vmm/base/console.h"
+#include "vmm/base/log.h"
+#include "vmm/base/string.h"
 
 /* Collects what hv_options_parse rejects. */
 static struct {

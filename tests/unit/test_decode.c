@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Host unit tests of vmm/x86_decode.c: instruction lengths (exits on
+ * Host unit tests of vmm/insn/decode.c: instruction lengths (exits on
  * AMD-V without NRIP-save) and full decoding of MMIO instructions.
  *
  * Every call gets its bytes at the very end of a page followed by a
@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "tests/unit/harness.h"
-#include "vmm/errno.h"
-#include "vmm/x86_decode.h"
+#include "vmm/base/errno.h"
+#include "vmm/insn/decode.h"
 
 /* ---- The guard page ---- */
 
@@ -294,7 +294,7 @@ static const struct len_case len_cases[] = {
 	LEN("jcc_rel8", L64, 2, 0x74, 0x00),
 	LEN("jcc_rel32", L64, 6, 0x0f, 0x84, D32),
 	LEN("loop_rel8", L64, 2, 0xe2, 0xfe),
-	/* 66 on near branches in 64-bit mode: Intel ignores it (rel32); see x86_decode.c. */
+	/* 66 on near branches in 64-bit mode: Intel ignores it (rel32); see vmm/insn/decode.c. */
 	LEN("call_rel32_o16_64", L64, 6, 0x66, 0xe8, D32),
 	LEN("jcc_rel32_o16_64", L64, 7, 0x66, 0x0f, 0x84, D32),
 	LEN("jmp_rel16_o16_32", P32, 4, 0x66, 0xe9, D16),

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Host unit tests of vmm/x86_emulate.c: instructions are encoded as bytes,
+ * Host unit tests of vmm/insn/emulate.c: instructions are encoded as bytes,
  * decoded with x86_decode() and run against a fake CPU (16 registers,
  * RFLAGS, segment bases) and fake memory (RAM at linear 0-0x1ffff and a
  * 4 KiB "MMIO" window that logs every access). Flags are checked against
@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "tests/unit/harness.h"
-#include "vmm/errno.h"
-#include "vmm/x86_emulate.h"
+#include "vmm/base/errno.h"
+#include "vmm/insn/emulate.h"
 
 /* ---- The fake CPU and memory ---- */
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * hv_snprintf (vmm/fmt.c) against the host's snprintf wherever the two
+ * hv_snprintf (vmm/base/fmt.c) against the host's snprintf wherever the two
  * are meant to agree, at several buffer sizes: the return value, the
  * output and every byte of the buffer beyond it must match, which also
  * proves truncation and termination. The hypervisor's own conventions
@@ -13,7 +13,7 @@
 #include <sys/types.h>
 
 #include "tests/unit/harness.h"
-#include "vmm/fmt.h"
+#include "vmm/base/fmt.h"
 
 static char hbuf[300], cbuf[300];
 /* Sizes come through a volatile so gcc cannot prove truncation and warn. */

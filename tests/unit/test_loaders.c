@@ -19,10 +19,10 @@
 #include "partitions/linux.h"
 #include "partitions/multiboot.h"
 #include "partitions/parent.h"
-#include "vmm/heap.h"
+#include "vmm/base/heap.h"
 #include "vmm/backend.h"
-#include "vmm/vlapic.h"
-#include "vmm/x86.h"
+#include "vmm/dev/vlapic.h"
+#include "vmm/base/x86.h"
 
 /* What vmm/gmem.c and partitions/vcpu_state.c reference; never called. */
 const struct backend_ops *backend;

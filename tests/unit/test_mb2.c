@@ -10,7 +10,7 @@
 #include "tests/unit/harness.h"
 #include "boot/mb2.h"
 #include "boot/multiboot2.h"
-#include "vmm/types.h"
+#include "vmm/base/types.h"
 
 /* ---- builder --------------------------------------------------------- */
 

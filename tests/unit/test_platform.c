@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The virtual PC platform's device models (vmm/vioapic.c, vpic.c,
+ * The virtual PC platform's device models (vmm/dev/vioapic.c, vpic.c,
  * vuart.c, vrtc.c, vpm.c, platform.c, console_input.c) and the calendar
  * arithmetic of drivers/rtc.c, compiled for the host. Devices are
  * attached with the real platform_attach() and driven through the port
@@ -13,20 +13,20 @@
 #include <string.h>
 
 #include "tests/unit/harness.h"
-#include "vmm/console.h"
+#include "vmm/base/console.h"
 #include "vmm/console_input.h"
-#include "vmm/heap.h"
+#include "vmm/base/heap.h"
 #include "vmm/host_irq.h"
-#include "vmm/log.h"
+#include "vmm/base/log.h"
 #include "partitions/parent.h"
 #include "drivers/acpi.h"
 #include "vmm/partition.h"
-#include "vmm/platform.h"
-#include "vmm/platform_dev.h"
+#include "vmm/dev/platform.h"
+#include "vmm/dev/platform_dev.h"
 #include "vmm/sched.h"
-#include "vmm/testdev.h"
-#include "vmm/vlapic.h"
-#include "vmm/vuart.h"
+#include "vmm/dev/testdev.h"
+#include "vmm/dev/vlapic.h"
+#include "vmm/dev/vuart.h"
 #include "drivers/rtc.h"
 #include "drivers/timer.h"
 

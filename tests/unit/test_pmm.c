@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The bitmap physical memory manager (vmm/pmm.c). "Physical" addresses are
+ * The bitmap physical memory manager (vmm/base/pmm.c). "Physical" addresses are
  * host addresses (phys_to_virt is the identity on the host).
  *
  * The arena is mmap'd at a fixed low address rather than taken from
@@ -19,7 +19,7 @@
 #include <sys/mman.h>
 
 #include "tests/unit/harness.h"
-#include "vmm/pmm.h"
+#include "vmm/base/pmm.h"
 
 #define ARENA_SIZE MiB(64)
 #define ARENA_PAGES (ARENA_SIZE / PAGE_SIZE)

@@ -10,8 +10,8 @@
 
 #include "tests/unit/harness.h"
 #include "ept/pt.h"
-#include "vmm/errno.h"
-#include "vmm/x86.h"
+#include "vmm/base/errno.h"
+#include "vmm/base/x86.h"
 
 /* Allocator context: counts, and fails on demand. */
 struct tpool {

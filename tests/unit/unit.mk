@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Host unit tests: the real hypervisor sources, compiled for x86-64 Linux
 # user space against tests/unit/harness.c, under ASan and UBSan so that an
-# out-of-bounds read or undefined behaviour fails the test. vmm/string.c is
+# out-of-bounds read or undefined behaviour fails the test. vmm/base/string.c is
 # never linked: libc provides memcpy and friends (and ASan checks them).
 # `make unit` builds every test into $(BUILD)/unit/ and runs it.
 
@@ -14,13 +14,13 @@ UNIT_LDFLAGS := -fsanitize=address,undefined
 
 # Sources each test links besides its own file and the harness.
 UNIT_SRCS_test_pt := ept/pt.c ept/formats.c
-UNIT_SRCS_test_pmm := vmm/pmm.c
+UNIT_SRCS_test_pmm := vmm/base/pmm.c
 # console.c (console_parse) references the UART driver; nothing calls it.
-UNIT_SRCS_test_cmdline := vmm/cmdline.c vmm/console.c vmm/parse.c drivers/uart16550.c
+UNIT_SRCS_test_cmdline := vmm/base/cmdline.c vmm/base/console.c vmm/base/parse.c drivers/uart16550.c
 UNIT_SRCS_test_acpi := drivers/acpi.c
 UNIT_SRCS_test_mb2 := boot/mb2.c
 UNIT_SRCS_test_hv_cfg := boot/efi/hv_cfg.c
-UNIT_SRCS_test_fmt := vmm/fmt.c
+UNIT_SRCS_test_fmt := vmm/base/fmt.c
 # The ACPI table builder, checked through the hypervisor's own parser; the
 # compiled DSDT comes as an object from partitions/acpi.mk.
 UNIT_SRCS_test_acpi_tables := partitions/acpi_tables.c drivers/acpi.c
@@ -30,8 +30,8 @@ UNIT_SRCS_test_loaders := partitions/linux.c partitions/multiboot.c partitions/v
 
 # The PC platform's devices and drivers/rtc.c's calendar arithmetic; the
 # test stubs the local APICs, scheduler, partition stop/restart and time.
-UNIT_SRCS_test_platform := vmm/vioapic.c vmm/vpic.c vmm/vuart.c vmm/vrtc.c vmm/vpm.c \
-	vmm/platform.c vmm/console_input.c drivers/rtc.c
+UNIT_SRCS_test_platform := vmm/dev/vioapic.c vmm/dev/vpic.c vmm/dev/vuart.c vmm/dev/vrtc.c vmm/dev/vpm.c \
+	vmm/dev/platform.c vmm/console_input.c drivers/rtc.c
 
 UNIT_NAMES := test_pt test_pmm test_cmdline test_acpi test_mb2 test_hv_cfg test_fmt \
 	test_acpi_tables test_loaders test_platform

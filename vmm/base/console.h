@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef VMM_BASE_CONSOLE_H
+#define VMM_BASE_CONSOLE_H
+
+#include "vmm/base/types.h"
+
+/* Parses "com1", "com2", "com3", "com4", "0x3f8", optionally ",BAUD", or
+ * "none". Returns false on a malformed value. */
+bool console_parse(const char *opt, u16 *port, u32 *baud);
+void console_init(u16 port, u32 baud);
+void console_write(const char *s, size_t n);
+/* As written, without turning "\n" into "\r\n". */
+void console_write_bytes(const char *s, size_t n);
+u16 console_port(void);
+/* A byte received on the console UART, or -1 when none is waiting (one
+ * port read). Not serialized: see console_input_poll(). */
+int console_getc(void);
+
+#endif

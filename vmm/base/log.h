@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef VMM_BASE_LOG_H
+#define VMM_BASE_LOG_H
+
+#include "vmm/base/types.h"
+
+/* LOG_ALWAYS: output someone asked for (a dump), whatever the level. */
+enum log_level { LOG_ALWAYS = -1, LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
+
+extern int log_level;
+
+void log_printf(int level, const char *fmt, ...) __printf(2, 3);
+void log_vprintf(int level, const char *fmt, va_list ap) __printf(2, 0);
+/* Raw console output with no prefix and no lock (panic path only). */
+void log_raw(const char *s);
+/* A partition's raw console bytes (the parent's serial port). A log line
+ * that comes while such output is mid-line starts on a line of its own. */
+void log_stream(const char *s, size_t n);
+
+#define pr_err(...) log_printf(LOG_ERR, __VA_ARGS__)
+#define pr_warn(...) log_printf(LOG_WARN, __VA_ARGS__)
+#define pr_info(...) log_printf(LOG_INFO, __VA_ARGS__)
+#define pr_debug(...) log_printf(LOG_DEBUG, __VA_ARGS__)
+
+__noreturn void panic(const char *fmt, ...) __printf(1, 2);
+
+#define ASSERT(cond)                                                             \
+	do {                                                                     \
+		if (unlikely(!(cond)))                                           \
+			panic("assertion failed: %s at %s:%d", #cond, __FILE__,  \
+			      __LINE__);                                         \
+	} while (0)
+
+#define BUILD_BUG_ON(cond) _Static_assert(!(cond), #cond)
+
+#endif

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef VMM_BASE_SMP_H
+#define VMM_BASE_SMP_H
+
+#include "vmm/base/types.h"
+
+/* Starts every CPU the MADT lists as enabled, up to max_cpus (0 = all). */
+void smp_boot(u32 max_cpus);
+
+#endif

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The virtual PC platform (vmm/platform.h): attaches the device models to
+ * a partition and carries out what the guest asks of the machine as a
+ * whole (power-off, reset).
+ */
+#include "vmm/dev/platform_dev.h"
+#include "vmm/base/heap.h"
+#include "vmm/base/log.h"
+#include "vmm/partition.h"
+#include "partitions/parent.h"
+#include "drivers/rtc.h"
+#include "drivers/timer.h"
+
+static int add_ports(struct partition *p, struct platform_state *ps, u16 base, u16 count,
+		     int (*rd)(struct vcpu *, void *, u16, u8, u32 *),
+		     int (*wr)(struct vcpu *, void *, u16, u8, u32))
+{
+	struct io_device d = { .base = base, .count = count, .opaque = ps, .read = rd, .write = wr };
+
+	return partition_add_io(p, &d);
+}
+
+int platform_attach(struct partition *p)
+{
+	struct platform_state *ps = kzalloc(sizeof(*ps));
+
+	if (!ps)
+		return -1;
+	ps->part = p; /* zeroed: every device lock starts unlocked */
+	vioapic_reset(ps);
+	vpic_reset(ps);
+	vuart_reset(ps);
+	vrtc_init(ps);
+	vpm_init(ps);
+	p->platform = ps;
+
+	/* The parent's I/O APIC is where the machine's is; the machine's
+	 * RTC, ACPI hardware and i8042 are its own (partitions/parent.h). */
+	struct mmio_device ioapic = {
+		.base = p->is_parent ? parent_ioapic_base() : PLAT_IOAPIC_BASE, .size = PAGE_SIZE,
+		.opaque = ps, .read = vioapic_mmio_read, .write = vioapic_mmio_write,
+	};
+	int err = partition_add_mmio(p, &ioapic);
+	err = err ?: add_ports(p, ps, VPIC_MASTER, 2, vpic_io_read, vpic_io_write);
+	err = err ?: add_ports(p, ps, VPIC_SLAVE, 2, vpic_io_read, vpic_io_write);
+	err = err ?: add_ports(p, ps, VPIC_ELCR, 2, vpic_io_read, vpic_io_write);
+	err = err ?: add_ports(p, ps, PLAT_UART_PORT, 8, vuart_io_read, vuart_io_write);
+	if (p->is_parent)
+		return err ? -1 : 0;
+	err = err ?: add_ports(p, ps, PLAT_RTC_PORT, 2, vrtc_io_read, vrtc_io_write);
+	err = err ?: add_ports(p, ps, PLAT_PM1A_EVT, 4, vpm_io_read, vpm_io_write);
+	err = err ?: add_ports(p, ps, PLAT_PM1A_CNT, 2, vpm_io_read, vpm_io_write);
+	err = err ?: add_ports(p, ps, PLAT_PM_TMR, 4, vpm_io_read, vpm_io_write);
+	err = err ?: add_ports(p, ps, PLAT_RESET_PORT, 1, vpm_io_read, vpm_io_write);
+	err = err ?: add_ports(p, ps, PLAT_I8042_DATA, 1, vpm_io_read, vpm_io_write);
+	err = err ?: add_ports(p, ps, PLAT_I8042_CMD, 1, vpm_io_read, vpm_io_write);
+	/* On failure the partition is not created; platform_detach frees. */
+	return err ? -1 : 0;
+}
+
+void platform_detach(struct partition *p)
+{
+	kfree(p->platform);
+	p->platform = NULL;
+}
+
+void platform_devices_reset(struct partition *p)
+{
+	struct platform_state *ps = p->platform;
+
+	if (!ps)
+		return;
+	/* The UART first: it drops its line, then the I/O APIC forgets all
+	 * input levels and masks every pin. */
+	vuart_reset(ps);
+	vpic_reset(ps);
+	vrtc_reset(ps);
+	vpm_reset(ps);
+	vioapic_reset(ps);
+}
+
+void platform_poweroff(struct partition *p)
+{
+	partition_stop(p, OUTCOME_POWEROFF, "powered off through ACPI");
+}
+
+void platform_reset(struct partition *p)
+{
+	/* Called with no device lock held: a restart resets the devices. */
+	if (p->cfg.restart_on_reset && partition_restart(p) == 0)
+		return;
+	partition_stop(p, OUTCOME_RESET, "reset requested");
+}
+
+void platform_host_clock_init(void)
+{
+	u64 now = rtc_read_unix_time();
+	u64 up = timer_uptime_us() / 1000000;
+
+	if (!now) {
+		pr_warn("rtc: no readable real-time clock; guests' clocks start at 1970");
+		host_boot_unix_time = 0;
+		return;
+	}
+	host_boot_unix_time = now > up ? now - up : 0;
+	struct rtc_time tm;
+	rtc_unix_to_time((s64)now, &tm);
+	pr_info("rtc: host time %04u-%02u-%02u %02u:%02u:%02u UTC", tm.year, tm.mon, tm.mday,
+		tm.hour, tm.min, tm.sec);
+}

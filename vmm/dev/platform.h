@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The virtual PC a Linux (or multiboot) child sees: where its devices sit
+ * and the interfaces between them. Test guests get only the test device;
+ * partitions booted through the Linux or multiboot protocols get this
+ * platform and the ACPI tables that describe it.
+ */
+#ifndef VMM_DEV_PLATFORM_H
+#define VMM_DEV_PLATFORM_H
+
+#include "vmm/base/types.h"
+
+struct partition;
+struct vcpu;
+
+/* Guest-physical and port layout. */
+#define PLAT_IOAPIC_BASE 0xfec00000ULL
+#define PLAT_IOAPIC_PINS 24
+#define PLAT_LAPIC_BASE 0xfee00000ULL
+#define PLAT_ACPI_BASE 0xe0000ULL   /* RSDP first: the BIOS area Linux scans */
+#define PLAT_ACPI_SIZE 0x10000ULL
+#define PLAT_PM1A_EVT 0x600         /* PM1a status (2 bytes), enable (2 bytes) */
+#define PLAT_PM1A_CNT 0x604         /* PM1a control, 2 bytes */
+#define PLAT_PM_TMR 0x608           /* ACPI PM timer, 32-bit, 3.579545 MHz */
+#define PLAT_RESET_PORT 0xcf9       /* FADT reset register */
+#define PLAT_RESET_VALUE 0x06
+#define PLAT_SCI_IRQ 9
+#define PLAT_UART_PORT 0x3f8
+#define PLAT_UART_IRQ 4
+#define PLAT_RTC_PORT 0x70
+#define PLAT_RTC_IRQ 8
+#define PLAT_I8042_DATA 0x60
+#define PLAT_I8042_CMD 0x64
+/* SLP_TYP for S5 in the DSDT's \_S5 package and the PM1a_CNT write. */
+#define PLAT_SLP_TYP_S5 5
+
+/* Attaches every platform device to p (UART, RTC, PIC, I/O APIC, ACPI PM
+ * block, reset port, i8042). Returns 0 or -1. */
+int platform_attach(struct partition *p);
+/* Frees what platform_attach allocated (partition creation failed). */
+void platform_detach(struct partition *p);
+/* Back to the state after a hardware reset (partition restart). The RTC
+ * keeps its time and CMOS RAM, as a battery-backed one does. */
+void platform_devices_reset(struct partition *p);
+
+/* The I/O APIC's ID (ID register bits 31:24 after reset, and the MADT's
+ * I/O APIC entry): the first APIC ID after the vCPUs' 0..vcpus-1, so
+ * that it never equals a processor's. */
+u32 platform_ioapic_id(const struct partition *p);
+
+/* Virtual I/O APIC: raise or lower an input (ISA IRQs 0-15 = GSIs 0-15,
+ * with IRQ0 on GSI2 as the MADT override says). */
+void vioapic_set_irq(struct partition *p, u32 gsi, bool level);
+/* The LAPIC of v took an EOI for a level-triggered vector. */
+void vioapic_eoi(struct vcpu *v, u8 vector);
+
+/* What the guest asked of the machine (ACPI S5, reset register, i8042
+ * pulse): the partition stops, or restarts if configured to. */
+void platform_poweroff(struct partition *p);
+void platform_reset(struct partition *p);
+
+/* Host wall-clock time at boot, for the virtual RTC (seconds since 1970,
+ * UTC; 0 when the host has no readable RTC). */
+extern u64 host_boot_unix_time;
+/* Reads the host RTC once (drivers/rtc.h) and sets host_boot_unix_time;
+ * called at boot once ACPI and the TSC are known. */
+void platform_host_clock_init(void);
+
+#endif

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The devices of the virtual PC (vmm/platform.h), as the files that model
+ * them (vioapic.c, vpic.c, vuart.c, vrtc.c, vpm.c) and platform.c, which
+ * wires them to a partition, share them. Every device keeps its state
+ * under its own spinlock, taken with interrupts off (the console-input
+ * poll feeds the UART from the timer interrupt). Lock order: UART, then
+ * I/O APIC; nothing is called with a device lock held that could wait
+ * for another CPU.
+ *
+ * Every port or MMIO callback takes the partition's struct platform_state
+ * as its opaque pointer.
+ */
+#ifndef VMM_DEV_PLATFORM_DEV_H
+#define VMM_DEV_PLATFORM_DEV_H
+
+#include "vmm/base/types.h"
+#include "vmm/base/spinlock.h"
+#include "vmm/dev/platform.h"
+#include "drivers/rtc.h"
+
+struct partition;
+struct vcpu;
+
+/* ---- I/O APIC (vioapic.c) ---- */
+struct vioapic {
+	spinlock_t lock;
+	u32 ioregsel;   /* bits 7:0 of IOREGSEL */
+	u32 id;         /* ID register: the ID in bits 31:24 */
+	u32 lines;      /* inputs asserted now, bit n = pin n */
+	u64 redir[PLAT_IOAPIC_PINS];
+};
+
+/* ---- 8259A pair and ELCR (vpic.c) ---- */
+struct vpic_chip {
+	u8 imr;
+	u8 icw_next;     /* initialization word expected next: 2, 3, 4, or 0 = done */
+	bool want_icw4, single;
+	u8 vector_base;  /* ICW2 */
+	u8 icw3, icw4;
+	bool read_isr;   /* OCW3: port A0=0 reads ISR, else IRR */
+	bool poll;       /* OCW3 poll command: the next read is the poll byte */
+	bool special_mask;
+};
+
+struct vpic {
+	spinlock_t lock;
+	struct vpic_chip chip[2]; /* master (0x20), slave (0xa0) */
+	u8 elcr[2];
+};
+
+/* ---- 16550A UART (vuart.c) ---- */
+#define VUART_FIFO_SIZE 16
+
+struct vuart {
+	spinlock_t lock;
+	u8 ier, lcr, mcr, scr, dll, dlm;
+	u8 fcr;          /* FIFO enable, DMA mode and trigger bits as written */
+	u8 lsr_err;      /* OE, PE, FE, BI: held until LSR is read */
+	u8 msr_delta;    /* MSR bits 3:0, cleared by reading MSR */
+	u8 msr_lines;    /* MSR bits 7:4 as last computed */
+	bool thre_pending; /* THR-empty interrupt (cleared by IIR read or THR write) */
+	bool irq_out;    /* level last driven onto the I/O APIC pin */
+	u8 rx[VUART_FIFO_SIZE];
+	u8 rx_head, rx_count;
+};
+
+/* ---- MC146818 RTC and CMOS RAM (vrtc.c) ---- */
+struct vrtc {
+	spinlock_t lock;
+	u8 index;        /* port 0x70 as written: register in 6:0, NMI mask in 7 */
+	u8 ram[128];     /* A, B, the alarms and the general-purpose bytes */
+	s64 offset;      /* guest time minus host time, seconds */
+	bool frozen;     /* register B SET: the clock stands while the guest sets it */
+	struct rtc_time set_tm; /* the time being set, field by field */
+	u64 last_c_us;   /* host uptime at the last read of register C */
+};
+
+/* ---- ACPI fixed hardware, reset register, i8042 (vpm.c) ---- */
+struct vpm {
+	spinlock_t lock;
+	u16 sts_wak;     /* PM1_STS bits held (WAK_STS) */
+	u16 en;          /* PM1_EN */
+	u16 cnt;         /* PM1_CNT bits held (BM_RLD, SLP_TYP) */
+	u64 tmr_base_tsc;
+	u64 tmr_last;    /* highest tick count handed out: monotonic across CPUs */
+	u64 tmr_sts_base;/* tick count when TMR_STS was last cleared */
+	u8 reset_reg;    /* 0xcf9 bits that read back */
+	bool kbd_cmd_last; /* i8042 status A2: the last write was a command */
+};
+
+struct platform_state {
+	struct partition *part;
+	struct vioapic ioapic;
+	struct vpic pic;
+	struct vuart uart;
+	struct vrtc rtc;
+	struct vpm pm;
+};
+
+/* Resets (also the initial state). */
+void vioapic_reset(struct platform_state *ps);
+void vpic_reset(struct platform_state *ps);
+void vuart_reset(struct platform_state *ps);
+void vrtc_init(struct platform_state *ps);   /* power-on: time and CMOS RAM */
+void vrtc_reset(struct platform_state *ps);  /* hardware reset: keeps both */
+void vpm_init(struct platform_state *ps);
+void vpm_reset(struct platform_state *ps);
+
+/* Port and MMIO callbacks (struct io_device / struct mmio_device). */
+int vioapic_mmio_read(struct vcpu *v, void *opaque, u64 off, u8 size, u64 *val);
+int vioapic_mmio_write(struct vcpu *v, void *opaque, u64 off, u8 size, u64 val);
+int vpic_io_read(struct vcpu *v, void *opaque, u16 port, u8 size, u32 *val);
+int vpic_io_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val);
+int vuart_io_read(struct vcpu *v, void *opaque, u16 port, u8 size, u32 *val);
+int vuart_io_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val);
+int vrtc_io_read(struct vcpu *v, void *opaque, u16 port, u8 size, u32 *val);
+int vrtc_io_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val);
+int vpm_io_read(struct vcpu *v, void *opaque, u16 port, u8 size, u32 *val);
+int vpm_io_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val);
+
+/* Port ranges the callbacks above serve. */
+#define VPIC_MASTER 0x20
+#define VPIC_SLAVE 0xa0
+#define VPIC_ELCR 0x4d0
+
+/*
+ * An 8-bit ISA device sees a wider port access as byte accesses at
+ * consecutive ports (the chipset splits it); bytes beyond the device's
+ * own ports float high on reads and vanish on writes. `first` is the
+ * device's first port and `count` its number of ports.
+ */
+static inline bool isa_byte_in_range(u16 port, u8 i, u16 first, u16 count)
+{
+	u32 p = (u32)port + i;
+	return p >= first && p - first < count;
+}
+
+#endif

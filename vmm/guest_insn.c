@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "vmm/guest_insn.h"
+#include "vmm/backend.h"
+#include "vmm/base/errno.h"
+#include "vmm/gmem.h"
+#include "vmm/base/x86.h"
+
+enum x86_mode vcpu_cpu_mode(struct vcpu *v)
+{
+	struct segment cs;
+
+	if (!(backend->get_reg(v, VREG_CR0) & CR0_PE) ||
+	    (backend->get_reg(v, VREG_RFLAGS) & RFLAGS_VM))
+		return X86_MODE_REAL16;
+	backend->get_seg(v, SEG_CS, &cs);
+	if ((backend->get_reg(v, VREG_EFER) & EFER_LMA) && (cs.attr & SEG_ATTR_L))
+		return X86_MODE_LONG64;
+	return (cs.attr & SEG_ATTR_DB) ? X86_MODE_PROT32 : X86_MODE_PROT16;
+}
+
+u64 vcpu_linear(struct vcpu *v, enum seg_reg seg, u64 offset)
+{
+	struct segment s;
+	enum x86_mode m = vcpu_cpu_mode(v);
+
+	if (m == X86_MODE_LONG64) {
+		/* Only FS and GS keep a base in 64-bit mode (SDM Vol. 3A 3.4.4). */
+		if (seg != SEG_FS && seg != SEG_GS)
+			return offset;
+		backend->get_seg(v, seg, &s);
+		return s.base + offset;
+	}
+	backend->get_seg(v, seg, &s);
+	return (s.base + offset) & 0xffffffffULL;
+}
+
+int insn_fetch(struct vcpu *v, u8 *buf, u32 *pf_error)
+{
+	enum x86_mode m = vcpu_cpu_mode(v);
+	u64 rip = backend->get_reg(v, VREG_RIP);
+	u64 lin = vcpu_linear(v, SEG_CS, m == X86_MODE_LONG64 ? rip : rip & 0xffffffffULL);
+	u32 user = backend->get_reg(v, VREG_CPL) == 3 ? ACC_USER : 0;
+	u32 got = 0;
+
+	while (got < X86_MAX_INSN_LEN) {
+		u32 n = (u32)MIN((u64)(X86_MAX_INSN_LEN - got), PAGE_SIZE - (lin & (PAGE_SIZE - 1)));
+		int r = gva_read(v, lin, buf + got, n, ACC_FETCH | user, pf_error);
+		if (r)
+			return got ? (int)got : r;
+		got += n;
+		lin += n;
+		if (m != X86_MODE_LONG64)
+			lin &= 0xffffffffULL;
+	}
+	return (int)got;
+}
+
+int insn_length_at_rip(struct vcpu *v)
+{
+	u8 buf[X86_MAX_INSN_LEN];
+	u32 pf;
+	int n = insn_fetch(v, buf, &pf);
+
+	if (n < 0)
+		return n;
+	return x86_insn_length(buf, (size_t)n, vcpu_cpu_mode(v));
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Reading and measuring the guest instruction at RIP. */
+#ifndef VMM_GUEST_INSN_H
+#define VMM_GUEST_INSN_H
+
+#include "vmm/vcpu.h"
+#include "vmm/insn/decode.h"
+
+/* The vCPU's code-segment mode (real, 16/32-bit protected, 64-bit). */
+enum x86_mode vcpu_cpu_mode(struct vcpu *v);
+/* Linear address of CS:offset (segment base; 64-bit mode ignores it). */
+u64 vcpu_linear(struct vcpu *v, enum seg_reg seg, u64 offset);
+/*
+ * Copies up to X86_MAX_INSN_LEN bytes at CS:RIP, stopping early at a page
+ * the guest cannot read. Returns the count, or a negative error (with
+ * *pf_error set when the first byte itself faults).
+ */
+int insn_fetch(struct vcpu *v, u8 *buf, u32 *pf_error);
+/* Length of the instruction at RIP, or a negative error. */
+int insn_length_at_rip(struct vcpu *v);
+
+#endif
