@@ -8,7 +8,7 @@
  */
 #include "partitions/linux.h"
 #include "partitions/parent.h"
-#include "partitions/vcpu_state.h"
+#include "vmm/vcpu_state.h"
 #include "vmm/gmem.h"
 #include "vmm/base/heap.h"
 #include "vmm/base/string.h"

@@ -42,14 +42,11 @@ static u32 denied_reports;
 
 /* ---- memory -------------------------------------------------------------- */
 
+/* RAM at its own address. The first MiB was never the pool's; what the
+ * parent took from the pool goes back to it with the parent. */
 static const char *add_identity(struct partition *p, u64 base, u64 size)
 {
-	if (p->nr_ram >= MAX_RAM_REGIONS)
-		return "memory too fragmented";
-	p->ram[p->nr_ram++] = (struct mem_region){ base, size, base };
-	if (pt_map(&p->slat, base, base, size, PT_RWX | PT_USER) < 0)
-		return "out of memory for nested page tables";
-	return NULL;
+	return partition_add_region(p, base, base, size, base >= MiB(1));
 }
 
 static const char *setup_memory(struct partition *p, const struct boot_info *host, u64 cap)
@@ -128,11 +125,6 @@ static const char *setup_rsdp(struct partition *p, const struct boot_info *host)
 u64 parent_rsdp(void)
 {
 	return rsdp_page;
-}
-
-u64 parent_ioapic_base(void)
-{
-	return acpi.nioapics ? acpi.ioapics[0].addr : 0xfec00000ULL;
 }
 
 u32 parent_vcpu_cpu(u32 i)
@@ -237,7 +229,7 @@ static bool hv_port(u16 port)
 	return power_test_mode() && (port == QEMU_EXIT_PORT || port == BOCHS_EXIT_PORT);
 }
 
-void parent_port_io(u16 port, u8 size, bool in, u32 *val)
+static void port_io(u16 port, u8 size, bool in, u32 *val)
 {
 	if (hv_port(port)) {
 		if (in)
@@ -279,7 +271,7 @@ static int power_read(struct vcpu *v, void *opaque, u16 port, u8 size, u32 *val)
 {
 	(void)v;
 	(void)opaque;
-	parent_port_io(port, size, true, val);
+	port_io(port, size, true, val);
 	return 0;
 }
 
@@ -305,7 +297,7 @@ static int power_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val)
 		machine_power(p, true);
 		return 0;
 	}
-	parent_port_io(port, size, false, &val);
+	port_io(port, size, false, &val);
 	return 0;
 }
 
@@ -317,6 +309,36 @@ static int add_power_port(struct partition *p, u64 port, u16 count)
 	if (!port || port > 0xffff || partition_find_io(p, (u16)port))
 		return 0;
 	return partition_add_io(p, &d);
+}
+
+/* A port no device model claims: the machine's, unless the hypervisor's. */
+static void unclaimed_port(struct vcpu *v, u16 port, u8 size, bool in, u32 *val)
+{
+	(void)v;
+	port_io(port, size, in, val);
+}
+
+const struct partition_ops parent_ops = {
+	.unclaimed_port = unclaimed_port,
+	.map_on_demand = parent_map_on_demand,
+	.hidden = parent_gpa_hidden,
+	.denied = parent_report_denied,
+};
+
+const struct platform_config *parent_platform(void)
+{
+	/* The machine's first I/O APIC, where its MADT says, with its ID;
+	 * the RTC, ACPI hardware and i8042 are the machine's own; its
+	 * serial port is the machine's console. */
+	static struct platform_config c;
+
+	c = (struct platform_config){
+		.ioapic_base = acpi.nioapics ? acpi.ioapics[0].addr : PLAT_IOAPIC_BASE,
+		.ioapic_id = acpi.nioapics ? acpi.ioapics[0].id : 0,
+		.machine_devices = true,
+		.raw_console = true,
+	};
+	return &c;
 }
 
 const char *parent_setup(struct partition *p, const struct boot_info *bi, u64 parent_mem)

@@ -23,6 +23,7 @@
 
 #include "vmm/partition.h"
 #include "vmm/exit.h"
+#include "vmm/dev/platform.h"
 #include "boot/boot_info.h"
 
 struct guest_mem_range;
@@ -44,8 +45,11 @@ const struct mem_region *parent_owned(const struct partition *p, u64 pa);
 int parent_memory_map(const struct partition *p, struct guest_mem_range *out, int max);
 /* Where its copy of the machine's RSDP is (boot_params.acpi_rsdp_addr). */
 u64 parent_rsdp(void);
-/* Guest-physical address of its virtual I/O APIC: the machine's first. */
-u64 parent_ioapic_base(void);
+/* Its PC: the machine's I/O APIC, RTC, ACPI hardware and console. */
+const struct platform_config *parent_platform(void);
+/* What the core asks of it: the machine's ports, pages mapped on demand,
+ * the hypervisor's memory hidden. */
+extern const struct partition_ops parent_ops;
 
 /* Whether gpa is the hypervisor's (its memory, the pool, other
  * partitions', the local APIC and I/O APIC pages): the parent's accesses
@@ -56,7 +60,5 @@ void parent_report_denied(const struct partition *p, u64 gpa, bool write);
 /* Maps the machine page (or 2 MiB) at gpa into the parent on its first
  * access; false when gpa is not for the parent to map. */
 bool parent_map_on_demand(struct partition *p, u64 gpa);
-/* A port no device model claims: the machine's, unless the hypervisor's. */
-void parent_port_io(u16 port, u8 size, bool in, u32 *val);
 
 #endif

@@ -8,7 +8,6 @@
 #include "vmm/base/log.h"
 #include "vmm/partition.h"
 #include "vmm/base/x86.h"
-#include "partitions/parent.h"
 
 /* Bytes of string I/O done per exit; the rest restarts the instruction. */
 #define STRING_IO_BUDGET 4096
@@ -23,8 +22,8 @@ static int port_access(struct vcpu *v, u16 port, u8 size, bool in, u32 *val)
 {
 	const struct io_device *d = partition_find_io(v->part, port);
 
-	if (!d && v->part->is_parent) {
-		parent_port_io(port, size, in, val); /* the machine's port */
+	if (!d && v->part->ops && v->part->ops->unclaimed_port) {
+		v->part->ops->unclaimed_port(v, port, size, in, val); /* the parent's: the machine's */
 		return 0;
 	}
 	if (!d) {

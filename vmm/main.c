@@ -78,7 +78,7 @@ static __noreturn void boot_fail(const char *what, const char *why)
 	panic("%s: %s", what, why);
 }
 
-void vmm_main(const struct boot_info *bi_in)
+const struct boot_info *vmm_main(const struct boot_info *bi_in)
 {
 	const char *err;
 
@@ -148,7 +148,7 @@ void vmm_main(const struct boot_info *bi_in)
 		timer_reference_name(), lapic_x2apic_mode() ? "x2APIC" : "xAPIC");
 	platform_host_clock_init(); /* wall clock for guests' RTCs (after ACPI: century) */
 
-	smp_boot(hv_opts.max_cpus);
+	smp_boot(hv_opts.max_cpus, ap_wait_for_work);
 
 	struct pmm_stats st;
 	pmm_get_stats(&st);
@@ -159,5 +159,6 @@ void vmm_main(const struct boot_info *bi_in)
 		"%lu MiB free", boot_path_name(bi->path), nr_cpus_online, listed,
 		(unsigned long)(st.usable_pages >> 8), (unsigned long)(st.free_pages >> 8));
 
-	vmm_run(bi);
+	vmm_virt_init(bi);
+	return bi;
 }

@@ -7,9 +7,15 @@
 
 extern struct hv_options hv_opts;
 
-__noreturn void vmm_main(const struct boot_info *bi);
-/* After the platform is up: run partitions (or finish the test run). */
-__noreturn void vmm_run(const struct boot_info *bi);
+/* Takes the machine: memory, CPUs, interrupts, timers, virtualization.
+ * Returns its own copy of the boot information, for the partitions
+ * layer to build the pre-launched partitions from. */
+const struct boot_info *vmm_main(const struct boot_info *bi);
+/* The end of vmm_main (run.c): picks the backend and prepares this CPU
+ * (or, in test mode without one, ends the run). */
+void vmm_virt_init(const struct boot_info *bi);
+/* Once the partitions are created: every CPU runs vCPUs, forever. */
+__noreturn void vmm_run(void);
 /* Application processors park here until vmm_run() has work for them. */
 __noreturn void ap_wait_for_work(void);
 

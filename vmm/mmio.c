@@ -16,7 +16,6 @@
 #include "vmm/base/string.h"
 #include "vmm/dev/vlapic.h"
 #include "vmm/insn/emulate.h"
-#include "partitions/parent.h"
 
 struct emu_ctx {
 	struct vcpu *v;
@@ -40,8 +39,9 @@ static int void_read(struct vcpu *v, void *opaque, u64 offset, u8 size, u64 *val
 	return 0;
 }
 
-/* What the parent finds where the hypervisor's memory or devices are:
- * reads float high, writes vanish (partitions/parent.h). */
+/* What a partition finds where memory is hidden from it (the parent,
+ * where the hypervisor's memory or devices are): reads float high,
+ * writes vanish. */
 static const struct mmio_device void_device = {
 	.base = 0, .size = PAGE_SIZE, .read = void_read,
 };
@@ -61,7 +61,8 @@ static const struct mmio_device *find_device(struct vcpu *v, u64 gpa, u64 *offse
 		*offset = gpa - d->base;
 		return d;
 	}
-	if (v->part->is_parent && parent_gpa_hidden(v->part, gpa)) {
+	const struct partition_ops *ops = v->part->ops;
+	if (ops && ops->hidden && ops->hidden(v->part, gpa)) {
 		*offset = gpa & (PAGE_SIZE - 1);
 		return &void_device;
 	}
@@ -112,8 +113,8 @@ static int emu_access(struct emu_ctx *c, u64 lin, void *buf, unsigned size, bool
 		return -EFAULT;
 	}
 	const struct mmio_device *d = find_device(v, gpa, &offset);
-	if (d == &void_device)
-		parent_report_denied(v->part, gpa, write);
+	if (d == &void_device && v->part->ops->denied)
+		v->part->ops->denied(v->part, gpa, write);
 	if (d) {
 		if (size > 8 || offset + size > d->size)
 			return -EFAULT; /* straddles the device's end */
@@ -202,9 +203,10 @@ enum exit_action vmm_handle_gpa_fault(struct vcpu *v, u64 gpa, bool write, bool 
 {
 	u64 offset;
 
-	/* The parent's machine pages come in on their first access (never
-	 * a device of its own: parent_map_on_demand leaves those). */
-	if (v->part->is_parent && parent_map_on_demand(v->part, gpa))
+	/* Pages its builder maps on their first access (the parent's machine
+	 * pages; never a device of its own, which the hook leaves alone). */
+	const struct partition_ops *ops = v->part->ops;
+	if (ops && ops->map_on_demand && ops->map_on_demand(v->part, gpa))
 		return EXIT_RESUME;
 	if (find_device(v, gpa, &offset)) {
 		if (fetch)

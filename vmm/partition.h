@@ -17,7 +17,7 @@
 #define MAX_MMIO_DEVICES 16
 
 enum entry_mode { ENTRY_REAL, ENTRY_PROTECTED, ENTRY_LONG };
-/* The boot protocol an image speaks (partitions/partition.c). */
+/* The boot protocol an image speaks (partitions/build.c). */
 enum image_kind { IMAGE_PLAIN, IMAGE_LINUX, IMAGE_MULTIBOOT };
 /* RESTARTING: a reset is reloading the partition; no vCPU of it runs. */
 enum part_state { PART_CREATED, PART_RUNNING, PART_RESTARTING, PART_STOPPED };
@@ -55,6 +55,28 @@ struct mem_region {
 	u64 gpa;
 	u64 size;
 	paddr_t hpa;      /* host-contiguous */
+	bool pool;        /* taken from the pool: scrubbed and returned when the partition goes */
+};
+
+struct partition;
+
+/*
+ * What only a partition's builder (partitions/) knows, asked for by the
+ * core. Every hook may be NULL.
+ */
+struct partition_ops {
+	/* A reset with on_reset=restart: the image and every vCPU's starting
+	 * state again, on memory the core has scrubbed; NULL or why not. */
+	const char *(*reload)(struct partition *p);
+	/* A port no device model claims (default: reads all ones, writes vanish). */
+	void (*unclaimed_port)(struct vcpu *v, u16 port, u8 size, bool in, u32 *val);
+	/* A guest-physical address with neither RAM nor a device behind it:
+	 * true when the hook mapped something there (the access is retried). */
+	bool (*map_on_demand)(struct partition *p, u64 gpa);
+	/* Whether gpa is hidden from the partition: reads float high, writes
+	 * vanish, and denied() hears of each such access. */
+	bool (*hidden)(const struct partition *p, u64 gpa);
+	void (*denied)(const struct partition *p, u64 gpa, bool write);
 };
 
 struct io_device {
@@ -84,7 +106,8 @@ struct testdev {
 
 struct partition {
 	u32 id;
-	bool is_parent;
+	bool is_parent;        /* privileged: the parent-only hypercalls, the machine's console */
+	const struct partition_ops *ops;
 	struct part_config cfg;
 	volatile u32 state;
 	spinlock_t lock;
@@ -106,7 +129,8 @@ struct partition {
 	enum part_outcome outcome;
 	u32 result_code;
 	char stop_reason[128];
-	const u8 *image;       /* boot module, kept for restarts */
+	/* The builder's (partitions/build.c), kept for restarts. */
+	const u8 *image;       /* boot module */
 	u64 image_size;
 	enum image_kind kind;
 	const u8 *initrd;      /* initrd module of a Linux child, or NULL */
@@ -116,6 +140,29 @@ struct partition {
 
 extern struct partition *partitions[MAX_PARTITIONS];
 extern u32 nr_partitions;
+
+/*
+ * The lifecycle (vmm/partition.c). A builder allocates a partition,
+ * gives it memory, devices and vCPUs, registers it and starts it;
+ * partition_free() undoes whatever of that was done, for a partition that
+ * never started or has stopped. Errors come back as a reason.
+ */
+struct partition *partition_alloc(const struct part_config *cfg,
+				  const struct partition_ops *ops);
+/* RAM from the pool at [gpa, gpa+size), scrubbed, in 2 MiB-aligned extents. */
+const char *partition_add_ram(struct partition *p, u64 gpa, u64 size);
+/* Host memory at hpa mapped at gpa (the parent's identity map); pool says
+ * whether it goes back to the pool with the partition. */
+const char *partition_add_region(struct partition *p, u64 gpa, paddr_t hpa, u64 size, bool pool);
+/* A vCPU with this local APIC ID, allowed on the CPUs of cpu_mask (0 = any). */
+const char *partition_add_vcpu(struct partition *p, u32 apic_id, u64 cpu_mask);
+/* Gives it a slot (its id) in the partition table. */
+const char *partition_register(struct partition *p);
+void partition_free(struct partition *p);
+/* Places its vCPUs on CPUs and lets them run. */
+void partition_start(struct partition *p);
+/* Called once the last running partition has stopped. */
+void partition_set_all_stopped_hook(void (*fn)(void));
 
 int partition_add_io(struct partition *p, const struct io_device *d);
 int partition_add_mmio(struct partition *p, const struct mmio_device *d);
@@ -139,6 +186,5 @@ int partition_restart(struct partition *p);
 void partition_stop(struct partition *p, enum part_outcome outcome, const char *reason);
 const char *outcome_name(enum part_outcome o);
 const char *partition_state_name(u32 state);
-bool partition_outcome_expected(const struct partition *p);
 
 #endif

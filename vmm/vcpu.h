@@ -78,6 +78,7 @@ struct vcpu {
 	u32 id;           /* index inside the partition */
 	u32 apic_id;      /* its local APIC's ID: id, or the physical CPU's for the parent */
 	u32 pcpu;         /* physical CPU it runs on */
+	u64 cpu_mask;     /* physical CPUs it may be placed on; 0 = any */
 	volatile u32 state;
 	void *arch;       /* backend-owned */
 	struct vlapic *lapic;

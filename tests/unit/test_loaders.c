@@ -24,7 +24,7 @@
 #include "vmm/dev/vlapic.h"
 #include "vmm/base/x86.h"
 
-/* What vmm/gmem.c and partitions/vcpu_state.c reference; never called. */
+/* What vmm/gmem.c and vmm/vcpu_state.c reference; never called. */
 const struct backend_ops *backend;
 void vlapic_reset(struct vlapic *l) { (void)l; }
 void *kzalloc(size_t size) { return calloc(1, size); }
@@ -71,12 +71,12 @@ static void make_part(u64 low, u64 high, int pieces)
 		u64 base = low / (u64)pieces * (u64)i;
 		u64 end = i == pieces - 1 ? low : low / (u64)pieces * (u64)(i + 1);
 		part.ram[part.nr_ram++] = (struct mem_region){ base, end - base,
-							       (u64)(uintptr_t)low_mem + base };
+							       (u64)(uintptr_t)low_mem + base, true };
 	}
 	if (high) {
 		high_mem = map_ram(high);
 		part.ram[part.nr_ram++] = (struct mem_region){ GiB(4), high,
-							       (u64)(uintptr_t)high_mem };
+							       (u64)(uintptr_t)high_mem, true };
 	}
 }
 
@@ -581,8 +581,8 @@ TEST(linux_memory_shapes)
 	CHECK(harness_contains(linux_load(&part, b.img, b.size, NULL, 0, "", 0, &bsp),
 			       "no RAM"));
 	make_part(MiB(64), 0, 1); /* empty and wrapping regions are ignored */
-	part.ram[part.nr_ram++] = (struct mem_region){ MiB(64), 0, 0 };
-	part.ram[part.nr_ram++] = (struct mem_region){ ~0ULL - 10, 100, 0 };
+	part.ram[part.nr_ram++] = (struct mem_region){ MiB(64), 0, 0, true };
+	part.ram[part.nr_ram++] = (struct mem_region){ ~0ULL - 10, 100, 0, true };
 	CHECK_STR(linux_load(&part, b.img, b.size, NULL, 0, "", 0, &bsp), NULL);
 	check_e820(zero_page(), MiB(64), 0);
 	free(b.img);
@@ -938,7 +938,7 @@ static void host_range(u64 base, u64 len, u32 type)
 static void parent_region(u64 base, u64 end)
 {
 	part.ram[part.nr_ram++] = (struct mem_region){ base, end - base,
-						       (u64)(uintptr_t)low_mem + base };
+						       (u64)(uintptr_t)low_mem + base, true };
 }
 
 /* A machine map as SeaBIOS gives it, with the hypervisor's image, a

@@ -86,10 +86,6 @@ void log_stream(const char *s, size_t n)
 		testdev_console_putc(NULL, s[i]);
 }
 
-u64 parent_ioapic_base(void)
-{
-	return acpi.ioapics[0].addr;
-}
 struct partition *partitions[MAX_PARTITIONS];
 u32 nr_partitions;
 
@@ -243,7 +239,13 @@ static void setup(u32 n)
 	part.cfg.platform_pc = true;
 	part.cfg.parent = part.is_parent = as_parent;
 	part.state = PART_RUNNING;
-	REQUIRE(platform_attach(&part) == 0);
+	/* The parent's PC is the machine's, as partitions/parent.c
+	 * configures it from the machine's ACPI tables. */
+	struct platform_config machine = {
+		.ioapic_base = acpi.ioapics[0].addr, .ioapic_id = acpi.ioapics[0].id,
+		.machine_devices = true, .raw_console = true,
+	};
+	REQUIRE(platform_attach(&part, as_parent ? &machine : NULL) == 0);
 	REQUIRE(part.platform != NULL);
 	for (u32 i = 0; i < n; i++) {
 		vcpus[i].part = &part;
@@ -1386,8 +1388,8 @@ TEST(console_input_focus)
 		partitions[i] = &cparts[i];
 	}
 	/* p0 and p2 have a UART, p1 (a test guest) has none. */
-	REQUIRE(platform_attach(&cparts[0]) == 0);
-	REQUIRE(platform_attach(&cparts[2]) == 0);
+	REQUIRE(platform_attach(&cparts[0], NULL) == 0);
+	REQUIRE(platform_attach(&cparts[2], NULL) == 0);
 	struct vuart *u0 = &cparts[0].platform->uart, *u2 = &cparts[2].platform->uart;
 	u0->fcr = u2->fcr = 0x01; /* FIFOs on, as a driver sets them */
 

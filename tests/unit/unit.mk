@@ -25,7 +25,7 @@ UNIT_SRCS_test_fmt := vmm/base/fmt.c
 # compiled DSDT comes as an object from partitions/acpi.mk.
 UNIT_SRCS_test_acpi_tables := partitions/acpi_tables.c drivers/acpi.c
 # The loaders; the test stubs `backend` and vlapic_reset() (gmem.c, vcpu_state.c).
-UNIT_SRCS_test_loaders := partitions/linux.c partitions/multiboot.c partitions/vcpu_state.c \
+UNIT_SRCS_test_loaders := partitions/linux.c partitions/multiboot.c vmm/vcpu_state.c \
 	vmm/gmem.c partitions/parent_map.c
 
 # The PC platform's devices and drivers/rtc.c's calendar arithmetic; the

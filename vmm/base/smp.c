@@ -4,7 +4,6 @@
 #include "vmm/base/cpu.h"
 #include "vmm/base/layout.h"
 #include "vmm/base/log.h"
-#include "vmm/main.h"
 #include "vmm/base/paging.h"
 #include "vmm/base/percpu.h"
 #include "vmm/base/pmm.h"
@@ -69,8 +68,11 @@ static bool start_ap(u8 *page, paddr_t tramp, struct percpu *p)
 	return READ_ONCE(p->online);
 }
 
-void smp_boot(u32 max_cpus)
+static void (*ap_work)(void);
+
+void smp_boot(u32 max_cpus, void (*work)(void))
 {
+	ap_work = work;
 	u32 bsp_apic = lapic_id();
 
 	cpus[0]->apic_id = bsp_apic;
@@ -126,5 +128,6 @@ static void ap_main(struct percpu *p)
 		pr_warn("APIC id %u, firmware said %u", lapic_id(), p->apic_id);
 	pr_debug("online (APIC id %u)", p->apic_id);
 	WRITE_ONCE(p->online, true);
-	ap_wait_for_work();
+	ap_work();
+	panic("an application processor's work returned");
 }

@@ -4,7 +4,8 @@
 
 #include "vmm/base/types.h"
 
-/* Starts every CPU the MADT lists as enabled, up to max_cpus (0 = all). */
-void smp_boot(u32 max_cpus);
+/* Starts every CPU the MADT lists as enabled, up to max_cpus (0 = all);
+ * each runs `work` once it is set up (the core's: it never returns). */
+void smp_boot(u32 max_cpus, void (*work)(void));
 
 #endif

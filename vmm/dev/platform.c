@@ -8,7 +8,6 @@
 #include "vmm/base/heap.h"
 #include "vmm/base/log.h"
 #include "vmm/partition.h"
-#include "partitions/parent.h"
 #include "drivers/rtc.h"
 #include "drivers/timer.h"
 
@@ -21,13 +20,15 @@ static int add_ports(struct partition *p, struct platform_state *ps, u16 base, u
 	return partition_add_io(p, &d);
 }
 
-int platform_attach(struct partition *p)
+int platform_attach(struct partition *p, const struct platform_config *cfg)
 {
 	struct platform_state *ps = kzalloc(sizeof(*ps));
 
 	if (!ps)
 		return -1;
 	ps->part = p; /* zeroed: every device lock starts unlocked */
+	ps->cfg = cfg ? *cfg : (struct platform_config){ .ioapic_base = PLAT_IOAPIC_BASE,
+							 .ioapic_id = p->cfg.vcpus };
 	vioapic_reset(ps);
 	vpic_reset(ps);
 	vuart_reset(ps);
@@ -35,10 +36,8 @@ int platform_attach(struct partition *p)
 	vpm_init(ps);
 	p->platform = ps;
 
-	/* The parent's I/O APIC is where the machine's is; the machine's
-	 * RTC, ACPI hardware and i8042 are its own (partitions/parent.h). */
 	struct mmio_device ioapic = {
-		.base = p->is_parent ? parent_ioapic_base() : PLAT_IOAPIC_BASE, .size = PAGE_SIZE,
+		.base = ps->cfg.ioapic_base, .size = PAGE_SIZE,
 		.opaque = ps, .read = vioapic_mmio_read, .write = vioapic_mmio_write,
 	};
 	int err = partition_add_mmio(p, &ioapic);
@@ -46,7 +45,7 @@ int platform_attach(struct partition *p)
 	err = err ?: add_ports(p, ps, VPIC_SLAVE, 2, vpic_io_read, vpic_io_write);
 	err = err ?: add_ports(p, ps, VPIC_ELCR, 2, vpic_io_read, vpic_io_write);
 	err = err ?: add_ports(p, ps, PLAT_UART_PORT, 8, vuart_io_read, vuart_io_write);
-	if (p->is_parent)
+	if (ps->cfg.machine_devices)
 		return err ? -1 : 0;
 	err = err ?: add_ports(p, ps, PLAT_RTC_PORT, 2, vrtc_io_read, vrtc_io_write);
 	err = err ?: add_ports(p, ps, PLAT_PM1A_EVT, 4, vpm_io_read, vpm_io_write);

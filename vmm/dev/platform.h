@@ -34,9 +34,22 @@ struct vcpu;
 /* SLP_TYP for S5 in the DSDT's \_S5 package and the PM1a_CNT write. */
 #define PLAT_SLP_TYP_S5 5
 
+/* How a partition's PC departs from the default (a child's): the parent's
+ * is the machine's (partitions/parent.h). */
+struct platform_config {
+	u64 ioapic_base;      /* guest-physical address of the I/O APIC */
+	u32 ioapic_id;
+	bool machine_devices; /* the RTC, ACPI PM block, reset port and i8042
+			       * are the machine's own: not emulated */
+	bool raw_console;     /* the UART's bytes reach the console as they
+			       * come, untagged (the machine's console) */
+};
+
 /* Attaches every platform device to p (UART, RTC, PIC, I/O APIC, ACPI PM
- * block, reset port, i8042). Returns 0 or -1. */
-int platform_attach(struct partition *p);
+ * block, reset port, i8042), configured by cfg (NULL: a child's PC, the
+ * I/O APIC at PLAT_IOAPIC_BASE with the ID after the vCPUs'). Returns 0
+ * or -1. */
+int platform_attach(struct partition *p, const struct platform_config *cfg);
 /* Frees what platform_attach allocated (partition creation failed). */
 void platform_detach(struct partition *p);
 /* Back to the state after a hardware reset (partition restart). The RTC
@@ -44,8 +57,8 @@ void platform_detach(struct partition *p);
 void platform_devices_reset(struct partition *p);
 
 /* The I/O APIC's ID (ID register bits 31:24 after reset, and the MADT's
- * I/O APIC entry): the first APIC ID after the vCPUs' 0..vcpus-1, so
- * that it never equals a processor's. */
+ * I/O APIC entry): a child's is the first APIC ID after its vCPUs'
+ * 0..vcpus-1, so that it never equals a processor's. */
 u32 platform_ioapic_id(const struct partition *p);
 
 /* Virtual I/O APIC: raise or lower an input (ISA IRQs 0-15 = GSIs 0-15,

@@ -91,6 +91,7 @@ struct vpm {
 
 struct platform_state {
 	struct partition *part;
+	struct platform_config cfg;
 	struct vioapic ioapic;
 	struct vpic pic;
 	struct vuart uart;

@@ -23,7 +23,6 @@
 #include "vmm/partition.h"
 #include "vmm/sched.h"
 #include "vmm/dev/vlapic.h"
-#include "drivers/acpi.h"
 
 #define IOREGSEL 0x00
 #define IOWIN 0x10
@@ -54,10 +53,7 @@ enum { DM_FIXED = 0, DM_LOWEST = 1, DM_SMI = 2, DM_NMI = 4, DM_INIT = 5, DM_EXTI
 
 u32 platform_ioapic_id(const struct partition *p)
 {
-	/* The parent reads the machine's MADT, so it gets the machine's ID. */
-	if (p->is_parent && acpi.nioapics)
-		return acpi.ioapics[0].id;
-	return p->cfg.vcpus;
+	return p->platform ? p->platform->cfg.ioapic_id : p->cfg.vcpus;
 }
 
 void vioapic_reset(struct platform_state *ps)
@@ -66,7 +62,7 @@ void vioapic_reset(struct platform_state *ps)
 	u64 f = spin_lock_irqsave(&io->lock);
 
 	io->ioregsel = 0;
-	io->id = (platform_ioapic_id(ps->part) & 0xff) << 24;
+	io->id = (ps->cfg.ioapic_id & 0xff) << 24;
 	io->lines = 0;
 	/* Every entry masked after reset (82093AA 3.2.4, bit 16). */
 	for (u32 i = 0; i < PLAT_IOAPIC_PINS; i++)

@@ -347,8 +347,8 @@ int vuart_io_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val)
 	spin_unlock_irqrestore(&u->lock, f);
 	/* The console line (and its log output, which can take a while on a
 	 * physical serial port) outside the UART lock. */
-	if (ps->part->is_parent) {
-		/* The parent's serial port is the machine's console: its bytes
+	if (ps->cfg.raw_console) {
+		/* The machine's console (the parent's serial port): its bytes
 		 * go out as they come, so its shell's prompt and echo show. */
 		log_stream(tx, ntx);
 		return 0;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Architectural starting states: entry points, INIT, start-up IPI. */
-#include "partitions/vcpu_state.h"
+#include "vmm/vcpu_state.h"
 #include "vmm/backend.h"
 #include "vmm/base/string.h"
 #include "vmm/dev/vlapic.h"

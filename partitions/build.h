@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-#ifndef PARTITIONS_PARTITION_H
-#define PARTITIONS_PARTITION_H
+#ifndef PARTITIONS_BUILD_H
+#define PARTITIONS_BUILD_H
 
 #include "vmm/partition.h"
 #include "boot/boot_info.h"
@@ -16,11 +16,7 @@ struct partition *partition_create_parent(const struct part_config *cfg, const u
 					  u64 size, const u8 *initrd, u64 initrd_size,
 					  const struct boot_info *bi, u64 parent_mem, char *err,
 					  size_t errlen);
-/* Places its vCPUs on CPUs and lets them run. */
-void partition_start(struct partition *p);
-
-typedef void (*partition_all_stopped_fn)(void);
-/* Called once the last running partition has stopped. */
-void partition_set_all_stopped_hook(partition_all_stopped_fn fn);
+/* Whether it ended the way its expect= says (test mode). */
+bool partition_outcome_expected(const struct partition *p);
 
 #endif

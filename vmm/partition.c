@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The partition object and its lifecycle: the table of partitions, memory
+ * from the pool, the device registry, vCPUs, start, stop, restart, and the
+ * report each stop leaves in the log. What a partition is made of -- its
+ * image, its memory layout, its devices -- is its builder's business
+ * (partitions/), which reaches the core through partition_ops.
+ */
+#include "vmm/partition.h"
+#include "vmm/backend.h"
+#include "vmm/fpu.h"
+#include "vmm/sched.h"
+#include "vmm/base/fmt.h"
+#include "vmm/base/heap.h"
+#include "vmm/base/layout.h"
+#include "vmm/base/log.h"
+#include "vmm/base/math.h"
+#include "vmm/base/paging.h"
+#include "vmm/base/percpu.h"
+#include "vmm/base/pmm.h"
+#include "vmm/base/string.h"
+#include "vmm/dev/platform.h"
+#include "vmm/dev/testdev.h"
+#include "vmm/dev/vlapic.h"
+#include "drivers/timer.h"
+
+struct partition *partitions[MAX_PARTITIONS];
+u32 nr_partitions;
+static volatile u32 live_partitions;
+static spinlock_t table_lock = SPINLOCK_INIT;
+static void (*all_stopped_hook)(void);
+
+void partition_set_all_stopped_hook(void (*fn)(void))
+{
+	all_stopped_hook = fn;
+}
+
+static paddr_t slat_alloc(void *ctx)
+{
+	(void)ctx;
+	return pmm_alloc_zeroed(1, PAGE_SIZE, 0);
+}
+
+static void slat_free(void *ctx, paddr_t pa)
+{
+	(void)ctx;
+	pmm_free(pa, 1);
+}
+
+struct partition *partition_alloc(const struct part_config *cfg,
+				  const struct partition_ops *ops)
+{
+	struct partition *p = kzalloc(sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->cfg = *cfg;
+	p->ops = ops;
+	p->state = PART_CREATED;
+	if (pt_init(&p->slat, backend->slat_format, cpu_has_1g_pages() ? 3 : 2, slat_alloc,
+		    slat_free, NULL)) {
+		kfree(p);
+		return NULL;
+	}
+	return p;
+}
+
+const char *partition_add_region(struct partition *p, u64 gpa, paddr_t hpa, u64 size, bool pool)
+{
+	if (p->nr_ram >= MAX_RAM_REGIONS)
+		return "memory too fragmented";
+	p->ram[p->nr_ram++] = (struct mem_region){ gpa, size, hpa, pool };
+	if (pt_map(&p->slat, gpa, hpa, size, PT_RWX | PT_USER) < 0)
+		return "out of memory for nested page tables";
+	return NULL;
+}
+
+const char *partition_add_ram(struct partition *p, u64 gpa, u64 size)
+{
+	u64 chunk = size;
+
+	while (size) {
+		chunk = MIN(chunk, size);
+		paddr_t hpa = pmm_alloc(chunk / PAGE_SIZE, LARGE_PAGE_SIZE, 0);
+		if (!hpa) {
+			if (chunk <= LARGE_PAGE_SIZE)
+				return "not enough free memory";
+			chunk = ALIGN_UP(chunk / 2, LARGE_PAGE_SIZE);
+			continue;
+		}
+		if (p->nr_ram >= MAX_RAM_REGIONS) {
+			pmm_free(hpa, chunk / PAGE_SIZE);
+			return "memory too fragmented";
+		}
+		memset(phys_to_virt(hpa), 0, chunk);
+		const char *why = partition_add_region(p, gpa, hpa, chunk, true);
+		if (why)
+			return why;
+		gpa += chunk;
+		size -= chunk;
+	}
+	return NULL;
+}
+
+const char *partition_add_vcpu(struct partition *p, u32 apic_id, u64 cpu_mask)
+{
+	if (p->nr_vcpus >= MAX_VCPUS)
+		return "too many vCPUs";
+	struct vcpu *v = kzalloc(sizeof(*v));
+	if (!v)
+		return "out of memory for vCPUs";
+	v->part = p;
+	v->id = p->nr_vcpus;
+	v->apic_id = apic_id;
+	v->cpu_mask = cpu_mask;
+	v->lapic = vlapic_create(v);
+	if (!v->lapic || fpu_init_vcpu(v)) {
+		vlapic_destroy(v->lapic);
+		kfree(v);
+		return "out of memory for vCPUs";
+	}
+	v->mtrr_def_type = 0xc06; /* MTRRs on, fixed on, default WB */
+	p->vcpu[p->nr_vcpus++] = v;
+	return NULL;
+}
+
+const char *partition_register(struct partition *p)
+{
+	spin_lock(&table_lock);
+	for (p->id = 1; p->id <= MAX_PARTITIONS && partitions[p->id - 1]; p->id++)
+		;
+	if (p->id > MAX_PARTITIONS) {
+		spin_unlock(&table_lock);
+		p->id = 0;
+		return "too many partitions";
+	}
+	partitions[p->id - 1] = p;
+	nr_partitions++;
+	spin_unlock(&table_lock);
+	return NULL;
+}
+
+static void free_ram(struct partition *p)
+{
+	for (u32 i = 0; i < p->nr_ram; i++) {
+		if (!p->ram[i].pool)
+			continue;
+		/* Scrub on the way out too: the next owner must see zeros. */
+		memset(phys_to_virt(p->ram[i].hpa), 0, p->ram[i].size);
+		pmm_free(p->ram[i].hpa, p->ram[i].size / PAGE_SIZE);
+	}
+	p->nr_ram = 0;
+}
+
+void partition_free(struct partition *p)
+{
+	if (!p)
+		return;
+	if (p->id) {
+		spin_lock(&table_lock);
+		partitions[p->id - 1] = NULL;
+		nr_partitions--;
+		spin_unlock(&table_lock);
+	}
+	for (u32 i = 0; i < p->nr_vcpus; i++) {
+		if (p->vcpu[i]->arch)
+			backend->vcpu_destroy(p->vcpu[i]);
+		vlapic_destroy(p->vcpu[i]->lapic);
+		kfree(p->vcpu[i]->fpu);
+		kfree(p->vcpu[i]);
+	}
+	free_ram(p);
+	if (p->slat.root)
+		pt_destroy(&p->slat);
+	platform_detach(p);
+	kfree(p);
+}
+
+int partition_add_io(struct partition *p, const struct io_device *d)
+{
+	if (p->nr_io >= MAX_IO_DEVICES)
+		return -1;
+	p->io[p->nr_io++] = *d;
+	return 0;
+}
+
+int partition_add_mmio(struct partition *p, const struct mmio_device *d)
+{
+	if (p->nr_mmio >= MAX_MMIO_DEVICES)
+		return -1;
+	p->mmio[p->nr_mmio++] = *d;
+	return 0;
+}
+
+const struct io_device *partition_find_io(struct partition *p, u16 port)
+{
+	for (u32 i = 0; i < p->nr_io; i++)
+		if (port >= p->io[i].base && port - p->io[i].base < p->io[i].count)
+			return &p->io[i];
+	return NULL;
+}
+
+const struct mmio_device *partition_find_mmio(struct partition *p, u64 gpa)
+{
+	for (u32 i = 0; i < p->nr_mmio; i++)
+		if (gpa >= p->mmio[i].base && gpa - p->mmio[i].base < p->mmio[i].size)
+			return &p->mmio[i];
+	return NULL;
+}
+
+void partition_start(struct partition *p)
+{
+	u64 total = 0;
+
+	for (u32 i = 0; i < p->nr_ram; i++)
+		total += p->ram[i].size;
+	pr_info("partition %u '%s': %u vCPU%s, %lu MiB, starting", p->id, p->cfg.name,
+		p->nr_vcpus, p->nr_vcpus == 1 ? "" : "s", (unsigned long)(total >> 20));
+	__atomic_fetch_add(&live_partitions, 1, __ATOMIC_SEQ_CST);
+	p->start_tsc = rdtsc();
+	p->state = PART_RUNNING;
+	for (u32 i = 0; i < p->nr_vcpus; i++)
+		sched_add(p->vcpu[i], p->vcpu[i]->cpu_mask);
+}
+
+const char *partition_state_name(u32 state)
+{
+	static const char *const names[] = {
+		[PART_CREATED] = "created", [PART_RUNNING] = "running",
+		[PART_RESTARTING] = "restarting", [PART_STOPPED] = "stopped",
+	};
+	return state < ARRAY_SIZE(names) ? names[state] : "?";
+}
+
+const char *outcome_name(enum part_outcome o)
+{
+	static const char *const names[] = {
+		[OUTCOME_NONE] = "none", [OUTCOME_PASS] = "pass", [OUTCOME_FAIL] = "fail",
+		[OUTCOME_FAULT] = "fault", [OUTCOME_TRIPLE_FAULT] = "triple-fault",
+		[OUTCOME_TIMEOUT] = "timeout", [OUTCOME_EXIT] = "exit",
+		[OUTCOME_POWEROFF] = "poweroff", [OUTCOME_RESET] = "reset",
+	};
+	return o < ARRAY_SIZE(names) ? names[o] : "?";
+}
+
+static void report_exits(const struct partition *p)
+{
+	char line[512];
+	int n = 0;
+	u64 total = 0;
+	u64 us = (p->stop_tsc - p->start_tsc) * 1000 / (tsc_khz ? tsc_khz : 1);
+
+	for (int i = 0; i < NR_EXIT_STATS; i++) {
+		u64 c = p->exit_counts[i];
+		total += c;
+		if (c && n < (int)sizeof(line))
+			n += hv_snprintf(line + n, sizeof(line) - (size_t)n, " %s=%lu",
+					 exit_stat_names[i], (unsigned long)c);
+	}
+	if (n == 0)
+		line[0] = 0;
+	pr_info("partition '%s' exits: total=%lu in %lu ms (%lu/s):%s", p->cfg.name,
+		(unsigned long)total, (unsigned long)(us / 1000),
+		(unsigned long)(us ? total * 1000000 / us : 0), line);
+}
+
+void partition_stop(struct partition *p, enum part_outcome outcome, const char *reason)
+{
+	spin_lock(&p->lock);
+	if (p->state == PART_STOPPED) {
+		spin_unlock(&p->lock);
+		return;
+	}
+	bool was_running = p->state == PART_RUNNING || p->state == PART_RESTARTING;
+	p->state = PART_STOPPED;
+	p->stop_tsc = rdtsc();
+	p->outcome = outcome;
+	hv_strlcpy(p->stop_reason, reason, sizeof(p->stop_reason));
+	spin_unlock(&p->lock);
+
+	for (u32 i = 0; i < p->nr_vcpus; i++) {
+		p->vcpu[i]->state = VCPU_STOPPED;
+		sched_kick(p->vcpu[i]);
+	}
+	testdev_console_flush(p);
+	pr_info("partition '%s' stopped: %s [%s]", p->cfg.name, reason, outcome_name(outcome));
+	report_exits(p);
+	if (was_running && __atomic_sub_fetch(&live_partitions, 1, __ATOMIC_SEQ_CST) == 0 &&
+	    all_stopped_hook)
+		all_stopped_hook();
+}
+
+/* Longest wait for the other vCPUs to leave their CPUs: an exit handler
+ * is short, so this only ends a restart when something is badly wrong. */
+#define RESTART_WAIT_MS 1000
+
+/* Whether every vCPU of p but those on this CPU (the caller's own, which
+ * is in the exit handler calling us) has left its CPU. */
+static bool others_off_cpu(struct partition *p)
+{
+	for (u32 i = 0; i < p->nr_vcpus; i++)
+		if (p->vcpu[i]->pcpu != this_cpu_id() &&
+		    __atomic_load_n(&p->vcpu[i]->on_cpu, __ATOMIC_SEQ_CST))
+			return false;
+	return true;
+}
+
+int partition_restart(struct partition *p)
+{
+	if (!p->ops || !p->ops->reload)
+		return -1;
+	spin_lock(&p->lock);
+	if (p->state == PART_RESTARTING) {
+		spin_unlock(&p->lock);
+		return 0; /* another vCPU's reset got there first */
+	}
+	if (p->state != PART_RUNNING || ++p->restarts > 16) {
+		spin_unlock(&p->lock);
+		return -1;
+	}
+	p->state = PART_RESTARTING;
+	spin_unlock(&p->lock);
+	pr_info("partition '%s': restarting (restart %u)", p->cfg.name, p->restarts);
+
+	/* A reset is a whole-machine event: every vCPU leaves the guest and
+	 * stays out (the scheduler runs none of a partition that is not
+	 * RUNNING) before memory and state change under it. */
+	for (u32 i = 0; i < p->nr_vcpus; i++)
+		sched_kick(p->vcpu[i]);
+	u64 deadline = rdtsc() + (u64)RESTART_WAIT_MS * tsc_khz;
+	while (!others_off_cpu(p)) {
+		if (rdtsc() > deadline) {
+			pr_err("partition '%s': restart failed: a vCPU did not leave its CPU",
+			       p->cfg.name);
+			return -1; /* still RESTARTING: the caller's stop counts it */
+		}
+		cpu_relax();
+	}
+
+	for (u32 i = 0; i < p->nr_ram; i++)
+		memset(phys_to_virt(p->ram[i].hpa), 0, p->ram[i].size);
+	/* The synthetic MSRs are zero after a reset (TLFS 3.13, 12.6). */
+	memset(&p->hyperv, 0, sizeof(p->hyperv));
+	const char *err = p->ops->reload(p);
+	if (err) {
+		pr_err("partition '%s': restart failed: %s", p->cfg.name, err);
+		return -1;
+	}
+	for (u32 i = 0; i < p->nr_vcpus; i++)
+		p->vcpu[i]->fpu_reset = true;
+	platform_devices_reset(p); /* as a hardware reset leaves them */
+	/* Every vCPU flushes its nested-table translations at its next entry. */
+	__atomic_fetch_add(&p->slat_generation, 1, __ATOMIC_SEQ_CST);
+
+	spin_lock(&p->lock);
+	bool resumed = p->state == PART_RESTARTING; /* not stopped meanwhile */
+	if (resumed)
+		p->state = PART_RUNNING;
+	spin_unlock(&p->lock);
+	if (!resumed)
+		return 0;
+	for (u32 i = 0; i < p->nr_vcpus; i++)
+		sched_kick(p->vcpu[i]);
+	return 0;
+}
