@@ -14,17 +14,15 @@ bad=0
 # check DIR ALLOWED_REGEX: every quoted include of a file under DIR must
 # match ALLOWED_REGEX.
 check() {
-	local dir=$1 allowed=$2 f line inc
-	while IFS= read -r f; do
-		while IFS= read -r line; do
-			inc=$(sed -nE 's/^[[:space:]]*#[[:space:]]*include[[:space:]]+"([^"]+)".*/\1/p' <<< "$line")
-			[ -n "$inc" ] || continue
-			if ! grep -qE "^($allowed)$" <<< "$inc"; then
-				echo "$f: includes $inc"
-				bad=1
-			fi
-		done < "$f"
-	done < <(find "$dir" -name '*.[chS]' | sort)
+	local out
+	out=$(find "$1" -name '*.[chS]' -print0 | sort -z |
+		xargs -0 grep -HE '^[[:space:]]*#[[:space:]]*include[[:space:]]+"' |
+		sed -E 's/^([^:]+):[[:space:]]*#[[:space:]]*include[[:space:]]+"([^"]+)".*/\1 \2/' |
+		awk -v ok="^($2)\$" '$2 !~ ok { print $1 ": includes " $2 }')
+	if [ -n "$out" ]; then
+		echo "$out"
+		bad=1
+	fi
 }
 
 check vmm/base 'vmm/base/[a-z0-9_]+\.h|drivers/[a-z0-9_]+\.h|ept/[a-z0-9_]+\.h|boot/boot_info\.h'
