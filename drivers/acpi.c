@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* ACPI table discovery: RSDP, XSDT/RSDT, MADT, FADT (+DSDT _S5), HPET, MCFG. */
 #include "drivers/acpi.h"
+#include "vmm/base/math.h"
 #include "vmm/base/string.h"
 
 struct acpi_info acpi;
@@ -166,6 +167,14 @@ static u32 gas_io_port(const u8 *t, u32 len, u32 off)
 	return addr <= 0xffff ? (u32)addr : 0;
 }
 
+/* A GAS in memory space (0 when it is not one). */
+static u64 gas_mem_addr(const u8 *t, u32 len, u32 off)
+{
+	if (off + 12 > len || t[off] != 0)
+		return 0;
+	return rd64(t, off + 4);
+}
+
 static void parse_fadt(const struct acpi_sdt_header *h, acpi_map_fn map, struct acpi_info *a)
 {
 	const u8 *t = (const u8 *)h;
@@ -174,8 +183,14 @@ static void parse_fadt(const struct acpi_sdt_header *h, acpi_map_fn map, struct 
 	if (len < 116)
 		return;
 	a->have_fadt = true;
+	a->pm1a_evt = rd32(t, 56);
+	a->pm1b_evt = rd32(t, 60);
 	a->pm1a_cnt = rd32(t, 64);
 	a->pm1b_cnt = rd32(t, 68);
+	/* At least the lengths the specification requires (ACPI 6.5 5.2.9):
+	 * a shorter one would leave part of a block unmediated. */
+	a->pm1_evt_len = MAX(rd8(t, 88), (u8)4);
+	a->pm1_cnt_len = MAX(rd8(t, 89), (u8)2);
 	a->pm_tmr = rd32(t, 76);
 	u8 tmr_len = rd8(t, 91);
 	a->century = rd8(t, 108);
@@ -190,6 +205,16 @@ static void parse_fadt(const struct acpi_sdt_header *h, acpi_map_fn map, struct 
 	}
 	/* Extended (X_) blocks win when present and in I/O space. */
 	u32 port;
+	if ((port = gas_io_port(t, len, 148)))
+		a->pm1a_evt = port;
+	if ((port = gas_io_port(t, len, 160)))
+		a->pm1b_evt = port;
+	a->pm1a_cnt_mem = gas_mem_addr(t, len, 172);
+	a->pm1b_cnt_mem = gas_mem_addr(t, len, 184);
+	if (len >= 268) {
+		memcpy(&a->sleep_control, t + 244, sizeof(a->sleep_control));
+		memcpy(&a->sleep_status, t + 256, sizeof(a->sleep_status));
+	}
 	if ((port = gas_io_port(t, len, 172)))
 		a->pm1a_cnt = port;
 	if ((port = gas_io_port(t, len, 184)))
@@ -204,6 +229,10 @@ static void parse_fadt(const struct acpi_sdt_header *h, acpi_map_fn map, struct 
 		a->pm1a_cnt = 0;
 	if (a->pm1b_cnt > 0xffff)
 		a->pm1b_cnt = 0;
+	if (a->pm1a_evt > 0xffff)
+		a->pm1a_evt = 0;
+	if (a->pm1b_evt > 0xffff)
+		a->pm1b_evt = 0;
 
 	u64 dsdt = rd32(t, 40);
 	if (len >= 148 && rd64(t, 140))

@@ -78,6 +78,14 @@ struct acpi_info {
 	/* FADT */
 	bool have_fadt;
 	u32 pm1a_cnt, pm1b_cnt;  /* I/O ports, 0 = none */
+	u32 pm1a_evt, pm1b_evt;  /* I/O ports, 0 = none */
+	u8 pm1_evt_len, pm1_cnt_len; /* bytes per block (at least 4 and 2) */
+	/* Control blocks the X_ fields put in memory space (0 = none): the
+	 * hypervisor mediates them like the I/O ones. */
+	u64 pm1a_cnt_mem, pm1b_cnt_mem;
+	/* Hardware-reduced sleep registers (FADT 6.0 SLEEP_CONTROL_REG,
+	 * SLEEP_STATUS_REG); address 0 = none. */
+	struct acpi_gas sleep_control, sleep_status;
 	u32 pm_tmr;              /* I/O port, 0 = none */
 	bool pm_tmr_32bit;
 	bool reset_supported;

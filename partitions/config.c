@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Partition descriptions from boot module command lines. */
 #include "partitions/config.h"
+#include "vmm/base/power.h"
 #include "vmm/base/cmdline.h"
 #include "vmm/base/fmt.h"
 #include "vmm/base/string.h"
@@ -167,7 +168,9 @@ const char *part_config_parse(const char *cmdline, enum module_kind *kind,
 	c->mem = MiB(16);
 	c->vcpus = 1;
 	c->mode = ENTRY_LONG;
-	c->testdev = true;
+	/* The test device is for test images: on when asked (testdev=on) or
+	 * in test mode, where test images run. */
+	c->testdev = power_test_mode();
 	*kind = MODULE_UNKNOWN;
 	err[0] = 0;
 

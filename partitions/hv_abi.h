@@ -80,7 +80,8 @@ _Static_assert(sizeof(struct hv_partition_info) == 88, "hv_partition_info layout
 #endif
 
 /*
- * Test device, present in every partition unless testdev=off:
+ * Test device, in a child given testdev=on, and by default in every child
+ * while the hypervisor runs in test mode (test=1):
  *   port 0x500 (byte out)  console: bytes are line-buffered into the log
  *   port 0x504 (u32 out)   result: 0 = pass, anything else = fail code;
  *                          the partition stops with that result

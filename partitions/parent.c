@@ -24,16 +24,6 @@
 #define KEEP_MAX MiB(256)
 #define DENIED_REPORTS 16
 
-#define PIT_FIRST 0x40
-#define PIT_LAST 0x43
-#define QEMU_EXIT_PORT 0xf4
-#define BOCHS_EXIT_PORT 0x8900
-#define PORT_CF9 0xcf9
-#define PORT_I8042_CMD 0x64
-#define I8042_PULSE_RESET 0xfe
-#define CF9_RESET BIT(2)
-#define PM1_SLP_EN BIT(13)
-#define PM1_SLP_TYP(v) (((v) >> 10) & 7)
 
 static paddr_t rsdp_page;
 static spinlock_t map_lock = SPINLOCK_INIT;
@@ -216,110 +206,8 @@ bool parent_map_on_demand(struct partition *p, u64 gpa)
 	return r == 0;
 }
 
-/* ---- ports and power ------------------------------------------------------ */
-
-static bool hv_port(u16 port)
-{
-	u16 con = console_port();
-
-	if (port >= PIT_FIRST && port <= PIT_LAST)
-		return true; /* the hypervisor's time reference */
-	if (con && con != PLAT_UART_PORT && port >= con && port < con + 8)
-		return true; /* its console, when not the parent's virtual COM1 */
-	return power_test_mode() && (port == QEMU_EXIT_PORT || port == BOCHS_EXIT_PORT);
-}
-
-static void port_io(u16 port, u8 size, bool in, u32 *val)
-{
-	if (hv_port(port)) {
-		if (in)
-			*val = 0xffffffffu;
-		return;
-	}
-	if (in)
-		*val = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
-	else if (size == 1)
-		outb(port, (u8)*val);
-	else if (size == 2)
-		outw(port, (u16)*val);
-	else
-		outl(port, *val);
-}
-
-/* The parent turned the machine off or reset it: every partition stops
- * (in test mode that ends the run), then the machine does as asked. */
-static void machine_power(struct partition *p, bool reset)
-{
-	const char *what = reset ? "reset the machine" : "powered the machine off";
-	enum part_outcome o = reset ? OUTCOME_RESET : OUTCOME_POWEROFF;
-	char why[64];
-
-	pr_info("parent: %s", what);
-	hv_snprintf(why, sizeof(why), "the parent %s", what);
-	for (u32 i = 0; i < MAX_PARTITIONS; i++)
-		if (partitions[i] && partitions[i] != p)
-			partition_stop(partitions[i], o, why);
-	partition_stop(p, o, what);
-	if (power_test_mode())
-		return; /* the last stop ended the run */
-	if (reset)
-		power_reset();
-	power_off();
-}
-
-static int power_read(struct vcpu *v, void *opaque, u16 port, u8 size, u32 *val)
-{
-	(void)v;
-	(void)opaque;
-	port_io(port, size, true, val);
-	return 0;
-}
-
-static int power_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val)
-{
-	struct partition *p = v->part;
-	(void)opaque;
-
-	if ((port == acpi.pm1a_cnt || port == acpi.pm1b_cnt) && (val & PM1_SLP_EN)) {
-		u32 typ = PM1_SLP_TYP(val);
-		if (acpi.have_s5 && typ == (port == acpi.pm1a_cnt ? acpi.slp_typa : acpi.slp_typb)) {
-			machine_power(p, false);
-			return 0;
-		}
-		pr_warn("parent: sleep state with SLP_TYP %u is not supported; ignored", typ);
-		return 0;
-	}
-	bool reset = (port == PORT_CF9 && (val & CF9_RESET)) ||
-		     (port == PORT_I8042_CMD && (u8)val == I8042_PULSE_RESET) ||
-		     (acpi.reset_supported && acpi.reset_reg.space == 1 &&
-		      port == acpi.reset_reg.address && (u8)val == acpi.reset_value);
-	if (reset) {
-		machine_power(p, true);
-		return 0;
-	}
-	port_io(port, size, false, &val);
-	return 0;
-}
-
-static int add_power_port(struct partition *p, u64 port, u16 count)
-{
-	struct io_device d = { .base = (u16)port, .count = count, .read = power_read,
-			       .write = power_write };
-
-	if (!port || port > 0xffff || partition_find_io(p, (u16)port))
-		return 0;
-	return partition_add_io(p, &d);
-}
-
-/* A port no device model claims: the machine's, unless the hypervisor's. */
-static void unclaimed_port(struct vcpu *v, u16 port, u8 size, bool in, u32 *val)
-{
-	(void)v;
-	port_io(port, size, in, val);
-}
-
 const struct partition_ops parent_ops = {
-	.unclaimed_port = unclaimed_port,
+	.unclaimed_port = parent_unclaimed_port,
 	.map_on_demand = parent_map_on_demand,
 	.hidden = parent_gpa_hidden,
 	.denied = parent_report_denied,
@@ -353,11 +241,5 @@ const char *parent_setup(struct partition *p, const struct boot_info *bi, u64 pa
 	p->cfg.vcpus = n;
 	if ((err = setup_memory(p, bi, parent_mem)) || (err = setup_rsdp(p, bi)))
 		return err;
-	int e = add_power_port(p, acpi.pm1a_cnt, 2);
-	e = e ?: add_power_port(p, acpi.pm1b_cnt, 2);
-	e = e ?: add_power_port(p, PORT_CF9, 1);
-	e = e ?: add_power_port(p, PORT_I8042_CMD, 1);
-	if (acpi.reset_supported && acpi.reset_reg.space == 1)
-		e = e ?: add_power_port(p, acpi.reset_reg.address, 1);
-	return e ? "too many devices" : NULL;
+	return parent_io_setup(p);
 }

@@ -45,6 +45,11 @@ const struct mem_region *parent_owned(const struct partition *p, u64 pa);
 int parent_memory_map(const struct partition *p, struct guest_mem_range *out, int max);
 /* Where its copy of the machine's RSDP is (boot_params.acpi_rsdp_addr). */
 u64 parent_rsdp(void);
+/* The machine's ports and power registers (parent_io.c): passes the
+ * parent's ports to the hardware but for the hypervisor's and those that
+ * sleep or reset the machine, which it mediates byte lane by byte lane. */
+const char *parent_io_setup(struct partition *p);
+void parent_unclaimed_port(struct vcpu *v, u16 port, u8 size, bool in, u32 *val);
 /* Its PC: the machine's I/O APIC, RTC, ACPI hardware and console. */
 const struct platform_config *parent_platform(void);
 /* What the core asks of it: the machine's ports, pages mapped on demand,

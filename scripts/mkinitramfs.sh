@@ -5,6 +5,7 @@
 # (scripts/fetch-kernel.sh) with everything they depend on, listed in
 # load order in /lib/modules/load-order for the init to insmod.
 #   mkinitramfs.sh OUT.cpio.gz INIT-SCRIPT [MODULE...]
+# Programs named in INITRAMFS_BINS (space-separated paths) go to /bin.
 set -euo pipefail
 out=$1 init=$2
 shift 2
@@ -15,6 +16,9 @@ cp /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 cp "$init" "$root/init"
 chmod 755 "$root/init"
+for b in ${INITRAMFS_BINS:-}; do
+	cp "$b" "$root/bin/"
+done
 
 if [ $# -gt 0 ]; then
 	moddir=$(ls -d "$(dirname "$0")"/../build/cache/root/lib/modules/*/kernel 2>/dev/null | head -n 1)

@@ -6,7 +6,7 @@ set -u
 cd "$(dirname "$0")/.."
 scripts/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 mkdir -p build
-if ! make -j"$(nproc)" all guests > build/build.log 2>&1; then
+if ! make -j"$(nproc)" all guests parent-tools > build/build.log 2>&1; then
 	cat build/build.log
 	echo "0 passed, 1 failed"
 	exit 1

@@ -6,6 +6,8 @@
  */
 #include "svm/svm.h"
 #include "vmm/base/log.h"
+#include "vmm/event.h"
+#include "vmm/partition.h"
 
 static inline struct vmcb *vmcb_of(struct vcpu *v)
 {
@@ -54,7 +56,32 @@ static enum exit_action svm_exit_iret(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
+/* An intercepted exception; #AC's error code is in EXITINFO1. */
+static enum exit_action svm_exit_exception(struct vcpu *v)
+{
+	struct vmcb *vmcb = vmcb_of(v);
+	u8 vector = (u8)(vmcb->ctl.exitcode - SVM_EXIT_EXCP_BASE);
+
+	return vmm_handle_exception(v, vector, EVENT_EXCEPTION, vector == VEC_AC,
+				    (u32)vmcb->ctl.exitinfo1, 0);
+}
+
+/* An INIT sent to this CPU (the hypervisor sends none after boot; a
+ * partition may have arranged one): dropped, never a reset. */
+static enum exit_action svm_exit_init(struct vcpu *v)
+{
+	static struct log_ratelimit rl;
+
+	log_limited(&rl, LOG_WARN, "%s: vCPU %u: an INIT signal reached its CPU: ignored",
+		    v->part->cfg.name, v->id);
+	return EXIT_RESUME;
+}
+
 static const struct exit_entry svm_exit_table[SVM_EXIT_TABLE_SIZE] = {
+	[SVM_EXIT_EXCP_BASE + VEC_DB] = { svm_exit_exception, STAT_EXCEPTION },
+	[SVM_EXIT_EXCP_BASE + VEC_AC] = { svm_exit_exception, STAT_EXCEPTION },
+	[SVM_EXIT_EXCP_BASE + VEC_MC_V] = { svm_exit_exception, STAT_EXCEPTION },
+	[SVM_EXIT_INIT] = { svm_exit_init, STAT_OTHER },
 	[SVM_EXIT_INTR] = { vmm_handle_intr, STAT_INTR },
 	[SVM_EXIT_NMI] = { vmm_handle_intr, STAT_INTR },
 	[SVM_EXIT_SMI] = { vmm_handle_intr, STAT_INTR },

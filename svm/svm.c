@@ -14,10 +14,12 @@
 #include "vmm/base/pmm.h"
 #include "vmm/base/string.h"
 #include "vmm/base/x86.h"
+#include "vmm/dev/vlapic.h"
 
 #define MSR_VM_CR 0xc0010114
 #define MSR_VM_HSAVE_PA 0xc0010117
 #define VM_CR_SVMDIS BIT(4)
+#define VM_CR_R_INIT BIT(1)
 
 #define SVM_FEAT_NP BIT(0)
 #define SVM_FEAT_NRIPS BIT(3)
@@ -119,6 +121,9 @@ static const char *svm_cpu_init(void)
 	c->host_vmcb = pmm_alloc_zeroed(1, PAGE_SIZE, 0);
 	if (!c->hsave_pa || !c->host_vmcb)
 		return "out of memory for the host save area";
+	/* An INIT while the hypervisor itself runs becomes #SX instead of a
+	 * CPU reset (APM Vol. 2 15.29, VM_CR.R_INIT); trap.c ignores it. */
+	wrmsr(MSR_VM_CR, rdmsr(MSR_VM_CR) | VM_CR_R_INIT);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, c->hsave_pa);
 	/* Our FS/GS/TR/LDTR never change: save them once for every exit. */
@@ -209,8 +214,12 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_state *s)
 	v->arch = sv;
 
 	struct vmcb_control *c = &sv->vmcb->ctl;
-	c->intercept_exceptions = 0;
-	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_CPUID |
+	c->intercept_exceptions = INTERCEPTED_EXCEPTIONS;
+	/* INIT too: with it intercepted (and VM_CR.R_INIT outside guests) no
+	 * INIT a partition arranges -- an MSI the parent programs with INIT
+	 * delivery -- resets a CPU under the hypervisor. */
+	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
+			     INTERCEPT_CPUID |
 			     INTERCEPT_INVD | INTERCEPT_HLT | INTERCEPT_INVLPGA |
 			     INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
 	/* SVM is hidden from guests: its instructions must not run (#UD).
@@ -219,7 +228,8 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_state *s)
 			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI |
 			     INTERCEPT_SKINIT | INTERCEPT_XSETBV | INTERCEPT_MONITOR |
 			     INTERCEPT_MWAIT;
-	c->iopm_base_pa = iopm_pa;
+	/* The partition's own map when it passes ports to the hardware. */
+	c->iopm_base_pa = v->part->port_bitmap ? v->part->port_bitmap : iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
 	c->tsc_offset = 0;
 	c->vintr = VINTR_MASKING;
@@ -292,6 +302,15 @@ static bool svm_nmi_open(struct vcpu *v)
 	return !to_svm(v)->nmi_masked;
 }
 
+static void svm_nmi_undeliver(struct vcpu *v)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	sv->nmi_masked = false;
+	sv->nmi_iret_seen = false;
+	sv->vmcb->ctl.intercept_misc1 &= ~INTERCEPT_IRET;
+}
+
 static bool svm_interrupts_open(struct vcpu *v)
 {
 	struct vmcb *vmcb = to_svm(v)->vmcb;
@@ -345,6 +364,11 @@ static enum exit_action svm_run(struct vcpu *v)
 	struct vmcb *vmcb = sv->vmcb;
 
 	svm_prepare_tlb(v);
+	/* CR8 is the TPR's class (SDM Vol. 3A 11.8.6.1; APM Vol. 2 15.21.1):
+	 * the guest reaches V_TPR through CR8 and the virtual LAPIC's TPR
+	 * through its registers; keep them one, as VT-x does by exiting. */
+	u8 class = v->lapic ? (u8)(vlapic_get_tpr(v->lapic) >> 4) : 0;
+	vmcb->ctl.vintr = (vmcb->ctl.vintr & ~VINTR_TPR_MASK) | class;
 	svm_inject(v);
 	vmcb->save.rax = v->gpr[GPR_RAX];
 	vmcb->save.rsp = v->gpr[GPR_RSP];
@@ -355,6 +379,9 @@ static enum exit_action svm_run(struct vcpu *v)
 
 	v->gpr[GPR_RAX] = vmcb->save.rax;
 	v->gpr[GPR_RSP] = vmcb->save.rsp;
+	u8 cr8 = vmcb->ctl.vintr & 0xf;
+	if (v->lapic && cr8 != class)
+		vlapic_set_tpr(v->lapic, (u32)cr8 << 4);
 	vmcb->ctl.tlb_control = TLB_CONTROL_NONE;
 	vmcb->ctl.eventinj = 0;
 	svm_save_interrupted_event(v);
@@ -474,6 +501,7 @@ const struct backend_ops svm_backend_ops = {
 	.next_rip = svm_next_rip,
 	.interrupts_open = svm_interrupts_open,
 	.nmi_open = svm_nmi_open,
+	.nmi_undeliver = svm_nmi_undeliver,
 	.dump = svm_dump,
 	.describe = svm_describe,
 };

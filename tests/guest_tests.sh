@@ -58,6 +58,9 @@ GUEST_EXPECT=(
 	"\[mb1-aout\] command line 'mb1-aout hello=world', loader 'hv'"
 	"partition 'mb1-aout' stopped: the guest reported success"
 	"test: 17 of 17 partitions ended as expected, 0 configuration errors"
+	# The suite's #DB checks went through the hypervisor's #DB intercept.
+	"partition 'suite32' exits: .* exception=[1-9]"
+	"partition 'suite64' exits: .* exception=[1-9]"
 )
 
 # guest_iso OUT CMDLINE: an ISO with the whole guest set.

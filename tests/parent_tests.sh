@@ -9,12 +9,14 @@
 
 PARENT_MODULES=(virtio_blk virtio_pci e1000 ata_piix sd_mod)
 
-# parent_iso OUT PARENT_MEM_MIB CPUS DISK NET
+# parent_iso OUT PARENT_MEM_MIB CPUS DISK NET [HOSTILE END]: END is how the
+# parent ends the run, poweroff (S5) or reset (through a mediated lane).
 parent_iso() {
+	local hostile=${6:-0} end=${7:-poweroff}
 	scripts/mkiso.sh "$1" build/hv.elf "console=com1 test=1 parent_mem=${2}M" \
-		build/cache/vmlinuz "parent expect=poweroff timeout=1500000 -- console=ttyS0 hvtest.cpus=$3 hvtest.mem=$2 hvtest.disk=$4 hvtest.net=$5" \
+		build/cache/vmlinuz "parent expect=$end timeout=1500000 -- console=ttyS0 hvtest.cpus=$3 hvtest.mem=$2 hvtest.disk=$4 hvtest.net=$5 hvtest.hostile=$hostile hvtest.end=$end" \
 		"$OUT/parent-test.cpio.gz" "initrd name=parent" \
-		build/guests/ticker.elf "child name=ticker mem=16M cpus=$(($3 - 1)) expect=poweroff"
+		build/guests/ticker.elf "child name=ticker mem=16M cpus=$(($3 - 1)) expect=$end"
 }
 
 # make_disk FILE: a disk image with a marker the parent must read in
@@ -26,9 +28,9 @@ make_disk() {
 	printf '%s' "$DISK_MARK" | dd of="$1" conv=notrunc status=none
 }
 
-# check_parent_run NAME DISK NET: sets REASON.
+# check_parent_run NAME DISK NET [END]: sets REASON.
 check_parent_run() {
-	local name=$1 disk=$2 net=$3 line
+	local name=$1 disk=$2 net=$3 end=${4:-poweroff} line
 	REASON=""
 	local want=("HVTEST ok cpus" "HVTEST ok memory" "HVTEST ok disk-read" "HVTEST ok disk-write"
 		"HVTEST ok hv-memory" "HVTEST RESULT PASS")
@@ -46,12 +48,39 @@ check_parent_run() {
 		/^HVTEST parent checks done/ { on = 0 }
 		on && /\[ticker\] tick / { n++ } END { print n + 0 }' "$OUT/$name.log")
 	[ "$ticks" -ge 1 ] || { REASON="the child did not run beside the parent"; return; }
-	log_has "$name" "partition 'ticker' stopped: the parent powered the machine off" ||
-		{ REASON="the child was not stopped by the machine's power-off"; return; }
+	if [ "$end" = reset ]; then
+		log_has "$name" "^\[ *[0-9.]+\] cpu[0-9]+ partition 'ticker' stopped: the parent reset the machine" ||
+			{ REASON="the child was not stopped by the parent's reset"; return; }
+	else
+		log_has "$name" "^\[ *[0-9.]+\] cpu[0-9]+ partition 'ticker' stopped: the parent powered the machine off" ||
+			{ REASON="the child was not stopped by the machine's power-off"; return; }
+	fi
 	log_has "$name" "test result: PASS" || { REASON="hypervisor verdict is not PASS"; return; }
 	echo "  child ticks during the parent's checks: $ticks"
 	echo "  boot: the parent reached its script at uptime $(log_value "$name" \
 		'^HVTEST parent script started, uptime ([0-9.]+) s') s (its own clock)"
+}
+
+# check_hostile_run NAME: the hostile phase's checks (tests/parent/init,
+# hvtest.hostile=1) and the hypervisor's refusals; sets REASON.
+check_hostile_run() {
+	local name=$1 line hv='^\[ *[0-9.]+\] cpu[0-9]+ '
+	REASON=""
+	for line in "HVTEST ok sleep-refused" "HVTEST ok hv-ports" "HVTEST ok memscan" \
+		"HVTEST hostile phase done"; do
+		log_has "$name" "^$line" || { REASON="missing '$line' (see $OUT/$name.log)"; return; }
+	done
+	log_has "$name" "${hv}WARN: parent: out 0x[0-9a-f]+ \([124] bytes?, value 0x[0-9a-f]+\): refused: sleep state with SLP_TYP" ||
+		{ REASON="the hypervisor logged no refused sleep state"; return; }
+	log_has "$name" "${hv}WARN: parent: out 0x(3f|43) .*refused: port 0x4[0-3] is the hypervisor's" ||
+		{ REASON="the hypervisor logged no refused PIT access"; return; }
+	log_has "$name" "${hv}WARN: \([0-9]+ similar messages suppressed\)" ||
+		{ REASON="the refusals were not rate-limited"; return; }
+	local ticks
+	ticks=$(awk '/^HVTEST hostile phase started/ { on = 1 } /^HVTEST hostile phase done/ { on = 0 }
+		on && /\[ticker\] tick / { n++ } END { print n + 0 }' "$OUT/$name.log")
+	[ "$ticks" -ge 1 ] || { REASON="the child did not tick during the hostile phase"; return; }
+	echo "  hostile: $(log_value "$name" '^HVTEST (memscan: .*)$'); child ticks meanwhile: $ticks"
 }
 
 parent_tests() {
@@ -59,24 +88,33 @@ parent_tests() {
 		fail parent/kernel "cannot fetch the Debian kernel"
 		return
 	fi
-	scripts/mkinitramfs.sh "$OUT/parent-test.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" ||
+	INITRAMFS_BINS=build/parent-tools/portio \
+		scripts/mkinitramfs.sh "$OUT/parent-test.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" ||
 		{ fail parent/initramfs "mkinitramfs failed"; return; }
 
-	parent_iso "$OUT/parent-q.iso" 768 4 vda ping || { fail parent/image "mkiso failed"; return; }
+	parent_iso "$OUT/parent-q.iso" 768 4 vda ping 1 poweroff || { fail parent/image "mkiso failed"; return; }
 	make_disk "$OUT/parent-q.img"
 	qemu_run parent-svm 900 -smp 4 -m 2048 -cdrom "$OUT/parent-q.iso" \
 		-drive "file=$OUT/parent-q.img,format=raw,if=none,id=d0" -device virtio-blk-pci,drive=d0 \
 		-netdev user,id=n0 -device e1000,netdev=n0
+	local problem=$RUN_PROBLEM
 	check_parent_run parent-svm "$OUT/parent-q.img" ping
 	result parent/amd-v-qemu-4cpu "$REASON"
+	RUN_PROBLEM=$problem
+	check_hostile_run parent-svm
+	result hostile/amd-v-parent-ports "$REASON"
 
-	parent_iso "$OUT/parent-b.iso" 384 2 sda dhcp || { fail parent/image "mkiso failed"; return; }
+	parent_iso "$OUT/parent-b.iso" 384 2 sda dhcp 1 reset || { fail parent/image "mkiso failed"; return; }
 	make_disk "$OUT/parent-b.img"
 	BOCHS_IPS=400000000 bochs_run parent-vmx 1500 "$OUT/parent-b.iso" 2 corei7_skylake_x 1024 \
 		"pci: enabled=1, chipset=i440fx, slot1=e1000" \
 		"e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=slirp" \
 		"ata1: enabled=1, ioaddr1=0x170, ioaddr2=0x370, irq=15" \
 		"ata1-master: type=disk, path=$OUT/parent-b.img, mode=flat"
-	check_parent_run parent-vmx "$OUT/parent-b.img" dhcp
+	problem=$RUN_PROBLEM
+	check_parent_run parent-vmx "$OUT/parent-b.img" dhcp reset
 	result parent/vt-x-bochs-2cpu "$REASON"
+	RUN_PROBLEM=$problem
+	check_hostile_run parent-vmx
+	result hostile/vt-x-parent-ports "$REASON"
 }

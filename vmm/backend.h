@@ -36,6 +36,9 @@ struct backend_ops {
 	bool (*interrupts_open)(struct vcpu *v);
 	/* Whether an NMI may be injected (not still handling the last one). */
 	bool (*nmi_open)(struct vcpu *v);
+	/* An injected NMI was not delivered after all (vcpu_queue_exception
+	 * put it back): NMIs are no longer blocked on its account. */
+	void (*nmi_undeliver)(struct vcpu *v);
 	/* Writes the backend's view of v (VMCB/VMCS) to the log. */
 	void (*dump)(struct vcpu *v);
 	/* One line of v's registers and event state for a diagnostic dump,

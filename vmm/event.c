@@ -12,9 +12,22 @@ bool vcpu_queue_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
 {
 	struct pending_event *e = &v->event;
 
+	if (e->valid && e->type == EVENT_EXT_INTR && v->lapic) {
+		vlapic_unaccept(v->lapic, e->vector);
+		e->valid = false;
+	} else if (e->valid && e->type == EVENT_NMI) {
+		__atomic_store_n(&v->nmi_pending, true, __ATOMIC_SEQ_CST);
+		backend->nmi_undeliver(v);
+		e->valid = false;
+	} else if (e->valid && e->type != EVENT_EXCEPTION) {
+		e->valid = false; /* INT n: RIP is still on it; it runs again */
+	}
 	if (e->valid && e->type == EVENT_EXCEPTION) {
-		if (e->vector == VEC_DF_V)
-			return false; /* triple fault */
+		if (e->vector == VEC_DF_V) {
+			e->valid = false;
+			v->shutdown_pending = true; /* triple fault */
+			return false;
+		}
 		bool first_pf = e->vector == VEC_PF_V;
 		if ((contributory(e->vector) && contributory(vector)) ||
 		    (first_pf && (contributory(vector) || vector == VEC_PF_V))) {

@@ -17,10 +17,22 @@
 #define VEC_SS 12
 #define VEC_GP 13
 #define VEC_PF_V 14
+#define VEC_AC 17
+#define VEC_MC_V 18
+
+/* The exceptions every backend intercepts: #DB and #AC, so that one
+ * raised while delivering itself exits each time instead of looping in
+ * the CPU with no exit at all (CVE-2015-8104, CVE-2015-5307), and #MC,
+ * so that a machine check in a guest reaches the hypervisor. */
+#define INTERCEPTED_EXCEPTIONS (BIT(VEC_DB) | BIT(VEC_AC) | BIT(VEC_MC_V))
 
 /* Queues an exception; a second one during delivery of the first turns
  * into #DF, and a fault while delivering #DF into a shutdown (SDM Vol. 3A
- * 6.15, Table 6-5). Returns false when the guest must be shut down. */
+ * 6.15, Table 6-5), which the run loop carries out after the exit
+ * (vcpu->shutdown_pending). An interrupt or NMI whose delivery the exit
+ * interrupted is not lost: it goes back to the local APIC (or the NMI
+ * latch) and is delivered after the exception. Returns false on a
+ * shutdown. */
 bool vcpu_queue_exception(struct vcpu *v, u8 vector, bool has_error, u32 error);
 void vcpu_inject_ud(struct vcpu *v);
 void vcpu_inject_gp(struct vcpu *v, u32 error);

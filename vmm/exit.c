@@ -49,6 +49,20 @@ enum exit_action vmm_handle_shutdown(struct vcpu *v)
 	return EXIT_STOP_PARTITION;
 }
 
+enum exit_action vmm_handle_exception(struct vcpu *v, u8 vector, u8 type, bool has_error,
+				      u32 error, u8 insn_len)
+{
+	if (vector == VEC_MC_V) {
+		pr_err("%s: vCPU %u: machine check while it ran", v->part->cfg.name, v->id);
+		return vmm_stop(v, "machine check (#MC) while it ran");
+	}
+	if (vcpu_queue_exception(v, vector, has_error, error) && type != EVENT_EXCEPTION) {
+		v->event.type = type;
+		v->event.insn_len = insn_len;
+	}
+	return EXIT_RESUME;
+}
+
 enum exit_action vmm_handle_intr(struct vcpu *v)
 {
 	(void)v;

@@ -52,6 +52,11 @@ enum exit_action vmm_handle_io(struct vcpu *v, const struct io_access *io);
 /* A guest-physical access that missed guest RAM: device or violation. */
 enum exit_action vmm_handle_gpa_fault(struct vcpu *v, u64 gpa, bool write, bool fetch);
 enum exit_action vmm_handle_shutdown(struct vcpu *v);
+/* An intercepted exception (INTERCEPTED_EXCEPTIONS, vmm/event.h) the guest
+ * raised: handed back to it, or for #MC the partition is stopped. type is
+ * how it arose (enum event_type), insn_len for the software kinds. */
+enum exit_action vmm_handle_exception(struct vcpu *v, u8 vector, u8 type, bool has_error,
+				      u32 error, u8 insn_len);
 enum exit_action vmm_handle_intr(struct vcpu *v);
 enum exit_action vmm_handle_intr_window(struct vcpu *v);
 enum exit_action vmm_handle_xsetbv(struct vcpu *v);

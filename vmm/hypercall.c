@@ -12,6 +12,7 @@
 #include "vmm/hyperv.h"
 #include "vmm/guest_insn.h"
 #include "vmm/base/log.h"
+#include "vmm/base/math.h"
 #include "vmm/partition.h"
 #include "vmm/base/string.h"
 #include "vmm/dev/testdev.h"
@@ -150,21 +151,30 @@ enum exit_action vmm_handle_hypercall(struct vcpu *v)
 		v->gpr[GPR_RAX] = HV_STATUS_INVALID_HYPERCALL_CODE;
 		return EXIT_RESUME;
 	}
+	bool long_mode = vcpu_cpu_mode(v) == X86_MODE_LONG64;
 	u64 nr = v->gpr[GPR_RAX];
 	struct hc_args args = { { v->gpr[GPR_RDI], v->gpr[GPR_RSI], v->gpr[GPR_RDX],
 				  v->gpr[GPR_R10], v->gpr[GPR_R8], v->gpr[GPR_R9] } };
 	struct hc_result res = { -HV_ENOSYS, EXIT_RESUME };
 	u32 caller = v->part->is_parent ? HC_PARENT : HC_CHILD;
 
+	/* A 32-bit caller's registers are 32 bits wide: the upper halves it
+	 * cannot see (left from long mode, say) are not its arguments. */
+	if (!long_mode) {
+		nr = (u32)nr;
+		for (u32 i = 0; i < ARRAY_SIZE(args.a); i++)
+			args.a[i] = (u32)args.a[i];
+	}
 	vcpu_skip_insn(v);
-	if (nr < ARRAY_SIZE(hypercalls) && hypercalls[nr].fn) {
-		if (hypercalls[nr].allowed & caller)
-			res = hypercalls[nr].fn(v, &args);
-		else
+	if (nr < ARRAY_SIZE(hypercalls)) {
+		const struct hc_entry *e = &hypercalls[array_index_nospec(nr, ARRAY_SIZE(hypercalls))];
+		if (e->fn && !(e->allowed & caller))
 			res.ret = -HV_EPERM;
+		else if (e->fn)
+			res = e->fn(v, &args);
 	}
 	v->gpr[GPR_RAX] = (u64)res.ret;
-	if (vcpu_cpu_mode(v) != X86_MODE_LONG64) {
+	if (!long_mode) {
 		/* 32-bit callers see EAX only: the high half goes in EDX. */
 		v->gpr[GPR_RAX] = (u32)res.ret;
 		v->gpr[GPR_RDX] = (u32)((u64)res.ret >> 32);

@@ -17,13 +17,25 @@ static u32 size_mask(u8 size)
 	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 }
 
-/* One access to a device, or to nothing (reads float high, writes vanish). */
-static int port_access(struct vcpu *v, u16 port, u8 size, bool in, u32 *val)
+/* The device that claims port `port + lane`; NULL for none, and for the
+ * lanes of an access that runs past port 0xffff, which reach nothing. */
+static const struct io_device *lane_owner(struct partition *p, u16 port, u8 lane, bool *beyond)
 {
-	const struct io_device *d = partition_find_io(v->part, port);
+	u32 q = (u32)port + lane;
 
-	if (!d && v->part->ops && v->part->ops->unclaimed_port) {
-		v->part->ops->unclaimed_port(v, port, size, in, val); /* the parent's: the machine's */
+	*beyond = q > 0xffff;
+	return *beyond ? NULL : partition_find_io(p, (u16)q);
+}
+
+/* One access to one owner: a device, the partition's builder (the
+ * parent's machine ports), or nothing (reads float high, writes vanish). */
+static int owner_access(struct vcpu *v, const struct io_device *d, bool beyond, u16 port,
+			u8 size, bool in, u32 *val)
+{
+	const struct partition_ops *ops = v->part->ops;
+
+	if (!d && !beyond && ops && ops->unclaimed_port) {
+		ops->unclaimed_port(v, port, size, in, val);
 		return 0;
 	}
 	if (!d) {
@@ -38,6 +50,38 @@ static int port_access(struct vcpu *v, u16 port, u8 size, bool in, u32 *val)
 		return r;
 	}
 	return d->write ? d->write(v, d->opaque, port, size, *val & size_mask(size)) : 0;
+}
+
+/*
+ * One access. Each byte lane belongs to whoever claims its port; an
+ * access whose lanes have different owners (a word at the last port of
+ * one device and the first of the next, or half on a device and half on
+ * the machine) goes to each owner a byte at a time, as an ISA bus splits
+ * it, so no owner sees a lane that is not its own.
+ */
+static int port_access(struct vcpu *v, u16 port, u8 size, bool in, u32 *val)
+{
+	bool beyond, b;
+	const struct io_device *d = lane_owner(v->part, port, 0, &beyond);
+	bool whole = true;
+
+	for (u8 i = 1; i < size; i++)
+		if (lane_owner(v->part, port, i, &b) != d || b != beyond)
+			whole = false;
+	if (whole)
+		return owner_access(v, d, beyond, port, size, in, val);
+	u32 out = 0;
+	for (u8 i = 0; i < size; i++) {
+		u32 lane = (*val >> (8 * i)) & 0xff;
+		const struct io_device *o = lane_owner(v->part, port, i, &b);
+		int r = owner_access(v, o, b, (u16)(port + i), 1, in, &lane);
+		if (r)
+			return r;
+		out |= (lane & 0xff) << (8 * i);
+	}
+	if (in)
+		*val = out;
+	return 0;
 }
 
 static u64 addr_mask(u8 addr_size)

@@ -211,6 +211,11 @@ enum exit_action vmm_handle_gpa_fault(struct vcpu *v, u64 gpa, bool write, bool 
 	if (find_device(v, gpa, &offset)) {
 		if (fetch)
 			return vmm_stop(v, "executes device memory at %#lx", (unsigned long)gpa);
+		/* The CPU itself touched the device while delivering an event
+		 * (an IDT or stack there): there is no instruction to emulate. */
+		if (v->event.valid)
+			return vmm_stop(v, "delivers an event through device memory at %#lx",
+					(unsigned long)gpa);
 		vmm_count_exit(v, STAT_MMIO);
 		return emulate(v, gpa);
 	}

@@ -247,6 +247,18 @@ bool msr_passthrough(u32 msr, bool write)
 	return msr == MSR_TSC && !write;
 }
 
+/* A pass-through MSR exited after all (the permission map says it never
+ * does). Going to the hardware here would read or write the
+ * hypervisor's own FS/GS/KERNEL_GS_BASE or SYSCALL state: refuse. */
+static int pass_msr_trapped(struct vcpu *v, u32 msr)
+{
+	static struct log_ratelimit rl;
+
+	log_limited(&rl, LOG_ERR, "%s: MSR %#x exited although it passes through: refused",
+		    v->part->cfg.name, msr);
+	return -EINVAL;
+}
+
 static int msr_read(struct vcpu *v, u32 msr, u64 *val)
 {
 	const struct msr_rule *r = find_rule(msr);
@@ -262,7 +274,7 @@ static int msr_read(struct vcpu *v, u32 msr, u64 *val)
 		return 0;
 	}
 	if (r->kind == MSR_PASS)
-		return rdmsr_safe(msr, val) ? 0 : -EINVAL;
+		return pass_msr_trapped(v, msr);
 	return r->read(v, msr, val);
 }
 
@@ -273,7 +285,7 @@ static int msr_write(struct vcpu *v, u32 msr, u64 val)
 	if (!r)
 		return -EINVAL;
 	if (r->kind == MSR_PASS)
-		return wrmsr_safe(msr, val) ? 0 : -EINVAL;
+		return pass_msr_trapped(v, msr);
 	if (!r->write)
 		return r->kind == MSR_ZERO && val == 0 ? 0 : -EINVAL;
 	return r->write(v, msr, val);

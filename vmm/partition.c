@@ -140,6 +140,13 @@ const char *partition_register(struct partition *p)
 	return NULL;
 }
 
+void partition_scrub(struct partition *p)
+{
+	for (u32 i = 0; i < p->nr_ram; i++)
+		if (p->ram[i].pool)
+			memset(phys_to_virt(p->ram[i].hpa), 0, p->ram[i].size);
+}
+
 static void free_ram(struct partition *p)
 {
 	for (u32 i = 0; i < p->nr_ram; i++) {
@@ -170,10 +177,36 @@ void partition_free(struct partition *p)
 		kfree(p->vcpu[i]);
 	}
 	free_ram(p);
+	if (p->port_bitmap)
+		pmm_free(p->port_bitmap, PORT_BITMAP_PAGES);
 	if (p->slat.root)
 		pt_destroy(&p->slat);
 	platform_detach(p);
 	kfree(p);
+}
+
+void partition_trap_ports(struct partition *p, u32 base, u32 count)
+{
+	if (!p->port_bitmap)
+		return; /* everything exits already */
+	u8 *bm = phys_to_virt(p->port_bitmap);
+	for (u32 port = base; port < base + count && port <= 0xffff; port++)
+		bm[port / 8] |= (u8)(1u << (port % 8));
+}
+
+const char *partition_pass_ports(struct partition *p)
+{
+	if (p->port_bitmap)
+		return NULL;
+	paddr_t pa = pmm_alloc_zeroed(PORT_BITMAP_PAGES, PAGE_SIZE, 0);
+	if (!pa)
+		return "out of memory for the port bitmap";
+	/* SVM's third page: accesses that run past port 0xffff exit. */
+	memset(phys_to_virt(pa + 2 * PAGE_SIZE), 0xff, PAGE_SIZE);
+	p->port_bitmap = pa;
+	for (u32 i = 0; i < p->nr_io; i++)
+		partition_trap_ports(p, p->io[i].base, p->io[i].count);
+	return NULL;
 }
 
 int partition_add_io(struct partition *p, const struct io_device *d)
@@ -181,6 +214,7 @@ int partition_add_io(struct partition *p, const struct io_device *d)
 	if (p->nr_io >= MAX_IO_DEVICES)
 		return -1;
 	p->io[p->nr_io++] = *d;
+	partition_trap_ports(p, d->base, d->count);
 	return 0;
 }
 

@@ -119,6 +119,9 @@ struct partition {
 	u32 nr_vcpus;
 	struct io_device io[MAX_IO_DEVICES];
 	u32 nr_io;
+	/* Ports whose accesses exit, one bit each, for the backends' I/O
+	 * permission maps (PORT_BITMAP_PAGES pages); 0: every port exits. */
+	paddr_t port_bitmap;
 	struct mmio_device mmio[MAX_MMIO_DEVICES];
 	u32 nr_mmio;
 	struct testdev testdev;
@@ -159,10 +162,25 @@ const char *partition_add_vcpu(struct partition *p, u32 apic_id, u64 cpu_mask);
 /* Gives it a slot (its id) in the partition table. */
 const char *partition_register(struct partition *p);
 void partition_free(struct partition *p);
+/* Zeroes its memory from the pool (before the machine is reset or
+ * powered off under a stopped partition). */
+void partition_scrub(struct partition *p);
 /* Places its vCPUs on CPUs and lets them run. */
 void partition_start(struct partition *p);
 /* Called once the last running partition has stopped. */
 void partition_set_all_stopped_hook(void (*fn)(void));
+
+/*
+ * Port intercepts. A partition starts with every port access exiting;
+ * partition_pass_ports() lets the accesses of ports that no device claims
+ * and partition_trap_ports() did not name go straight to the hardware
+ * (the parent's own devices). The CPU checks every byte an access
+ * touches (SDM Vol. 3C 26.1.3, APM Vol. 2 15.10.1): an access that
+ * touches one trapped port exits whole.
+ */
+#define PORT_BITMAP_PAGES 3 /* 64 Ki bits, plus SVM's page for accesses past 0xffff */
+const char *partition_pass_ports(struct partition *p);
+void partition_trap_ports(struct partition *p, u32 base, u32 count);
 
 int partition_add_io(struct partition *p, const struct io_device *d);
 int partition_add_mmio(struct partition *p, const struct mmio_device *d);

@@ -115,6 +115,7 @@ static void timer_irq(struct trap_frame *f)
 	rq->need_resched = true;
 	console_input_poll(); /* one port read when no byte waits */
 	dump_overdue();
+	trap_report_nmis();
 }
 
 static void resched_irq(struct trap_frame *f)
@@ -296,6 +297,11 @@ static void run_vcpu(struct runqueue *rq, struct vcpu *v, u64 others_next)
 
 		enum exit_action a = backend->run(v);
 		v->exits++;
+		if (unlikely(v->shutdown_pending)) {
+			/* A triple fault an exit handler's exception made. */
+			v->shutdown_pending = false;
+			a = vmm_handle_shutdown(v);
+		}
 		/* Take the interrupt that may have ended the guest. STI only
 		 * opens the window after the next instruction (SDM Vol. 2B
 		 * STI), so a NOP must sit between it and the CLI. */

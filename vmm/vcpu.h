@@ -56,7 +56,10 @@ enum vcpu_run_state {
 	VCPU_STOPPED,
 };
 
-enum event_type { EVENT_EXT_INTR = 0, EVENT_NMI = 2, EVENT_EXCEPTION = 3, EVENT_SOFT_INTR = 4 };
+/* Event types as VMX and SVM encode them (SDM Vol. 3C 25.8.3, APM Vol. 2
+ * 15.20); the last two are VMX's (ICEBP's #DB; INT3 and INTO). */
+enum event_type { EVENT_EXT_INTR = 0, EVENT_NMI = 2, EVENT_EXCEPTION = 3, EVENT_SOFT_INTR = 4,
+		  EVENT_PRIV_SOFT_EXC = 5, EVENT_SOFT_EXC = 6 };
 
 /* One event to deliver at the next entry (or re-deliver after an exit
  * that interrupted its delivery). */
@@ -100,6 +103,7 @@ struct vcpu {
 	bool init_pending;
 	volatile bool on_cpu;  /* inside run_vcpu(): in the guest or an exit handler */
 	bool fpu_reset;        /* a restart wants its x87/SSE state at power-on */
+	bool shutdown_pending; /* a triple fault an exit handler raised */
 };
 
 /* Architectural INIT state (SDM Vol. 3A 9.1.1) and the start-up IPI. */

@@ -8,6 +8,7 @@
 #include "vmm/cr.h"
 #include "vmm/guest_insn.h"
 #include "vmm/base/log.h"
+#include "vmm/event.h"
 
 void vmx_clear_window(struct vcpu *v, bool nmi);
 bool vmx_has_ins_outs_info(void);
@@ -67,20 +68,34 @@ static enum exit_action vmx_exit_ept_violation(struct vcpu *v)
 	return vmm_handle_gpa_fault(v, vmcs_read64(GUEST_PHYSICAL_ADDRESS), q & BIT(1), q & BIT(2));
 }
 
+#define DR6_STATUS 0x600fULL /* B0-B3, BD, BS: what the qualification reports */
+
 /*
  * With NMI exiting, a host NMI that arrives while the guest runs ends up
  * here instead of in the host's IDT; hand it over (SDM Vol. 3C 27.1).
- * The exception bitmap is empty, so nothing else should arrive.
+ * Otherwise an exception of the bitmap (INTERCEPTED_EXCEPTIONS). For #DB
+ * the CPU left DR6 alone and put its new bits in the exit qualification
+ * (SDM Vol. 3C 28.2.1): they go to DR6 before the #DB goes back in.
  */
 static enum exit_action vmx_exit_exception_nmi(struct vcpu *v)
 {
 	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
+	u8 type = (info >> INTR_INFO_TYPE_SHIFT) & 7, vector = info & 0xff;
 
-	if (((info >> INTR_INFO_TYPE_SHIFT) & 7) == INTR_TYPE_NMI) {
+	if (type == INTR_TYPE_NMI) {
 		__asm__ __volatile__("int $2");
 		return EXIT_RESUME;
 	}
-	return vmm_unexpected_exit(v, info & 0xff, "unexpected guest exception");
+	if (!(INTERCEPTED_EXCEPTIONS & BIT(vector)))
+		return vmm_unexpected_exit(v, vector, "unexpected guest exception");
+	if (vector == VEC_DB) {
+		u64 q = vmcs_readl(EXIT_QUALIFICATION);
+		write_dr6((read_dr6() & ~DR6_STATUS) | (q & DR6_STATUS));
+	}
+	bool has_error = info & INTR_INFO_DELIVER_CODE;
+	return vmm_handle_exception(v, vector, type, has_error,
+				    has_error ? vmcs_read32(VM_EXIT_INTR_ERROR_CODE) : 0,
+				    type == EVENT_EXCEPTION ? 0 : (u8)vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 }
 
 static enum exit_action vmx_exit_intr_window(struct vcpu *v)

@@ -416,13 +416,16 @@ static void setup_vmcs(struct vcpu *v)
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, caps.cpu2);
 	vmcs_write32(VM_EXIT_CONTROLS, caps.exit);
 	vmcs_write32(VM_ENTRY_CONTROLS, caps.entry);
-	vmcs_write32(EXCEPTION_BITMAP, 0);
+	vmcs_write32(EXCEPTION_BITMAP, INTERCEPTED_EXCEPTIONS);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
 	vmcs_write32(VM_EXIT_MSR_STORE_COUNT, 0);
 	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
-	vmcs_write64(IO_BITMAP_A, io_bitmap_pa);
-	vmcs_write64(IO_BITMAP_B, io_bitmap_pa + PAGE_SIZE);
+	/* Bitmap A covers ports 0-0x7fff, B 0x8000-0xffff (SDM Vol. 3C 25.6.4):
+	 * the partition's own pair when it passes ports to the hardware. */
+	paddr_t io = v->part->port_bitmap ? v->part->port_bitmap : io_bitmap_pa;
+	vmcs_write64(IO_BITMAP_A, io);
+	vmcs_write64(IO_BITMAP_B, io + PAGE_SIZE);
 	vmcs_write64(MSR_BITMAP, msr_bitmap_pa);
 	vmcs_write64(TSC_OFFSET, 0);
 	vmcs_write64(EPT_POINTER, eptp_of(v));
@@ -681,7 +684,17 @@ static bool vmx_interrupts_open(struct vcpu *v)
 /* With virtual NMIs the CPU tracks NMI blocking itself (SDM 26.3.1.5). */
 static bool vmx_nmi_open(struct vcpu *v)
 {
-	return !(vmx_cached_read(v, VC_INTR) & (GUEST_INTR_NMI | GUEST_INTR_MOV_SS));
+	/* Blocking by STI counts too: some CPUs refuse NMI injection over it
+	 * (SDM Vol. 3C 27.3.1.5). */
+	return !(vmx_cached_read(v, VC_INTR) &
+		 (GUEST_INTR_NMI | GUEST_INTR_MOV_SS | GUEST_INTR_STI));
+}
+
+/* A VM exit in the middle of NMI delivery leaves no NMI blocking behind
+ * (SDM Vol. 3C 28.2.3): nothing to undo. */
+static void vmx_nmi_undeliver(struct vcpu *v)
+{
+	(void)v;
 }
 
 static void set_cpu_ctl(struct vcpu *v, u32 bits, bool on)
@@ -896,6 +909,7 @@ const struct backend_ops vmx_backend_ops = {
 	.next_rip = vmx_next_rip,
 	.interrupts_open = vmx_interrupts_open,
 	.nmi_open = vmx_nmi_open,
+	.nmi_undeliver = vmx_nmi_undeliver,
 	.dump = vmx_dump,
 	.describe = vmx_describe,
 };

@@ -348,6 +348,50 @@ static void test_exceptions(void)
 	CHECK_EQ(TRY_INSN("ud2"), 6);
 }
 
+static inline uword read_dr6(void)
+{
+	uword v;
+	__asm__ __volatile__("mov %%db6, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_dr(int n, uword v)
+{
+	switch (n) {
+	case 0: __asm__ __volatile__("mov %0, %%db0" ::"r"(v)); break;
+	case 6: __asm__ __volatile__("mov %0, %%db6" ::"r"(v)); break;
+	default: __asm__ __volatile__("mov %0, %%db7" ::"r"(v)); break;
+	}
+}
+
+static volatile u32 watched;
+
+#ifdef __x86_64__
+#define SET_TF "pushf; orq $0x100, (%%rsp); popf; nop"
+#else
+#define SET_TF "pushf; orl $0x100, (%%esp); popf; nop"
+#endif
+
+/* #DB goes through the hypervisor (it intercepts #DB, so that a #DB
+ * raised while delivering itself cannot hang a CPU) and comes back as the
+ * CPU raised it: from a single step and a data breakpoint, each with its
+ * DR6 status bit. (ICEBP is left out: QEMU TCG raises #UD for it.) */
+static void test_debug_exceptions(void)
+{
+	write_dr(6, 0);
+	CHECK_EQ(TRY_INSN(SET_TF), 1);
+	CHECK(read_dr6() & (1u << 14)); /* BS */
+	write_dr(6, 0);
+	write_dr(0, (uword)&watched);
+	write_dr(7, 1u | (1u << 16) | (3u << 18)); /* L0, write, 4 bytes */
+	exceptions_reset();
+	watched = 1;
+	write_dr(7, 0);
+	CHECK_EQ(last_vector, 1);
+	CHECK_EQ(watched, 1);
+	CHECK(read_dr6() & 1); /* B0 */
+}
+
 int guest_main(u32 vcpu, u64 mem)
 {
 	(void)vcpu;
@@ -362,6 +406,7 @@ int guest_main(u32 vcpu, u64 mem)
 	test_hypercalls(mem);
 	test_hyperv();
 	test_exceptions();
+	test_debug_exceptions();
 	test_timer(false);
 	/* Disable, then x2APIC (xAPIC -> x2APIC directly is also legal). */
 	test_timer(true);

@@ -33,8 +33,12 @@ UNIT_SRCS_test_loaders := partitions/linux.c partitions/multiboot.c vmm/vcpu_sta
 UNIT_SRCS_test_platform := vmm/dev/vioapic.c vmm/dev/vpic.c vmm/dev/vuart.c vmm/dev/vrtc.c vmm/dev/vpm.c \
 	vmm/dev/platform.c vmm/console_input.c drivers/rtc.c
 
+# The parent's port-lane decisions; the test stubs the console port and
+# test mode and fills in the machine's ACPI description.
+UNIT_SRCS_test_parent_lanes := partitions/parent_lanes.c vmm/base/fmt.c
+
 UNIT_NAMES := test_pt test_pmm test_cmdline test_acpi test_mb2 test_hv_cfg test_fmt \
-	test_acpi_tables test_loaders test_platform
+	test_acpi_tables test_loaders test_platform test_parent_lanes
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/,$(UNIT_NAMES))
 
 # The sanitizers' own settings: report with a stack, and stop at the

@@ -6,6 +6,7 @@
 #include "vmm/base/percpu.h"
 #include "vmm/base/spinlock.h"
 #include "vmm/base/string.h"
+#include "vmm/base/x86.h"
 #include "drivers/timer.h"
 
 int log_level = LOG_INFO;
@@ -63,4 +64,32 @@ void log_printf(int level, const char *fmt, ...)
 void log_raw(const char *s)
 {
 	console_write(s, strlen(s));
+}
+
+void log_limited(struct log_ratelimit *rl, int level, const char *fmt, ...)
+{
+	u64 now = rdtsc(), window = LOG_RL_WINDOW_MS * tsc_khz;
+	u32 held = 0;
+	bool print;
+
+	u64 f = spin_lock_irqsave(&rl->lock);
+	if (!rl->window_start || now - rl->window_start >= window) {
+		held = rl->suppressed;
+		rl->window_start = now;
+		rl->printed = rl->suppressed = 0;
+	}
+	print = rl->printed < LOG_RL_BURST;
+	if (print)
+		rl->printed++;
+	else
+		rl->suppressed++;
+	spin_unlock_irqrestore(&rl->lock, f);
+	if (held)
+		log_printf(level, "(%u similar messages suppressed)", held);
+	if (print) {
+		va_list ap;
+		va_start(ap, fmt);
+		log_vprintf(level, fmt, ap);
+		va_end(ap);
+	}
 }

@@ -3,6 +3,7 @@
 #define VMM_BASE_LOG_H
 
 #include "vmm/base/types.h"
+#include "vmm/base/spinlock.h"
 
 /* LOG_ALWAYS: output someone asked for (a dump), whatever the level. */
 enum log_level { LOG_ALWAYS = -1, LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
@@ -16,6 +17,20 @@ void log_raw(const char *s);
 /* A partition's raw console bytes (the parent's serial port). A log line
  * that comes while such output is mid-line starts on a line of its own. */
 void log_stream(const char *s, size_t n);
+
+/*
+ * Rate limiting for messages a guest can trigger: at most LOG_RL_BURST in
+ * each LOG_RL_WINDOW_MS window; the first message after a window in which
+ * some were held back says how many. One per message source, zeroed.
+ */
+#define LOG_RL_BURST 10
+#define LOG_RL_WINDOW_MS 5000
+struct log_ratelimit {
+	spinlock_t lock;
+	u64 window_start;  /* TSC */
+	u32 printed, suppressed;
+};
+__printf(3, 4) void log_limited(struct log_ratelimit *rl, int level, const char *fmt, ...);
 
 #define pr_err(...) log_printf(LOG_ERR, __VA_ARGS__)
 #define pr_warn(...) log_printf(LOG_WARN, __VA_ARGS__)

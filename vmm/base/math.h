@@ -41,4 +41,18 @@ static inline u64 mul_hi64(u64 a, u64 b)
 	return hi;
 }
 
+/*
+ * idx when idx < size, else 0, computed without a branch the CPU could
+ * predict past: for table lookups on guest-chosen indices, after the
+ * bounds check (Spectre v1; the same mask as Linux's
+ * array_index_mask_nospec).
+ */
+static inline u64 array_index_nospec(u64 idx, u64 size)
+{
+	u64 mask;
+
+	__asm__("cmp %1, %2; sbb %0, %0" : "=r"(mask) : "g"(size), "r"(idx) : "cc");
+	return idx & mask;
+}
+
 #endif

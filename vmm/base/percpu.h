@@ -19,6 +19,7 @@ struct percpu {
 	u64 stack_top;
 	volatile bool online;
 	u64 exceptions;      /* exceptions taken on this CPU (diagnostics) */
+	u64 nmis, nmis_reported, last_nmi_rip; /* unexpected NMIs (trap.c) */
 	struct gdt gdt;
 	struct tss tss __aligned(16);
 	u8 *ist_stack[IST_COUNT + 1];

@@ -137,7 +137,18 @@ void trap_dispatch(struct trap_frame *f)
 	if (v == VEC_NMI) {
 		if (panicking)
 			halt_cpu(); /* another CPU is panicking: stand still */
-		pr_warn("unexpected NMI at %#lx", (unsigned long)f->rip);
+		/* No lock here: the NMI may have come while this CPU held the
+		 * log's. trap_report_nmis() says so later. */
+		this_cpu()->nmis++;
+		this_cpu()->last_nmi_rip = f->rip;
+		return;
+	}
+	if (v == VEC_SX) {
+		/* An INIT while the hypervisor ran, which SVM's VM_CR.R_INIT
+		 * turns into #SX (APM Vol. 2 15.29) instead of a CPU reset. */
+		static struct log_ratelimit rl;
+		log_limited(&rl, LOG_WARN, "INIT signal (#SX, error %#lx) at %#lx: ignored",
+			    (unsigned long)f->error, (unsigned long)f->rip);
 		return;
 	}
 	if (v < 32) {
@@ -153,6 +164,18 @@ void trap_dispatch(struct trap_frame *f)
 	/* Spurious interrupts must not be acknowledged (SDM Vol. 3A 11.9). */
 	if (v != VEC_SPURIOUS)
 		lapic_eoi();
+}
+
+void trap_report_nmis(void)
+{
+	struct percpu *c = this_cpu();
+	u64 n = READ_ONCE(c->nmis);
+
+	if (n != c->nmis_reported) {
+		pr_warn("%lu unexpected NMI%s (the last at %#lx)", (unsigned long)(n - c->nmis_reported),
+			n - c->nmis_reported == 1 ? "" : "s", (unsigned long)READ_ONCE(c->last_nmi_rip));
+		c->nmis_reported = n;
+	}
 }
 
 void panic(const char *fmt, ...)

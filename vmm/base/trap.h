@@ -16,6 +16,7 @@ struct trap_frame {
 #define VEC_DF 8
 #define VEC_PF 14
 #define VEC_MC 18
+#define VEC_SX 30
 #define VEC_FIRST_IRQ 32
 #define VEC_TIMER 0xf0
 #define VEC_IPI_RESCHED 0xf1
@@ -24,6 +25,9 @@ struct trap_frame {
 #define VEC_SPURIOUS 0xff
 
 typedef void (*irq_handler_fn)(struct trap_frame *f);
+/* Says in the log how many unexpected NMIs this CPU took since it last
+ * said so (the NMI handler itself takes no lock); outside NMI context. */
+void trap_report_nmis(void);
 void irq_register(u8 vector, irq_handler_fn fn);
 
 /* Prints registers and a backtrace of a frame (panic and fault reports). */

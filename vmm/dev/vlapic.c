@@ -139,6 +139,12 @@ void vlapic_accept(struct vlapic *l, u8 vec)
 	l->isr[vec / 32] |= 1u << (vec % 32);
 }
 
+void vlapic_unaccept(struct vlapic *l, u8 vec)
+{
+	l->isr[vec / 32] &= ~(1u << (vec % 32));
+	__atomic_fetch_or(&l->irr[vec / 32], 1u << (vec % 32), __ATOMIC_SEQ_CST);
+}
+
 bool vlapic_set_irq(struct vlapic *l, u8 vec, bool level)
 {
 	if (vec < 16) {
@@ -212,10 +218,22 @@ static u64 ticks_to_tsc(const struct vlapic *l, u64 n)
 	return muldiv64(n * timer_divisor(l), tsc_khz, VLAPIC_BUS_KHZ);
 }
 
+/* The periodic timer's period: no shorter than MIN_PERIOD_US, as KVM
+ * clamps it, so that a guest cannot keep its CPU busy with timer
+ * interrupts alone. */
+#define MIN_PERIOD_US 200
+static u64 period_tsc(const struct vlapic *l)
+{
+	return MAX(ticks_to_tsc(l, l->timer_init), (u64)MIN_PERIOD_US * tsc_khz / 1000);
+}
+
 static void timer_start(struct vlapic *l, u64 now)
 {
+	bool periodic = (l->lvt[LVT_TIMER] & TIMER_MODE_MASK) == TIMER_PERIODIC;
+
 	l->timer_start = now;
-	l->timer_deadline = l->timer_init ? now + ticks_to_tsc(l, l->timer_init) : 0;
+	l->timer_deadline = !l->timer_init ? 0
+			    : now + (periodic ? period_tsc(l) : ticks_to_tsc(l, l->timer_init));
 	sched_timer_changed(l->v);
 }
 
@@ -231,9 +249,7 @@ static u32 timer_current(const struct vlapic *l, u64 now)
 			return 0;
 		/* A periodic count reloads at zero and keeps going (SDM Vol. 3A
 		 * 11.5.4), even if nobody has looked since it expired. */
-		u64 period = ticks_to_tsc(l, l->timer_init);
-		if (!period)
-			return l->timer_init;
+		u64 period = period_tsc(l);
 		deadline = now + period - (now - deadline) % period;
 	}
 	u64 left = muldiv64(deadline - now, VLAPIC_BUS_KHZ, tsc_khz * timer_divisor(l));
@@ -248,7 +264,7 @@ u64 vlapic_timer_update(struct vlapic *l, u64 now)
 	if (!(lvt & LVT_MASKED) && enabled(l))
 		vlapic_set_irq(l, lvt & 0xff, false);
 	if ((lvt & TIMER_MODE_MASK) == TIMER_PERIODIC && l->timer_init) {
-		u64 period = ticks_to_tsc(l, l->timer_init);
+		u64 period = period_tsc(l);
 		/* Late by more than a period: skip ahead, no catch-up burst. */
 		l->timer_start = now - l->timer_deadline >= period ? now : l->timer_deadline;
 		l->timer_deadline = l->timer_start + (period ? period : 1);
@@ -313,7 +329,11 @@ static void deliver(struct vcpu *t, u32 mode, u8 vec, bool level)
 		__atomic_store_n(&t->init_pending, true, __ATOMIC_SEQ_CST);
 		sched_kick(t);
 		break;
-	case 6: /* start-up */
+	case 6: /* start-up: recognised only in wait-for-SIPI (SDM Vol. 3A
+		 * 9.4.4), or after an INIT still on its way there */
+		if (READ_ONCE(t->state) != VCPU_WAIT_SIPI &&
+		    !__atomic_load_n(&t->init_pending, __ATOMIC_SEQ_CST))
+			break;
 		t->sipi_vector = vec;
 		__atomic_store_n(&t->sipi_pending, true, __ATOMIC_SEQ_CST);
 		sched_kick(t);

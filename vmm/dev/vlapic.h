@@ -28,6 +28,9 @@ void vlapic_reset(struct vlapic *l);
 int vlapic_pending(struct vlapic *l);
 /* The vector was delivered: IRR -> ISR. */
 void vlapic_accept(struct vlapic *l, u8 vector);
+/* Its delivery was cut short and will not be retried as it was: ISR ->
+ * IRR, to be delivered again. */
+void vlapic_unaccept(struct vlapic *l, u8 vector);
 /* Raises an interrupt (from any CPU). Returns true when it is new. */
 bool vlapic_set_irq(struct vlapic *l, u8 vector, bool level);
 

@@ -245,6 +245,13 @@ static void exception(struct iframe *f, int vec, uword err)
 	}
 	last_vector = vec;
 	last_error = err;
+	if (vec == 1) {
+		/* #DB: a trap (single step, data breakpoint, ICEBP) resumes
+		 * after the instruction, with single-stepping off. */
+		f->flags &= ~(uword)0x100;
+		if (!fixup_ip)
+			return;
+	}
 	if (fixup_ip) {
 		f->ip = fixup_ip;
 		fixup_ip = 0;
