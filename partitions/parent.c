@@ -22,13 +22,17 @@
  * heap) when the parent takes the rest: 1/32 of it, within these. */
 #define KEEP_MIN MiB(32)
 #define KEEP_MAX MiB(256)
-#define DENIED_REPORTS 16
+/* Page-table pages the parent's on-demand mappings of device space may
+ * add (2 MiB): device space comes in 2 MiB blocks, so a table page
+ * covers 1 GiB of it and the machine's MMIO needs a handful; a sweep of
+ * a 52-bit physical address space would otherwise take the hypervisor's
+ * memory with it. */
+#define ON_DEMAND_TABLE_PAGES 512
 
 
 static paddr_t rsdp_page;
 static spinlock_t map_lock = SPINLOCK_INIT;
 static u32 cpu_of[MAX_VCPUS];
-static u32 denied_reports;
 
 /* ---- memory -------------------------------------------------------------- */
 
@@ -135,14 +139,31 @@ static const char *hv_page(u64 page)
 	return NULL;
 }
 
-/* What of the hypervisor's lies at gpa, or NULL. */
+static u32 phys_bits(void)
+{
+	return boot_cpu.phys_addr_bits ? boot_cpu.phys_addr_bits : 36;
+}
+
+/* What the parent may not reach at gpa, or NULL: the hypervisor's (its
+ * memory and the APIC pages), memory the firmware calls bad, addresses
+ * past the physical address width, and -- once the parent's on-demand
+ * mappings have used up their page-table quota -- any more device space. */
 static const char *hidden_what(const struct partition *p, u64 gpa)
 {
 	const char *what = hv_page(ALIGN_DOWN(gpa, PAGE_SIZE));
+	u32 type = parent_host_type(gpa);
 
-	if (!what && parent_host_type(gpa) == BOOT_MEM_USABLE && !parent_owned(p, gpa))
-		what = "hypervisor memory";
-	return what;
+	if (what)
+		return what;
+	if (gpa >> phys_bits())
+		return "an address past the physical address width";
+	if (type == BOOT_MEM_USABLE)
+		return parent_owned(p, gpa) ? NULL : "hypervisor memory";
+	if (type == BOOT_MEM_BAD)
+		return "memory the firmware marked bad";
+	if (p->slat_quota && READ_ONCE(p->slat_pages) >= p->slat_quota)
+		return "device space past its page-table quota";
+	return NULL;
 }
 
 bool parent_gpa_hidden(const struct partition *p, u64 gpa)
@@ -152,14 +173,12 @@ bool parent_gpa_hidden(const struct partition *p, u64 gpa)
 
 void parent_report_denied(const struct partition *p, u64 gpa, bool write)
 {
+	static struct log_ratelimit rl;
 	const char *what = hidden_what(p, gpa);
 
-	if (what && denied_reports < DENIED_REPORTS) {
-		denied_reports++;
-		pr_warn("parent %s %s at %#lx: denied (reads as all ones, writes are dropped)%s",
-			write ? "writes" : "reads", what, (unsigned long)gpa,
-			denied_reports == DENIED_REPORTS ? "; not reporting more" : "");
-	}
+	if (what)
+		log_limited(&rl, LOG_WARN, "parent %s %s at %#lx: denied (reads as all ones, "
+			    "writes are dropped)", write ? "writes" : "reads", what, (unsigned long)gpa);
 }
 
 /* Whether [base, base+len) holds a page the parent must not map: the
@@ -184,11 +203,10 @@ static bool special_in(struct partition *p, u64 base, u64 len)
 
 bool parent_map_on_demand(struct partition *p, u64 gpa)
 {
-	u32 bits = boot_cpu.phys_addr_bits ? boot_cpu.phys_addr_bits : 36;
 	u32 type = parent_host_type(gpa);
 
-	if (gpa >> bits || type == BOOT_MEM_USABLE || special_in(p, ALIGN_DOWN(gpa, PAGE_SIZE),
-								  PAGE_SIZE))
+	if (gpa >> phys_bits() || type == BOOT_MEM_USABLE || type == BOOT_MEM_BAD ||
+	    special_in(p, ALIGN_DOWN(gpa, PAGE_SIZE), PAGE_SIZE))
 		return false;
 	/* Firmware tables are memory (write-back); everything else is device
 	 * space, uncached. A 2 MiB block of device space in one go. */
@@ -241,5 +259,6 @@ const char *parent_setup(struct partition *p, const struct boot_info *bi, u64 pa
 	p->cfg.vcpus = n;
 	if ((err = setup_memory(p, bi, parent_mem)) || (err = setup_rsdp(p, bi)))
 		return err;
+	p->slat_quota = p->slat_pages + ON_DEMAND_TABLE_PAGES;
 	return parent_io_setup(p);
 }

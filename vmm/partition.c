@@ -35,15 +35,24 @@ void partition_set_all_stopped_hook(void (*fn)(void))
 	all_stopped_hook = fn;
 }
 
+/* Second-level table pages, counted against the partition's quota. */
 static paddr_t slat_alloc(void *ctx)
 {
-	(void)ctx;
-	return pmm_alloc_zeroed(1, PAGE_SIZE, 0);
+	struct partition *p = ctx;
+
+	if (p->slat_quota && p->slat_pages >= p->slat_quota)
+		return 0;
+	paddr_t pa = pmm_alloc_zeroed(1, PAGE_SIZE, 0);
+	if (pa)
+		__atomic_fetch_add(&p->slat_pages, 1, __ATOMIC_RELAXED);
+	return pa;
 }
 
 static void slat_free(void *ctx, paddr_t pa)
 {
-	(void)ctx;
+	struct partition *p = ctx;
+
+	__atomic_fetch_sub(&p->slat_pages, 1, __ATOMIC_RELAXED);
 	pmm_free(pa, 1);
 }
 
@@ -58,7 +67,7 @@ struct partition *partition_alloc(const struct part_config *cfg,
 	p->ops = ops;
 	p->state = PART_CREATED;
 	if (pt_init(&p->slat, backend->slat_format, cpu_has_1g_pages() ? 3 : 2, slat_alloc,
-		    slat_free, NULL)) {
+		    slat_free, p)) {
 		kfree(p);
 		return NULL;
 	}

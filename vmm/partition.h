@@ -113,6 +113,8 @@ struct partition {
 	spinlock_t lock;
 	struct pt slat;
 	u64 slat_generation;   /* bumped when mappings are removed */
+	u32 slat_pages;        /* its second-level table pages */
+	u32 slat_quota;        /* at most this many; 0 = no limit */
 	struct mem_region ram[MAX_RAM_REGIONS];
 	u32 nr_ram;
 	struct vcpu *vcpu[MAX_VCPUS];

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/io.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static int usage(void)
@@ -90,6 +91,22 @@ static int s5typ(void)
 	return 1;
 }
 
+/* Maps one page of the physical address space through /dev/mem and reads
+ * a byte of it: the kernel lets through what its memory map does not
+ * call RAM (STRICT_DEVMEM), and the hypervisor answers the rest. */
+static int probe(int fd, uint64_t at, unsigned char *b)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uint64_t base = at & ~(uint64_t)(pg - 1);
+	volatile unsigned char *m = mmap(NULL, (size_t)pg, PROT_READ, MAP_SHARED, fd, (off_t)base);
+
+	if (m == MAP_FAILED)
+		return -1;
+	*b = m[at - base];
+	munmap((void *)m, (size_t)pg);
+	return 0;
+}
+
 static int memscan(int argc, char **argv)
 {
 	unsigned bits = 36, probes;
@@ -104,17 +121,18 @@ static int memscan(int argc, char **argv)
 			break;
 	if (ci)
 		fclose(ci);
-	int fd = open("/dev/mem", O_RDONLY);
+	int fd = open("/dev/mem", O_RDONLY | O_SYNC);
 	if (fd < 0) {
 		perror("portio: /dev/mem");
 		return 1;
 	}
+	/* The last byte of each of PROBES slices of the space, then a page
+	 * past its top. */
 	uint64_t top = 1ULL << bits, step = top / probes;
-	for (uint64_t a = 0; a < top; a += step) {
+	for (unsigned i = 0; i <= probes; i++) {
+		uint64_t at = i < probes ? (uint64_t)i * step + step - 1 : top + 4095;
 		unsigned char b;
-		/* The last byte of each step: past the first MiB's firmware. */
-		uint64_t at = a + step - 1;
-		if (pread(fd, &b, 1, (off_t)at) == 1) {
+		if (probe(fd, at, &b) == 0) {
 			ok++;
 			ones += b == 0xff;
 		} else {
