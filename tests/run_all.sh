@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 . tests/guest_tests.sh
 . tests/linux_tests.sh
 . tests/parent_tests.sh
+. tests/stress_tests.sh
 
 unit_tests() {
 	local log="$OUT/unit.txt"
@@ -36,4 +37,5 @@ case $only in all|boot) boot_tests ;; esac
 case $only in all|guests) guest_tests ;; esac
 case $only in all|linux) linux_tests ;; esac
 case $only in all|parent) parent_tests ;; esac
+case $only in all|stress) stress_tests ;; esac
 summary
