@@ -6,7 +6,9 @@
  */
 #include "svm/svm.h"
 #include "vmm/base/log.h"
+#include "vmm/cr.h"
 #include "vmm/event.h"
+#include "vmm/guest_insn.h"
 #include "vmm/partition.h"
 
 static inline struct vmcb *vmcb_of(struct vcpu *v)
@@ -66,6 +68,20 @@ static enum exit_action svm_exit_exception(struct vcpu *v)
 				    (u32)vmcb->ctl.exitinfo1, 0);
 }
 
+/* MOV to CR4: the source register from the decode assists (EXITINFO1
+ * bit 63 and bits 3:0, APM Vol. 2 15.8.1) or from the instruction. */
+static enum exit_action svm_exit_cr4_write(struct vcpu *v)
+{
+	u64 info = vmcb_of(v)->ctl.exitinfo1;
+	int cr = 4, gpr;
+
+	if (info & BIT(63))
+		gpr = (int)(info & 15);
+	else if (insn_mov_to_cr(v, &cr, &gpr) || cr != 4)
+		return vmm_stop(v, "a CR4 write exit at an instruction that is not MOV to CR4");
+	return vmm_handle_cr_write(v, 4, v->gpr[gpr]);
+}
+
 /* An INIT sent to this CPU (the hypervisor sends none after boot; a
  * partition may have arranged one): dropped, never a reset. */
 static enum exit_action svm_exit_init(struct vcpu *v)
@@ -82,6 +98,7 @@ static const struct exit_entry svm_exit_table[SVM_EXIT_TABLE_SIZE] = {
 	[SVM_EXIT_EXCP_BASE + VEC_AC] = { svm_exit_exception, STAT_EXCEPTION },
 	[SVM_EXIT_EXCP_BASE + VEC_MC_V] = { svm_exit_exception, STAT_EXCEPTION },
 	[SVM_EXIT_INIT] = { svm_exit_init, STAT_OTHER },
+	[SVM_EXIT_CR0_WRITE + 4] = { svm_exit_cr4_write, STAT_CR },
 	[SVM_EXIT_INTR] = { vmm_handle_intr, STAT_INTR },
 	[SVM_EXIT_NMI] = { vmm_handle_intr, STAT_INTR },
 	[SVM_EXIT_SMI] = { vmm_handle_intr, STAT_INTR },

@@ -214,6 +214,8 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_state *s)
 	v->arch = sv;
 
 	struct vmcb_control *c = &sv->vmcb->ctl;
+	/* CR4 writes: the guest owns only the bits it may set (vmm/cr.c). */
+	c->intercept_cr = BIT(16 + 4);
 	c->intercept_exceptions = INTERCEPTED_EXCEPTIONS;
 	/* INIT too: with it intercepted (and VM_CR.R_INIT outside guests) no
 	 * INIT a partition arranges -- an MSI the parent programs with INIT
@@ -279,8 +281,9 @@ static void svm_prepare_tlb(struct vcpu *v)
 									 : TLB_CONTROL_FLUSH_ALL;
 	}
 	u64 gen = READ_ONCE(v->part->slat_generation);
-	if (sv->slat_generation != gen) {
+	if (sv->slat_generation != gen || sv->flush_guest_tlb) {
 		sv->slat_generation = gen;
+		sv->flush_guest_tlb = false;
 		if (flush == TLB_CONTROL_NONE)
 			flush = (svm_features & SVM_FEAT_FLUSH_BY_ASID) ? TLB_CONTROL_FLUSH_ASID
 									 : TLB_CONTROL_FLUSH_ALL;
@@ -423,7 +426,12 @@ static void svm_set_reg(struct vcpu *v, enum vreg r, u64 val)
 	case VREG_CR0: vmcb->save.cr0 = val; break;
 	case VREG_CR2: vmcb->save.cr2 = val; break;
 	case VREG_CR3: vmcb->save.cr3 = val; break;
-	case VREG_CR4: vmcb->save.cr4 = val; break;
+	case VREG_CR4:
+		/* A CR4 write the CPU did not execute: flush the guest's
+		 * translations as its own MOV to CR4 would have. */
+		vmcb->save.cr4 = val;
+		to_svm(v)->flush_guest_tlb = true;
+		break;
 	/* VMRUN requires EFER.SVME in the guest's EFER (APM 15.5.1). */
 	case VREG_EFER: vmcb->save.efer = val | EFER_SVME; break;
 	case VREG_CPL: vmcb->save.cpl = (u8)val; break;

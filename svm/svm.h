@@ -14,6 +14,7 @@ struct svm_vcpu {
 	u64 slat_generation;
 	bool nmi_masked;    /* an injected NMI's handler has not returned */
 	bool nmi_iret_seen; /* its IRET is executing: unmask at the next exit */
+	bool flush_guest_tlb; /* an emulated CR4 write: flush its ASID */
 };
 
 /* Looks the exit code up in the exit table and runs its handler. */

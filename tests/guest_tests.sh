@@ -26,6 +26,8 @@ GUEST_SET=(
 	reboot "$G/reboot.elf" "child name=reboot vcpus=3 start=all platform=pc on_reset=restart"
 	mb1 "$G/mb1.elf" "child name=mb1 mem=32M -- hello=world"
 	mb1-aout "$G/mb1-aout.bin" "child name=mb1-aout mem=32M -- hello=world"
+	isolate-a "$G/isolate.elf" "child name=isolate-a cpus=1"
+	isolate-b "$G/isolate.elf" "child name=isolate-b cpus=1"
 )
 
 # Log lines a run must contain: the reasons partitions stopped for.
@@ -57,7 +59,10 @@ GUEST_EXPECT=(
 	"partition 'mb1' stopped: the guest reported success"
 	"\[mb1-aout\] command line 'mb1-aout hello=world', loader 'hv'"
 	"partition 'mb1-aout' stopped: the guest reported success"
-	"test: 17 of 17 partitions ended as expected, 0 configuration errors"
+	"partition 'isolate-a' stopped: the guest reported success"
+	"partition 'isolate-b' stopped: the guest reported success"
+	"\[isolate-a\] isolate: 40 rounds beside the other partition"
+	"test: 19 of 19 partitions ended as expected, 0 configuration errors"
 	# The suite's #DB checks went through the hypervisor's #DB intercept.
 	"partition 'suite32' exits: .* exception=[1-9]"
 	"partition 'suite64' exits: .* exception=[1-9]"

@@ -6,11 +6,34 @@
 #include "vmm/dev/vlapic.h"
 #include "vmm/base/x86.h"
 
-/* CR4 bits a guest may set: what CPUID offers it (SDM Vol. 3A 2.5). VMXE,
- * SMXE, OSXSAVE and LA57 stay reserved: the features are hidden. */
-#define CR4_GUEST_ALLOWED (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | \
-			   CR4_MCE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT |  \
-			   CR4_FSGSBASE | CR4_PCIDE | CR4_SMEP | CR4_SMAP)
+/* CR4 bits every guest may set (SDM Vol. 3A 2.5); the rest follow what
+ * CPUID offers it (vmm/cpuid.c keeps FSGSBASE, SMEP and SMAP from leaf 7
+ * and PCID from leaf 1 when the CPU has them). VMXE, SMXE, OSXSAVE, UMIP,
+ * PKE, CET and LA57 stay reserved: those features are hidden. */
+#define CR4_GUEST_BASE (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | \
+			CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT)
+
+u64 cr4_guest_allowed(void)
+{
+	static u64 allowed;
+
+	if (!allowed) {
+		struct cpuid_regs l1 = cpuid(1), l7 = { 0 };
+		u64 a = CR4_GUEST_BASE;
+		if (cpuid(0).eax >= 7)
+			cpuid_count(7, 0, &l7);
+		if (l1.ecx & BIT(17))
+			a |= CR4_PCIDE;
+		if (l7.ebx & BIT(0))
+			a |= CR4_FSGSBASE;
+		if (l7.ebx & BIT(7))
+			a |= CR4_SMEP;
+		if (l7.ebx & BIT(20))
+			a |= CR4_SMAP;
+		allowed = a;
+	}
+	return allowed;
+}
 
 static bool cr0_ok(struct vcpu *v, u64 val)
 {
@@ -33,7 +56,7 @@ static bool cr4_ok(struct vcpu *v, u64 val)
 {
 	u64 efer = backend->get_reg(v, VREG_EFER);
 
-	if (val & ~(u64)CR4_GUEST_ALLOWED)
+	if (val & ~cr4_guest_allowed())
 		return false;
 	if ((efer & EFER_LMA) && !(val & CR4_PAE))
 		return false;
@@ -45,6 +68,10 @@ static bool cr4_ok(struct vcpu *v, u64 val)
 enum exit_action vmm_handle_cr_write(struct vcpu *v, int cr, u64 val)
 {
 	bool ok = true;
+
+	/* Outside 64-bit mode the source is a 32-bit register. */
+	if (vcpu_cpu_mode(v) != X86_MODE_LONG64)
+		val = (u32)val;
 
 	switch (cr) {
 	case 0:

@@ -65,3 +65,30 @@ int insn_length_at_rip(struct vcpu *v)
 		return n;
 	return x86_insn_length(buf, (size_t)n, vcpu_cpu_mode(v));
 }
+
+int insn_mov_to_cr(struct vcpu *v, int *cr, int *gpr)
+{
+	u8 buf[X86_MAX_INSN_LEN];
+	u32 pf;
+	int n = insn_fetch(v, buf, &pf);
+	bool long64 = vcpu_cpu_mode(v) == X86_MODE_LONG64;
+	u8 rex = 0;
+	int i = 0;
+
+	if (n < 0)
+		return n;
+	/* Legacy prefixes change nothing here (SDM Vol. 2B MOV-Control
+	 * Registers); a REX prefix must come last. */
+	while (i < n && (buf[i] == 0x66 || buf[i] == 0x67 || buf[i] == 0xf2 || buf[i] == 0xf3 ||
+			 buf[i] == 0x2e || buf[i] == 0x36 || buf[i] == 0x3e || buf[i] == 0x26 ||
+			 buf[i] == 0x64 || buf[i] == 0x65))
+		i++;
+	if (long64 && i < n && (buf[i] & 0xf0) == 0x40)
+		rex = buf[i++];
+	if (i + 3 > n || buf[i] != 0x0f || buf[i + 1] != 0x22)
+		return -EINVAL;
+	u8 modrm = buf[i + 2]; /* the mod field is ignored: always a register */
+	*cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
+	*gpr = (modrm & 7) | ((rex & 1) ? 8 : 0);
+	return 0;
+}

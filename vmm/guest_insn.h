@@ -18,5 +18,8 @@ u64 vcpu_linear(struct vcpu *v, enum seg_reg seg, u64 offset);
 int insn_fetch(struct vcpu *v, u8 *buf, u32 *pf_error);
 /* Length of the instruction at RIP, or a negative error. */
 int insn_length_at_rip(struct vcpu *v);
+/* The instruction at RIP as MOV to a control register (0F 22 /r): the
+ * CR number and source GPR; a negative error when it is not one. */
+int insn_mov_to_cr(struct vcpu *v, int *cr, int *gpr);
 
 #endif

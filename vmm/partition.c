@@ -129,6 +129,7 @@ const char *partition_add_vcpu(struct partition *p, u32 apic_id, u64 cpu_mask)
 		return "out of memory for vCPUs";
 	}
 	v->mtrr_def_type = 0xc06; /* MTRRs on, fixed on, default WB */
+	v->dr_reset = true;
 	p->vcpu[p->nr_vcpus++] = v;
 	return NULL;
 }
@@ -390,7 +391,7 @@ int partition_restart(struct partition *p)
 		return -1;
 	}
 	for (u32 i = 0; i < p->nr_vcpus; i++)
-		p->vcpu[i]->fpu_reset = true;
+		p->vcpu[i]->fpu_reset = p->vcpu[i]->dr_reset = true;
 	platform_devices_reset(p); /* as a hardware reset leaves them */
 	/* Every vCPU flushes its nested-table translations at its next entry. */
 	__atomic_fetch_add(&p->slat_generation, 1, __ATOMIC_SEQ_CST);

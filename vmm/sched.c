@@ -2,6 +2,7 @@
 #include "vmm/sched.h"
 #include "vmm/backend.h"
 #include "vmm/console_input.h"
+#include "vmm/debugreg.h"
 #include "vmm/dump.h"
 #include "vmm/base/fmt.h"
 #include "vmm/fpu.h"
@@ -21,6 +22,7 @@ struct runqueue {
 	u32 count;
 	struct vcpu *last;        /* ran most recently: round-robin point */
 	struct vcpu *fpu_owner;   /* whose FPU state is in the registers */
+	struct vcpu *dr_owner;    /* whose DR0-DR3 and DR6 are */
 	volatile bool need_resched;
 	bool dump;                /* a dump waits for this CPU's answer */
 	u64 timer_armed;          /* host TSC the LAPIC timer fires at, 0 = off */
@@ -283,6 +285,16 @@ static void run_vcpu(struct runqueue *rq, struct vcpu *v, u64 others_next)
 	if (rq->fpu_owner != v) {
 		fpu_switch(rq->fpu_owner, v);
 		rq->fpu_owner = v;
+	}
+	if (v->dr_reset) {
+		v->dr_reset = false;
+		debugreg_init(v);
+		if (rq->dr_owner == v)
+			rq->dr_owner = NULL; /* the registers hold the old values */
+	}
+	if (rq->dr_owner != v) {
+		debugreg_switch(rq->dr_owner, v);
+		rq->dr_owner = v;
 	}
 	rq->last = v;
 	for (;;) {

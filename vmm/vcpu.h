@@ -104,6 +104,8 @@ struct vcpu {
 	volatile bool on_cpu;  /* inside run_vcpu(): in the guest or an exit handler */
 	bool fpu_reset;        /* a restart wants its x87/SSE state at power-on */
 	bool shutdown_pending; /* a triple fault an exit handler raised */
+	u64 dr[4], dr6;        /* debug registers while another vCPU has the CPU */
+	bool dr_reset;         /* INIT or reset: back to their power-on values */
 };
 
 /* Architectural INIT state (SDM Vol. 3A 9.1.1) and the start-up IPI. */

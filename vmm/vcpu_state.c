@@ -96,6 +96,7 @@ void vcpu_reset_to_init(struct vcpu *v)
 	if (v->lapic)
 		vlapic_reset(v->lapic);
 	v->nmi_pending = false;
+	v->dr_reset = true;
 }
 
 void vcpu_start_at_sipi(struct vcpu *v, u8 vector)

@@ -2,6 +2,7 @@
 /* Intel VT-x: per-CPU VMXON, VMCS set-up, entry, events, EPT and VPID. */
 #include "vmx/vmx.h"
 #include "vmm/base/cpu.h"
+#include "vmm/cr.h"
 #include "vmm/event.h"
 #include "vmm/base/fmt.h"
 #include "vmm/base/heap.h"
@@ -200,14 +201,17 @@ static const char *vmx_global_init(void)
 	caps.cpu2 = adjust(MSR_VMX_PROCBASED_CTLS2,
 			   CPU2_ENABLE_EPT | CPU2_ENABLE_VPID | CPU2_UNRESTRICTED_GUEST,
 			   CPU2_ENABLE_EPT, &missing);
+	/* The guest's DR7 and DEBUGCTL live in the VMCS across exits (the
+	 * debug-control bits; a VM exit otherwise leaves DR7 at 0x400). */
 	caps.exit = adjust(true_ctls ? MSR_VMX_TRUE_EXIT_CTLS : MSR_VMX_EXIT_CTLS,
-			   EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT |
-			   EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER,
-			   EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT |
-			   EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER, &missing);
+			   EXIT_SAVE_DEBUG_CONTROLS | EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_PAT |
+			   EXIT_LOAD_IA32_PAT | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER,
+			   EXIT_SAVE_DEBUG_CONTROLS | EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_PAT |
+			   EXIT_LOAD_IA32_PAT | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER, &missing);
 	caps.entry = adjust(true_ctls ? MSR_VMX_TRUE_ENTRY_CTLS : MSR_VMX_ENTRY_CTLS,
-			    ENTRY_LOAD_IA32_PAT | ENTRY_LOAD_IA32_EFER,
-			    ENTRY_LOAD_IA32_PAT | ENTRY_LOAD_IA32_EFER, &missing);
+			    ENTRY_LOAD_DEBUG_CONTROLS | ENTRY_LOAD_IA32_PAT | ENTRY_LOAD_IA32_EFER,
+			    ENTRY_LOAD_DEBUG_CONTROLS | ENTRY_LOAD_IA32_PAT | ENTRY_LOAD_IA32_EFER,
+			    &missing);
 	caps.entry &= ~ENTRY_IA32E_MODE; /* per vCPU, from its EFER.LMA */
 	if (missing)
 		return "a required VMX control is missing";
@@ -355,9 +359,11 @@ static u64 cr0_mask(void)
 	return cr0_forced_on() | (~caps.cr0_fixed1 & 0xffffffffULL);
 }
 
+/* CR4 bits the guest does not own: those it may not set (writing one
+ * exits, and vmm/cr.c answers with #GP), and those VMX fixes. */
 static u64 cr4_mask(void)
 {
-	return (caps.cr4_fixed0 | (~caps.cr4_fixed1 & 0xffffffffULL)) | CR4_VMXE;
+	return ~cr4_guest_allowed() | caps.cr4_fixed0 | CR4_VMXE;
 }
 
 static void guest_write_cr0(struct vcpu *v, u64 val);
@@ -611,6 +617,9 @@ static void guest_write_cr4(struct vcpu *v, u64 val)
 {
 	struct vmx_vcpu *x = to_vmx(v);
 
+	/* A CR4 write the CPU did not execute: flush the guest's
+	 * translations as its own MOV to CR4 would have (SDM Vol. 3A 4.10.4.1). */
+	x->flush_guest_tlb = true;
 	x->cr4_shadow = val;
 	vmcs_writel(CR4_READ_SHADOW, val);
 	vmcs_writel(GUEST_CR4, (val | caps.cr4_fixed0 | CR4_VMXE) & caps.cr4_fixed1);
@@ -804,6 +813,11 @@ static enum exit_action vmx_run(struct vcpu *v)
 	}
 	vmx_inject(v);
 	flush_cache(v);
+	if (x->flush_guest_tlb) {
+		x->flush_guest_tlb = false;
+		if (caps.vpid)
+			invvpid_single(x->vpid); /* without VPID, every entry flushes */
+	}
 	if (caps.pin & PIN_PREEMPTION_TIMER) {
 		u64 now = rdtsc();
 		u64 left = v->run_until > now ? (v->run_until - now) >> caps.preempt_shift : 0;

@@ -15,6 +15,7 @@ struct vmx_vcpu {
 	bool launched;       /* VMLAUNCH done on its CPU; VMRESUME from now on */
 	bool initialized;    /* control and host fields written */
 	bool state_pending;  /* `pending` must be loaded before the next entry */
+	bool flush_guest_tlb; /* an emulated CR4 write: invalidate its VPID before entry */
 	struct vcpu_state pending;
 	u64 host_rsp;        /* HOST_RSP as last written */
 	u64 slat_generation;

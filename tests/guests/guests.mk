@@ -31,6 +31,7 @@ $(eval $(call guest_elf,bench,64,bench.c))
 $(eval $(call guest_elf,platform,64,platform.c))
 $(eval $(call guest_elf,reboot,64,reboot.c))
 $(eval $(call guest_elf,ticker,64,ticker.c))
+$(eval $(call guest_elf,isolate,64,isolate.c))
 $(GUEST_OUT)/platform.elf: vmm/dev/platform.h
 
 # The multiboot (v1) kernel, as an ELF image and as a flat binary with
