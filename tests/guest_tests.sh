@@ -28,6 +28,7 @@ GUEST_SET=(
 	mb1-aout "$G/mb1-aout.bin" "child name=mb1-aout mem=32M -- hello=world"
 	isolate-a "$G/isolate.elf" "child name=isolate-a cpus=1"
 	isolate-b "$G/isolate.elf" "child name=isolate-b cpus=1"
+	user "$G/user.elf" "child name=user"
 )
 
 # Log lines a run must contain: the reasons partitions stopped for.
@@ -62,7 +63,9 @@ GUEST_EXPECT=(
 	"partition 'isolate-a' stopped: the guest reported success"
 	"partition 'isolate-b' stopped: the guest reported success"
 	"\[isolate-a\] isolate: 40 rounds beside the other partition"
-	"test: 19 of 19 partitions ended as expected, 0 configuration errors"
+	"\[user\] CPL 3: string I/O and MOVS from device memory fault as on hardware"
+	"partition 'user' stopped: the guest reported success"
+	"test: 20 of 20 partitions ended as expected, 0 configuration errors"
 	# The suite's #DB checks went through the hypervisor's #DB intercept.
 	"partition 'suite32' exits: .* exception=[1-9]"
 	"partition 'suite64' exits: .* exception=[1-9]"

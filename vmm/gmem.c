@@ -94,10 +94,12 @@ static bool entry_ok(u64 e, u32 access, bool wp, bool nxe, u32 *err)
 }
 
 /* Walks 64-bit entries from `level` down (4-level or the PAE directory
- * and table levels); large pages end the walk at levels 2 and 3. */
+ * and table levels); large pages end the walk at levels 2 and 3. *user
+ * says whether every level allowed user accesses (a user page). */
 static int walk_64bit(struct partition *p, u64 table, int level, u64 gva, u32 access, bool wp,
-		      bool nxe, u32 err, u64 *gpa, u32 *pf_error)
+		      bool nxe, u32 err, u64 *gpa, u32 *pf_error, bool *user)
 {
+	*user = true;
 	for (; level >= 1; level--) {
 		u64 e;
 		unsigned idx = (gva >> (12 + 9 * (level - 1))) & 511;
@@ -107,6 +109,7 @@ static int walk_64bit(struct partition *p, u64 table, int level, u64 gva, u32 ac
 			*pf_error = err;
 			return -EFAULT;
 		}
+		*user = *user && (e & PTE_U);
 		if (level == 1 || ((e & PTE_PS) && level <= 3)) {
 			u64 size = 1ULL << (12 + 9 * (level - 1));
 			*gpa = (e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1));
@@ -117,7 +120,13 @@ static int walk_64bit(struct partition *p, u64 table, int level, u64 gva, u32 ac
 	return -EFAULT;
 }
 
-int gva_to_gpa(struct vcpu *v, u64 gva, u32 access, u64 *gpa, u32 *pf_error)
+static bool canonical48(u64 a)
+{
+	return (u64)((s64)(a << 16) >> 16) == a;
+}
+
+/* The walk itself: paging's own rights (U/S, R/W with CR0.WP, NX). */
+static int walk(struct vcpu *v, u64 gva, u32 access, u64 *gpa, u32 *pf_error, bool *user)
 {
 	u64 cr0 = backend->get_reg(v, VREG_CR0);
 	u64 cr4 = backend->get_reg(v, VREG_CR4);
@@ -129,6 +138,7 @@ int gva_to_gpa(struct vcpu *v, u64 gva, u32 access, u64 *gpa, u32 *pf_error)
 	struct partition *p = v->part;
 
 	*pf_error = 0;
+	*user = false;
 	if (!(cr0 & CR0_PG)) {
 		*gpa = gva & 0xffffffffULL;
 		return 0;
@@ -136,8 +146,10 @@ int gva_to_gpa(struct vcpu *v, u64 gva, u32 access, u64 *gpa, u32 *pf_error)
 	if (efer & EFER_LMA) {
 		if (cr4 & CR4_LA57)
 			return -ENOTSUP;
+		if (!canonical48(gva))
+			return -ERANGE; /* #GP, not #PF (SDM Vol. 3A 3.3.7.1) */
 		return walk_64bit(p, cr3 & PTE_ADDR_MASK, 4, gva, access, wp, nxe, err, gpa,
-				  pf_error);
+				  pf_error, user);
 	}
 	gva &= 0xffffffffULL;
 	if (cr4 & CR4_PAE) {
@@ -148,8 +160,9 @@ int gva_to_gpa(struct vcpu *v, u64 gva, u32 access, u64 *gpa, u32 *pf_error)
 			*pf_error = err;
 			return -EFAULT;
 		}
+		/* PDPTEs carry no U/S bit: the lower levels decide. */
 		return walk_64bit(p, pdpte & PTE_ADDR_MASK, 2, gva, access, wp, nxe, err, gpa,
-				  pf_error);
+				  pf_error, user);
 	}
 	/* 32-bit paging: 4 KiB pages, or 4 MiB ones with CR4.PSE. */
 	u32 pde, pte;
@@ -160,6 +173,7 @@ int gva_to_gpa(struct vcpu *v, u64 gva, u32 access, u64 *gpa, u32 *pf_error)
 		return -EFAULT;
 	}
 	if ((pde & PTE_PS) && (cr4 & CR4_PSE)) {
+		*user = pde & PTE_U;
 		*gpa = ((u64)(pde & 0xffc00000u) | ((u64)(pde >> 13) & 0xff) << 32) |
 		       (gva & 0x3fffff);
 		return 0;
@@ -170,7 +184,29 @@ int gva_to_gpa(struct vcpu *v, u64 gva, u32 access, u64 *gpa, u32 *pf_error)
 		*pf_error = err;
 		return -EFAULT;
 	}
+	*user = (pde & PTE_U) && (pte & PTE_U);
 	*gpa = (pte & 0xfffff000u) | (gva & 0xfff);
+	return 0;
+}
+
+int gva_to_gpa(struct vcpu *v, u64 gva, u32 access, u64 *gpa, u32 *pf_error)
+{
+	bool user;
+	int r = walk(v, gva, access, gpa, pf_error, &user);
+
+	if (r || (access & ACC_USER) || !user)
+		return r;
+	/* A supervisor access to a user page: SMEP forbids fetching from it,
+	 * SMAP reading or writing it unless RFLAGS.AC is set (SDM Vol. 3A
+	 * 4.6.1); the fault reports a present page. */
+	u64 cr4 = backend->get_reg(v, VREG_CR4);
+	bool fetch = access & ACC_FETCH;
+	if ((fetch && (cr4 & CR4_SMEP)) ||
+	    (!fetch && (cr4 & CR4_SMAP) && !(backend->get_reg(v, VREG_RFLAGS) & RFLAGS_AC))) {
+		*pf_error = PF_P | (access & ACC_WRITE ? PF_W : 0) |
+			    (fetch && (backend->get_reg(v, VREG_EFER) & EFER_NXE) ? PF_I : 0);
+		return -EFAULT;
+	}
 	return 0;
 }
 
@@ -201,7 +237,7 @@ int gva_read(struct vcpu *v, u64 gva, void *buf, u32 len, u32 access, u32 *pf_er
 	return gva_copy(v, gva, buf, NULL, len, access, pf_error);
 }
 
-int gva_write(struct vcpu *v, u64 gva, const void *buf, u32 len, u32 *pf_error)
+int gva_write(struct vcpu *v, u64 gva, const void *buf, u32 len, u32 access, u32 *pf_error)
 {
-	return gva_copy(v, gva, NULL, buf, len, ACC_WRITE, pf_error);
+	return gva_copy(v, gva, NULL, buf, len, access | ACC_WRITE, pf_error);
 }

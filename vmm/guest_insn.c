@@ -34,6 +34,41 @@ u64 vcpu_linear(struct vcpu *v, enum seg_reg seg, u64 offset)
 	return (s.base + offset) & 0xffffffffULL;
 }
 
+static bool canonical48(u64 a)
+{
+	return (u64)((s64)(a << 16) >> 16) == a;
+}
+
+int vcpu_seg_check(struct vcpu *v, enum seg_reg seg, u64 offset, u32 size, bool write)
+{
+	enum x86_mode m = vcpu_cpu_mode(v);
+	int fault = seg == SEG_SS ? 12 : 13;
+	struct segment s;
+
+	if (m == X86_MODE_LONG64) {
+		u64 lin = vcpu_linear(v, seg, offset);
+		return canonical48(lin) && canonical48(lin + size - 1) ? 0 : fault;
+	}
+	backend->get_seg(v, seg, &s);
+	u64 last = offset + size - 1;
+	if (m != X86_MODE_REAL16) {
+		u16 type = SEG_ATTR_TYPE(s.attr);
+		bool code = type & 8;
+		/* A null selector or a system descriptor: not a data segment. */
+		if (!(s.attr & SEG_ATTR_P) || !(s.attr & SEG_ATTR_S) || (seg != SEG_CS && !s.sel))
+			return fault;
+		if (write && (code || !(type & 2)))
+			return fault; /* code segments and read-only data */
+		if (!write && code && !(type & 2))
+			return fault; /* execute-only code */
+		if (!code && (type & 4)) { /* expand-down: above the limit */
+			u64 top = (s.attr & SEG_ATTR_DB) ? 0xffffffffULL : 0xffffULL;
+			return offset > s.limit && last <= top ? 0 : fault;
+		}
+	}
+	return last <= s.limit ? 0 : fault;
+}
+
 int insn_fetch(struct vcpu *v, u8 *buf, u32 *pf_error)
 {
 	enum x86_mode m = vcpu_cpu_mode(v);

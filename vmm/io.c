@@ -2,6 +2,7 @@
 /* Port I/O: device models, string I/O, and the floating bus. */
 #include "vmm/exit.h"
 #include "vmm/backend.h"
+#include "vmm/base/errno.h"
 #include "vmm/event.h"
 #include "vmm/gmem.h"
 #include "vmm/guest_insn.h"
@@ -111,22 +112,41 @@ static enum exit_action string_io(struct vcpu *v, const struct io_access *io)
 	u32 budget = STRING_IO_BUDGET / io->size;
 
 	u32 restarts = v->part->restarts;
+	/* The memory operand is an ordinary data access of the instruction:
+	 * with the caller's privilege (a CPL 3 process with IOPL 3 or an
+	 * I/O-bitmap port reaches only user pages, and SMAP holds for the
+	 * kernel), its segment's type and limit, and canonical. */
+	u32 access = backend->get_reg(v, VREG_CPL) == 3 ? ACC_USER : 0;
 
 	while (count && budget--) {
 		u64 off = v->gpr[idx] & mask;
 		u64 lin = vcpu_linear(v, seg, off);
 		u32 val = 0, pf = 0;
-		int r;
+		int r = vcpu_seg_check(v, seg, off, io->size, io->in);
+		if (r) {
+			vcpu_queue_exception(v, (u8)r, true, 0);
+			return EXIT_RESUME;
+		}
 		if (io->in) {
-			if ((r = port_access(v, io->port, io->size, true, &val)))
-				return vmm_stop(v, "device error on port %#x", io->port);
-			r = gva_write(v, lin, &val, io->size, &pf);
+			/* The write must be allowed before the port is read: an
+			 * IN has side effects (SDM Vol. 2B INS: the fault comes
+			 * first). */
+			u64 gpa;
+			if (!(r = gva_to_gpa(v, lin, access | ACC_WRITE, &gpa, &pf))) {
+				if (port_access(v, io->port, io->size, true, &val))
+					return vmm_stop(v, "device error on port %#x", io->port);
+				r = gva_write(v, lin, &val, io->size, access, &pf);
+			}
 		} else {
-			r = gva_read(v, lin, &val, io->size, 0, &pf);
+			r = gva_read(v, lin, &val, io->size, access, &pf);
 			if (!r && port_access(v, io->port, io->size, false, &val))
 				return vmm_stop(v, "device error on port %#x", io->port);
 			if (v->part->restarts != restarts)
 				return EXIT_YIELD; /* restarted by the device, as above */
+		}
+		if (r == -ERANGE) {
+			vcpu_inject_gp(v, 0);
+			return EXIT_RESUME;
 		}
 		if (r) {
 			if (pf) {

@@ -22,6 +22,7 @@ struct emu_ctx {
 	u64 fault_lin;
 	u32 pf_error;     /* set when a walk faulted: inject #PF */
 	bool pf;
+	bool gp;          /* a non-canonical address: inject #GP */
 	bool bad_target;  /* access to neither RAM nor a device */
 };
 
@@ -107,7 +108,12 @@ static int emu_access(struct emu_ctx *c, u64 lin, void *buf, unsigned size, bool
 		     (backend->get_reg(v, VREG_CPL) == 3 ? ACC_USER : 0);
 	u64 gpa, offset;
 
-	if (gva_to_gpa(v, lin, access, &gpa, &c->pf_error)) {
+	int w = gva_to_gpa(v, lin, access, &gpa, &c->pf_error);
+	if (w == -ERANGE) {
+		c->gp = true; /* non-canonical: #GP */
+		return -EFAULT;
+	}
+	if (w) {
 		c->pf = c->pf_error != 0;
 		c->fault_lin = lin;
 		return -EFAULT;
@@ -128,7 +134,7 @@ static int emu_access(struct emu_ctx *c, u64 lin, void *buf, unsigned size, bool
 		return r;
 	}
 	/* Ordinary memory: the other operand of MOVS, for instance. */
-	int r = write ? gva_write(v, lin, buf, size, &c->pf_error)
+	int r = write ? gva_write(v, lin, buf, size, access, &c->pf_error)
 		      : gva_read(v, lin, buf, size, access, &c->pf_error);
 	if (r) {
 		c->pf = c->pf_error != 0;
@@ -186,6 +192,10 @@ static enum exit_action emulate(struct vcpu *v, u64 gpa)
 	u64 rip = backend->get_reg(v, VREG_RIP), next;
 	r = x86_emulate(&insn, mode, rip, &emu_ops, &c, &next);
 	if (r) {
+		if (c.gp) {
+			vcpu_inject_gp(v, 0);
+			return EXIT_RESUME;
+		}
 		if (c.pf) {
 			vcpu_inject_pf(v, c.fault_lin, c.pf_error);
 			return EXIT_RESUME;

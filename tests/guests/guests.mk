@@ -32,6 +32,7 @@ $(eval $(call guest_elf,platform,64,platform.c))
 $(eval $(call guest_elf,reboot,64,reboot.c))
 $(eval $(call guest_elf,ticker,64,ticker.c))
 $(eval $(call guest_elf,isolate,64,isolate.c))
+$(eval $(call guest_elf,user,64,user.c))
 $(GUEST_OUT)/platform.elf: vmm/dev/platform.h
 
 # The multiboot (v1) kernel, as an ELF image and as a flat binary with

@@ -48,7 +48,9 @@
 #define RFLAGS_IF BIT(9)
 #define RFLAGS_DF BIT(10)
 #define RFLAGS_OF BIT(11)
+#define RFLAGS_RF BIT(16)
 #define RFLAGS_VM BIT(17)
+#define RFLAGS_AC BIT(18)
 
 #define MSR_APIC_BASE 0x1b
 #define MSR_FEATURE_CONTROL 0x3a

@@ -105,6 +105,8 @@ bool cpu_is_amd(void);
 /* Exceptions: vector of the last one, -1 if none since the reset. */
 extern volatile int last_vector;
 extern volatile uword last_error;
+/* CR2 at the last #PF (readable at any CPL). */
+extern volatile uword last_cr2;
 /* Where the exception handler resumes after a fault it was told about. */
 extern volatile uword fixup_ip;
 /* Runs one instruction (asm text) that may fault; evaluates to the vector
@@ -125,6 +127,10 @@ bool rdmsr_safe(u32 msr, u64 *val);
 bool wrmsr_safe(u32 msr, u64 val);
 u64 rdmsr(u32 msr);
 void wrmsr(u32 msr, u64 val);
+
+/* 64-bit only: runs fn at CPL 3 with IOPL 3 on the given stack (both in
+ * pages the guest made user-accessible) and returns when it does. */
+void run_user(void (*fn)(void), void *stack);
 
 /* Descriptor tables and interrupt vectors for this vCPU. */
 void cpu_tables_init(u32 vcpu);

@@ -6,6 +6,7 @@
 
 int failures;
 volatile int last_vector = -1;
+volatile uword last_cr2;
 volatile uword last_error;
 volatile uword fixup_ip;
 static irq_fn irq_table[256];
@@ -245,6 +246,8 @@ static void exception(struct iframe *f, int vec, uword err)
 	}
 	last_vector = vec;
 	last_error = err;
+	if (vec == 14)
+		__asm__ __volatile__("mov %%cr2, %0" : "=r"(last_cr2));
 	if (vec == 1) {
 		/* #DB: a trap (single step, data breakpoint, ICEBP) resumes
 		 * after the instruction, with single-stepping off. */
@@ -315,6 +318,53 @@ static void set_gate(int vec, void *fn)
 #endif
 }
 
+#ifdef __x86_64__
+/* ---- CPL 3 ---- */
+
+/* The kernel's stack while run_user's function runs at CPL 3. */
+static uword user_return_rsp __attribute__((used));
+void user_exit(void);
+void user_exit_gate(void);
+void user_resume(void);
+
+/* Where a CPL 3 function returns to: INT 0x81, whose gate (DPL 3) leads
+ * back to run_user on its own stack. */
+__asm__(".text\n"
+	".globl user_exit\n"
+	"user_exit:\n\t"
+	"int $0x81\n"
+	".globl user_exit_gate\n"
+	"user_exit_gate:\n\t"
+	"mov $0x10, %eax\n\t"
+	"mov %eax, %ss\n\t"
+	"mov %eax, %ds\n\t"
+	"mov %eax, %es\n\t"
+	"mov user_return_rsp(%rip), %rsp\n\t"
+	"jmp user_resume\n");
+
+void run_user(void (*fn)(void), void *stack)
+{
+	uword *sp = (uword *)stack;
+
+	*--sp = (uword)user_exit;
+	__asm__ __volatile__("push %%rbx; push %%rbp; push %%r12; push %%r13; push %%r14; push %%r15\n\t"
+			     "mov %%rsp, user_return_rsp(%%rip)\n\t"
+			     "pushq $0x1b\n\t"          /* SS: user data, RPL 3 */
+			     "pushq %[sp]\n\t"
+			     "pushfq\n\t"
+			     "orq $0x3000, (%%rsp)\n\t" /* IOPL 3 */
+			     "pushq $0x23\n\t"          /* CS: user code, RPL 3 */
+			     "pushq %[fn]\n\t"
+			     "iretq\n"
+			     "user_resume:\n\t"
+			     "pop %%r15; pop %%r14; pop %%r13; pop %%r12; pop %%rbp; pop %%rbx"
+			     :
+			     : [sp] "r"(sp), [fn] "r"(fn)
+			     : "memory", "cc", "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10",
+			       "r11");
+}
+#endif
+
 static void build_idt(void)
 {
 	void *exc[] = { exc0, exc1, exc2, exc3, exc4, exc5, exc6, exc7, exc8, exc9, exc10,
@@ -324,6 +374,10 @@ static void build_idt(void)
 	set_gate(VEC_TIMER, irq_timer);
 	set_gate(VEC_IPI, irq_ipi);
 	set_gate(VEC_SPURIOUS, irq_spurious);
+#ifdef __x86_64__
+	set_gate(0x81, user_exit_gate);
+	idt[0x81].attr = 0xee; /* DPL 3: INT 0x81 from CPL 3 */
+#endif
 }
 
 struct dtr { u16 limit; uword base; } __attribute__((packed));

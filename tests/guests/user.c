@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Memory operands the hypervisor completes for a guest get the rights the
+ * CPU would give them. A process at CPL 3 with IOPL 3 does string I/O and
+ * REP MOVS from device memory (both finished by the hypervisor) against a
+ * supervisor-only page, a read-only page and a non-canonical address, and
+ * must get the #PF (with its error code and CR2) or #GP the hardware
+ * gives; against its own pages they work. At CPL 0 with SMAP, string I/O
+ * into a user page faults unless RFLAGS.AC is set.
+ *
+ * Guest-physical layout (16 MiB, 2 MiB pages): 0-2 MiB this image, 8 MiB
+ * supervisor-only, 10 MiB user read-only, 12 MiB user read-write; the
+ * test device's MMIO page made user-accessible.
+ */
+#include "guest.h"
+
+#define SUPER_PAGE 0x800000ul
+#define RO_PAGE 0xa00000ul
+#define USER_PAGE 0xc00000ul
+#define NONCANON 0x0000800000000000ul
+#define TESTDEV ((uword)HV_TESTDEV_MMIO)
+#define PORT_NOP HV_TESTDEV_PORT_NOP
+
+#define PTE_P 1ul
+#define PTE_W 2ul
+#define PTE_U 4ul
+#define PF_P 1
+#define PF_W 2
+#define PF_U 4
+
+static u64 *table_of(u64 e)
+{
+	return (u64 *)(uword)(e & 0x000ffffffffff000ull);
+}
+
+/* The 2 MiB entry mapping addr in the boot tables (hv_abi.h: 4-level,
+ * identity, 2 MiB pages below 4 GiB). */
+static u64 *pde_of(uword addr)
+{
+	uword cr3;
+	__asm__ __volatile__("mov %%cr3, %0" : "=r"(cr3));
+	u64 *pml4 = (u64 *)(cr3 & ~0xfffUL);
+	u64 *pdpt = table_of(pml4[(addr >> 39) & 511]);
+	u64 *pd = table_of(pdpt[(addr >> 30) & 511]);
+	return &pd[(addr >> 21) & 511];
+}
+
+/* User access down the path to addr: the upper levels allow it. */
+static void user_path(uword addr)
+{
+	uword cr3;
+	__asm__ __volatile__("mov %%cr3, %0" : "=r"(cr3));
+	u64 *pml4 = (u64 *)(cr3 & ~0xfffUL);
+	pml4[(addr >> 39) & 511] |= PTE_U;
+	table_of(pml4[(addr >> 39) & 511])[(addr >> 30) & 511] |= PTE_U;
+}
+
+static void flush_tlb(void)
+{
+	uword cr3;
+	__asm__ __volatile__("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3)::"memory");
+}
+
+/* String instructions that may fault: the vector, or -1. */
+static int try_insb(uword dst, u32 n)
+{
+	exceptions_reset();
+	__asm__ __volatile__(MOVP " $1f, %0\n\trep insb\n1:"
+			     : "=m"(fixup_ip), "+D"(dst), "+c"(n) : "d"(PORT_NOP) : "memory");
+	fixup_ip = 0;
+	return last_vector;
+}
+
+static int try_outsb(uword src, u32 n)
+{
+	exceptions_reset();
+	__asm__ __volatile__(MOVP " $1f, %0\n\trep outsb\n1:"
+			     : "=m"(fixup_ip), "+S"(src), "+c"(n) : "d"(PORT_NOP) : "memory");
+	fixup_ip = 0;
+	return last_vector;
+}
+
+static int try_movsb(uword dst, uword src, u32 n)
+{
+	exceptions_reset();
+	__asm__ __volatile__(MOVP " $1f, %0\n\trep movsb\n1:"
+			     : "=m"(fixup_ip), "+D"(dst), "+S"(src), "+c"(n)::"memory");
+	fixup_ip = 0;
+	return last_vector;
+}
+
+#define CHECK_PF(expr, addr, err)                                                \
+	do {                                                                     \
+		CHECK_EQ((expr), 14);                                            \
+		CHECK_EQ(last_error & 7, (err));                                 \
+		CHECK_EQ(last_cr2, (addr));                                      \
+	} while (0)
+
+/* What the CPL 3 part found; the kernel part reads it afterwards. */
+static volatile int user_failures;
+
+static void at_cpl3(void)
+{
+	int before = failures;
+
+	/* Its own pages work, through the hypervisor's hands too. */
+	CHECK_EQ(try_insb(USER_PAGE, 16), -1);
+	CHECK_EQ(try_outsb(USER_PAGE, 16), -1);
+	CHECK_EQ(try_movsb(USER_PAGE, TESTDEV, 8), -1);
+	/* A supervisor page: no writes, no reads. */
+	CHECK_PF(try_insb(SUPER_PAGE, 4), SUPER_PAGE, PF_P | PF_W | PF_U);
+	CHECK_PF(try_outsb(SUPER_PAGE + 0x10, 4), SUPER_PAGE + 0x10, PF_P | PF_U);
+	CHECK_PF(try_movsb(SUPER_PAGE + 0x20, TESTDEV, 8), SUPER_PAGE + 0x20, PF_P | PF_W | PF_U);
+	/* A read-only page: no writes. */
+	CHECK_PF(try_insb(RO_PAGE, 4), RO_PAGE, PF_P | PF_W | PF_U);
+	CHECK_PF(try_movsb(RO_PAGE + 0x40, TESTDEV, 8), RO_PAGE + 0x40, PF_P | PF_W | PF_U);
+	CHECK_EQ(try_outsb(RO_PAGE, 4), -1);
+	/* Non-canonical: #GP(0). */
+	CHECK_EQ(try_insb(NONCANON, 4), 13);
+	CHECK_EQ(last_error, 0);
+	CHECK_EQ(try_outsb(NONCANON + 8, 4), 13);
+	CHECK_EQ(try_movsb(NONCANON + 16, TESTDEV, 8), 13);
+	user_failures = failures - before;
+}
+
+/* SMAP: the kernel's string I/O into a user page faults unless AC is set. */
+static void test_smap(void)
+{
+	u32 r[4];
+	uword cr4;
+
+	cpuid(7, 0, r);
+	if (!(r[1] & (1u << 20))) {
+		printf("SMAP not offered: skipped\n");
+		return;
+	}
+	__asm__ __volatile__("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ __volatile__("mov %0, %%cr4" ::"r"(cr4 | (1ul << 21)));
+	CHECK_PF(try_insb(USER_PAGE, 4), USER_PAGE, PF_P | PF_W);
+	CHECK_PF(try_movsb(USER_PAGE + 0x80, TESTDEV, 8), USER_PAGE + 0x80, PF_P | PF_W);
+	__asm__ __volatile__("stac" ::: "cc");
+	CHECK_EQ(try_insb(USER_PAGE, 4), -1);
+	CHECK_EQ(try_movsb(USER_PAGE + 0x80, TESTDEV, 8), -1);
+	__asm__ __volatile__("clac" ::: "cc");
+	__asm__ __volatile__("mov %0, %%cr4" ::"r"(cr4));
+	printf("SMAP: kernel string I/O and MOVS into a user page fault without AC\n");
+}
+
+int guest_main(u32 vcpu, u64 mem)
+{
+	(void)vcpu;
+	if (mem < 14ul << 20) {
+		printf("needs 14 MiB\n");
+		return 1;
+	}
+	/* The pages of the layout above. */
+	user_path(0);
+	*pde_of(RO_PAGE) = (*pde_of(RO_PAGE) | PTE_U) & ~PTE_W;
+	*pde_of(USER_PAGE) |= PTE_U | PTE_W;
+	flush_tlb();
+	test_smap();
+	/* This image and the device page become the user's for the CPL 3
+	 * part (after the SMAP part, where the kernel reads the device). */
+	user_path(TESTDEV);
+	*pde_of(TESTDEV) |= PTE_U;
+	*pde_of(0) |= PTE_U;
+	flush_tlb();
+	run_user(at_cpl3, (void *)(USER_PAGE + 0x100000));
+	CHECK_EQ(user_failures, 0);
+	printf("CPL 3: string I/O and MOVS from device memory fault as on hardware\n");
+	return 0;
+}
