@@ -160,12 +160,16 @@ guest_tests_config() {
 # Emulator work-around: Bochs 2.7 ends the whole emulation on a guest
 # triple fault ("3rd exception with no resolution") instead of taking the
 # SHUTDOWN intercept the APM specifies (Vol. 2 15.9), so the triple-fault
-# guest runs only under QEMU here.
+# guest runs only under QEMU here. And Bochs 2.7's SVM leaves the VMCB's
+# DR6 alone when it takes a #DB intercept, where AMD hardware has updated
+# it (KVM reads the new status bits there): the suite's two DR6 checks
+# after a single step and a data breakpoint fail on this model, so the
+# suites are expected to fail here with exactly those two and nothing else.
 guest_tests_ryzen() {
 	scripts/mkiso.sh "$OUT/guests-ryzen.iso" build/hv.elf "console=com1 test=1" \
 		"$G/real.bin" "child name=real mode=real" \
-		"$G/suite32.elf" "child name=suite32" \
-		"$G/suite64.elf" "child name=suite64" \
+		"$G/suite32.elf" "child name=suite32 expect=fail" \
+		"$G/suite64.elf" "child name=suite64 expect=fail" \
 		"$G/wild.elf" "child name=wild-write expect=fault" \
 		"$G/badmmio.elf" "child name=badmmio expect=fault" \
 		"$G/fuzz.elf" "child name=fuzz" ||
@@ -176,6 +180,12 @@ guest_tests_ryzen() {
 	log_has guests-ryzen "test: 6 of 6 partitions ended as expected, 0 configuration errors" ||
 		REASON=${REASON:-"not every partition ended as expected (see $OUT/guests-ryzen.log)"}
 	log_has guests-ryzen "test result: PASS" || REASON=${REASON:-"no PASS"}
+	local other
+	other=$(grep -a "\[suite\(32\|64\)\] CHECK FAILED" "$OUT/guests-ryzen.log" |
+		grep -cv "read_dr6() & (1u << 14)[[:space:]]*$\|read_dr6() & 1[[:space:]]*$")
+	[ "$other" = 0 ] || REASON=${REASON:-"a suite check other than Bochs' DR6 failed"}
+	[ "$(grep -ac "\[suite\(32\|64\)\] CHECK FAILED" "$OUT/guests-ryzen.log")" = 4 ] ||
+		REASON=${REASON:-"the suites did not fail exactly their two DR6 checks each"}
 	result guests/amd-v-bochs-ryzen "$REASON"
 }
 
