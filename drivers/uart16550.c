@@ -52,6 +52,21 @@ void uart_putc(struct uart *u, char c)
 	outb(u->port + UART_THR, (u8)c);
 }
 
+#define FIFO_SIZE 16
+
+size_t uart_write_nowait(struct uart *u, const char *s, size_t n)
+{
+	if (!u->port)
+		return n;
+	if (!(inb(u->port + UART_LSR) & LSR_THRE))
+		return 0;
+	/* THRE with the FIFO on: the FIFO is empty (16550 datasheet). */
+	size_t k = n < FIFO_SIZE ? n : FIFO_SIZE;
+	for (size_t i = 0; i < k; i++)
+		outb(u->port + UART_THR, (u8)s[i]);
+	return k;
+}
+
 int uart_getc(struct uart *u)
 {
 	if (!u->port || !(inb(u->port + UART_LSR) & LSR_DR))

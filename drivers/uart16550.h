@@ -11,6 +11,10 @@ struct uart {
 
 void uart_init(struct uart *u, u16 port, u32 baud);
 void uart_putc(struct uart *u, char c);
+/* Writes what the transmitter takes without waiting (up to its FIFO's
+ * 16 bytes when it is empty); returns the count. A missing UART takes
+ * everything. */
+size_t uart_write_nowait(struct uart *u, const char *s, size_t n);
 /* Returns -1 when no byte is waiting. */
 int uart_getc(struct uart *u);
 

@@ -206,3 +206,37 @@ guest_tests() {
 	guest_tests_ryzen
 	guest_tests_config
 }
+
+# Liveness: the jitter guest sleeps between 20 Hz timer ticks on CPU 1
+# while a flooding partition's four vCPUs share that CPU (console lines,
+# 4 KiB console hypercalls, self-IPI and self-NMI storms, a #DB on every
+# instruction); its ticks must keep their rate and no gap may exceed the
+# bound jitter.c states. The flood must have been rate-limited.
+# liveness_check NAME: sets REASON.
+liveness_check() {
+	local name=$1 hv='^\[ *[0-9.]+\] cpu[0-9]+ '
+	REASON=""
+	log_has "$name" "${hv}partition 'jitter' stopped: the guest reported success" ||
+		REASON="the ticker did not keep its rate (see $OUT/$name.log)"
+	log_has "$name" "${hv}partition 'flood' stopped: time limit reached" ||
+		REASON=${REASON:-"the flood did not run to its time limit"}
+	log_has "$name" "${hv}partition 'flood' exits: .* hypercall=[1-9].* exception=[1-9]" ||
+		REASON=${REASON:-"the flood's hypercalls and #DB loop did not reach the hypervisor"}
+	log_has "$name" "${hv}WARN: partition 'flood': console output over 16 KiB/s" ||
+		REASON=${REASON:-"the flood's console output was not rate-limited"}
+	log_has "$name" "^hv: test result: PASS" || REASON=${REASON:-"hypervisor verdict is not PASS"}
+	[ -z "$REASON" ] && echo "  $(log_value "$name" '\[jitter\] (jitter: .*)$')"
+}
+
+liveness_tests() {
+	scripts/mkiso.sh "$OUT/liveness.iso" build/hv.elf "console=com1 test=1" \
+		"$G/flood.elf" "child name=flood vcpus=4 start=all cpus=1 expect=timeout timeout=6000" \
+		"$G/jitter.elf" "child name=jitter cpus=1" ||
+		{ fail hostile/image "mkiso failed"; return; }
+	qemu_run liveness-svm 300 -smp 2 -m 512 -cdrom "$OUT/liveness.iso"
+	liveness_check liveness-svm
+	result hostile/amd-v-liveness "$REASON"
+	bochs_run liveness-vmx 900 "$OUT/liveness.iso" 2 corei7_skylake_x 512
+	liveness_check liveness-vmx
+	result hostile/vt-x-liveness "$REASON"
+}

@@ -34,7 +34,7 @@ structure_tests() {
 only=${1:-all}
 case $only in all|unit) structure_tests; unit_tests ;; esac
 case $only in all|boot) boot_tests ;; esac
-case $only in all|guests) guest_tests ;; esac
+case $only in all|guests) guest_tests; liveness_tests ;; esac
 case $only in all|linux) linux_tests ;; esac
 case $only in all|parent) parent_tests ;; esac
 case $only in all|stress) stress_tests ;; esac

@@ -334,6 +334,37 @@ void partition_stop(struct partition *p, enum part_outcome outcome, const char *
 		all_stopped_hook();
 }
 
+#define CONSOLE_BURST KiB(64)
+#define CONSOLE_RATE KiB(16) /* bytes per second */
+
+bool partition_console_allow(struct partition *p, u32 n)
+{
+	static struct log_ratelimit rl;
+	u64 now = rdtsc();
+
+	u64 f = spin_lock_irqsave(&p->console_lock);
+	if (!p->console_refill_tsc) {
+		p->console_tokens = CONSOLE_BURST;
+		p->console_refill_tsc = now;
+	}
+	u64 earned = (now - p->console_refill_tsc) * CONSOLE_RATE / (tsc_khz * 1000);
+	if (earned) {
+		p->console_tokens = MIN(p->console_tokens + earned, (u64)CONSOLE_BURST);
+		p->console_refill_tsc = now;
+	}
+	bool ok = p->console_tokens >= n;
+	if (ok)
+		p->console_tokens -= n;
+	else
+		p->console_dropped += n;
+	u64 dropped = p->console_dropped;
+	spin_unlock_irqrestore(&p->console_lock, f);
+	if (!ok)
+		log_limited(&rl, LOG_WARN, "partition '%s': console output over %u KiB/s: %lu bytes "
+			    "dropped so far", p->cfg.name, (u32)(CONSOLE_RATE >> 10), (unsigned long)dropped);
+	return ok;
+}
+
 /* Longest wait for the other vCPUs to leave their CPUs: an exit handler
  * is short, so this only ends a restart when something is badly wrong. */
 #define RESTART_WAIT_MS 1000

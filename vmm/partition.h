@@ -130,6 +130,9 @@ struct partition {
 	struct platform_state *platform; /* the virtual PC (vmm/platform.h), or NULL */
 	struct hyperv_state hyperv;
 	u64 exit_counts[NR_EXIT_STATS];
+	/* Console output budget (partition_console_allow): a token bucket. */
+	spinlock_t console_lock;
+	u64 console_tokens, console_refill_tsc, console_dropped;
 	u64 start_tsc, stop_tsc;
 	enum part_outcome outcome;
 	u32 result_code;
@@ -206,5 +209,9 @@ int partition_restart(struct partition *p);
 void partition_stop(struct partition *p, enum part_outcome outcome, const char *reason);
 const char *outcome_name(enum part_outcome o);
 const char *partition_state_name(u32 state);
+/* Whether n more bytes of the partition's console output may reach the
+ * log: up to 64 KiB at once, 16 KiB/s sustained (a UART at 115200 baud
+ * moves 11.5 KiB/s); what is over is dropped and reported. */
+bool partition_console_allow(struct partition *p, u32 n);
 
 #endif

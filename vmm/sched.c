@@ -20,7 +20,8 @@ struct runqueue {
 	spinlock_t lock;
 	struct vcpu *head;
 	u32 count;
-	struct vcpu *last;        /* ran most recently: round-robin point */
+	struct vcpu *last;        /* ran most recently: the tie-break point */
+	u64 min_vruntime;         /* the smallest vruntime a runnable vCPU had */
 	struct vcpu *fpu_owner;   /* whose FPU state is in the registers */
 	struct vcpu *dr_owner;    /* whose DR0-DR3 and DR6 are */
 	volatile bool need_resched;
@@ -41,6 +42,7 @@ static spinlock_t place_lock = SPINLOCK_INIT;
  */
 #define DUMP_WAIT_MS 500
 #define CONSOLE_POLL_MS 50
+#define SLICE_TSC() ((u64)SCHED_SLICE_US * tsc_khz / 1000)
 static u64 dump_started;  /* host TSC of the request; 0 = none under way */
 static u32 dump_waiting;  /* CPUs yet to answer */
 static spinlock_t dump_lock = SPINLOCK_INIT; /* one CPU's lines at a time */
@@ -116,6 +118,7 @@ static void timer_irq(struct trap_frame *f)
 	rq->timer_armed = 0;
 	rq->need_resched = true;
 	console_input_poll(); /* one port read when no byte waits */
+	log_drain();
 	dump_overdue();
 	trap_report_nmis();
 }
@@ -150,6 +153,7 @@ void sched_add(struct vcpu *v, u64 mask)
 	v->pcpu = cpu;
 	struct runqueue *rq = &rqs[cpu];
 	u64 f = spin_lock_irqsave(&rq->lock);
+	v->vruntime = rq->min_vruntime; /* a newcomer starts even with the others */
 	v->rq_next = rq->head;
 	rq->head = v;
 	rq->count++;
@@ -189,6 +193,23 @@ static void arm_timer(struct runqueue *rq, u64 when)
 	lapic_timer_start((u32)MIN(MAX(ticks, 1ULL), 0xffffffffULL), false);
 }
 
+/*
+ * Which runnable vCPU runs next: the one that has had the least CPU time
+ * (vruntime, TSC ticks it held the CPU), the ones after the last to run
+ * first on a tie. A vCPU that slept comes back with at most half a slice
+ * less than the least of the others (a sleeper's credit, bounded), so a
+ * woken vCPU runs at once, ahead of ones that have been computing, yet
+ * one that halts and wakes all the time still gets no more than its
+ * share: its time counts all the same.
+ */
+static void wake_credit(struct runqueue *rq, struct vcpu *v)
+{
+	u64 floor = rq->min_vruntime > SLICE_TSC() / 2 ? rq->min_vruntime - SLICE_TSC() / 2 : 0;
+
+	if (v->vruntime < floor)
+		v->vruntime = floor;
+}
+
 /* INIT and start-up IPIs take effect on the target's own CPU. */
 static void process_init_sipi(struct vcpu *v)
 {
@@ -225,8 +246,10 @@ static u64 update_vcpu(struct vcpu *v, u64 now)
 			next = MIN(next, d);
 	}
 	if (v->state == VCPU_HALTED &&
-	    (v->nmi_pending || (v->halted_if && v->lapic && vlapic_pending(v->lapic) >= 0)))
+	    (v->nmi_pending || (v->halted_if && v->lapic && vlapic_pending(v->lapic) >= 0))) {
 		v->state = VCPU_RUNNABLE;
+		wake_credit(&rqs[v->pcpu], v);
+	}
 	return next;
 }
 
@@ -252,16 +275,19 @@ static u64 update_vcpus(struct runqueue *rq, u64 now)
 static struct vcpu *pick(struct runqueue *rq)
 {
 	struct vcpu *start = rq->last && rq->last->rq_next ? rq->last->rq_next : rq->head;
-	struct vcpu *v = start;
+	struct vcpu *v = start, *best = NULL;
 
 	if (!v)
 		return NULL;
 	do {
-		if (v->state == VCPU_RUNNABLE && v->part->state == PART_RUNNING)
-			return v;
+		if (v->state == VCPU_RUNNABLE && v->part->state == PART_RUNNING &&
+		    (!best || v->vruntime < best->vruntime))
+			best = v;
 		v = v->rq_next ? v->rq_next : rq->head;
 	} while (v != start);
-	return NULL;
+	if (best && best->vruntime > rq->min_vruntime)
+		rq->min_vruntime = best->vruntime;
+	return best;
 }
 
 /* Runs v until it halts, stops, or its slice or another event ends it. */
@@ -307,7 +333,9 @@ static void run_vcpu(struct runqueue *rq, struct vcpu *v, u64 others_next)
 		v->run_until = when;
 		rq->need_resched = false;
 
+		u64 t0 = rdtsc();
 		enum exit_action a = backend->run(v);
+		v->vruntime += rdtsc() - t0;
 		v->exits++;
 		if (unlikely(v->shutdown_pending)) {
 			/* A triple fault an exit handler's exception made. */
@@ -346,9 +374,10 @@ void sched_run(void)
 		if (!v) {
 			/* The boot CPU keeps reading the console while
 			 * everything sleeps, so a key (a dump request above
-			 * all) is never left unread. */
+			 * all) is never left unread, and feeds the UART from
+			 * the log's ring every millisecond while it holds any. */
 			if (rq == &rqs[0])
-				next = MIN(next, now + CONSOLE_POLL_MS * tsc_khz);
+				next = MIN(next, now + (log_pending() ? tsc_khz : CONSOLE_POLL_MS * tsc_khz));
 			arm_timer(rq, next);
 			if (!rq->need_resched)
 				__asm__ __volatile__("sti; hlt" ::: "memory");

@@ -94,6 +94,7 @@ struct vcpu {
 	struct vcpu *rq_next;
 	u64 run_until;    /* host TSC at which the scheduler wants the CPU back */
 	u64 run_tsc;      /* TSC ticks spent in the guest */
+	u64 vruntime;     /* TSC ticks it held its CPU: the scheduler's fairness */
 	u64 exits;
 	u32 sipi_vector;
 	u64 mtrr_def_type;

@@ -33,6 +33,8 @@ $(eval $(call guest_elf,reboot,64,reboot.c))
 $(eval $(call guest_elf,ticker,64,ticker.c))
 $(eval $(call guest_elf,isolate,64,isolate.c))
 $(eval $(call guest_elf,user,64,user.c))
+$(eval $(call guest_elf,flood,64,flood.c))
+$(eval $(call guest_elf,jitter,64,jitter.c))
 $(GUEST_OUT)/platform.elf: vmm/dev/platform.h
 
 # The multiboot (v1) kernel, as an ELF image and as a flat binary with

@@ -55,11 +55,7 @@ void console_write_bytes(const char *s, size_t n)
 		uart_putc(&console_uart, s[i]);
 }
 
-void console_write(const char *s, size_t n)
+size_t console_write_nowait(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			uart_putc(&console_uart, '\r');
-		uart_putc(&console_uart, s[i]);
-	}
+	return uart_write_nowait(&console_uart, s, n);
 }

@@ -8,9 +8,10 @@
  * "none". Returns false on a malformed value. */
 bool console_parse(const char *opt, u16 *port, u32 *baud);
 void console_init(u16 port, u32 baud);
-void console_write(const char *s, size_t n);
-/* As written, without turning "\n" into "\r\n". */
+/* Waits for the UART: the panic path and flushes. */
 void console_write_bytes(const char *s, size_t n);
+/* What the UART takes now without waiting (see uart_write_nowait). */
+size_t console_write_nowait(const char *s, size_t n);
 u16 console_port(void);
 /* A byte received on the console UART, or -1 when none is waiting (one
  * port read). Not serialized: see console_input_poll(). */

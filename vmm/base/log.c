@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Leveled log: every line carries the time since boot and the CPU. */
 #include "vmm/base/log.h"
+#include "vmm/base/math.h"
 #include "vmm/base/console.h"
 #include "vmm/base/fmt.h"
 #include "vmm/base/percpu.h"
@@ -10,12 +11,115 @@
 #include "drivers/timer.h"
 
 int log_level = LOG_INFO;
-static spinlock_t log_lock = SPINLOCK_INIT;
+
+/*
+ * The console is written from a ring, so that no exit handler (nor
+ * anything else with interrupts off) waits for a UART that sends a byte
+ * in 87 us at 115200 baud: a line goes into the ring, and whoever logs
+ * or takes a scheduler tick then gives the UART what it takes without
+ * waiting (its FIFO, 16 bytes at a time), one CPU at a time. Emulated
+ * UARTs take everything at once. Lines in the ring before a power-off,
+ * a reset or a panic are written out first (log_flush).
+ */
+#define RING_SIZE KiB(64)
+static char ring[RING_SIZE];
+static u64 ring_head, ring_tail; /* bytes put and taken; mod RING_SIZE */
+static spinlock_t ring_lock = SPINLOCK_INIT;
+static spinlock_t drain_lock = SPINLOCK_INIT; /* one CPU feeds the UART */
 static bool stream_mid_line; /* raw output left a line unfinished */
+static u64 ring_dropped;     /* partition output the ring had no room for */
 
 static const char *const level_tag[] = { "ERROR: ", "WARN: ", "", "debug: " };
 
-void log_vprintf(int level, const char *fmt, va_list ap)
+/* Feeds the UART from the ring; with wait, until the ring is empty. */
+static void drain(bool wait)
+{
+	if (!spin_trylock(&drain_lock))
+		return;
+	for (;;) {
+		u64 f = spin_lock_irqsave(&ring_lock);
+		u64 tail = ring_tail, avail = ring_head - tail;
+		spin_unlock_irqrestore(&ring_lock, f);
+		if (!avail)
+			break;
+		u64 at = tail % RING_SIZE;
+		size_t n = (size_t)MIN(avail, RING_SIZE - at);
+		if (wait) {
+			console_write_bytes(ring + at, n);
+		} else {
+			n = console_write_nowait(ring + at, n);
+			if (!n)
+				break; /* the UART is busy: the next tick goes on */
+		}
+		f = spin_lock_irqsave(&ring_lock);
+		ring_tail = tail + n;
+		spin_unlock_irqrestore(&ring_lock, f);
+	}
+	spin_unlock(&drain_lock);
+}
+
+void log_drain(void)
+{
+	drain(false);
+}
+
+bool log_pending(void)
+{
+	return READ_ONCE(ring_head) != READ_ONCE(ring_tail);
+}
+
+void log_flush(void)
+{
+	drain(true);
+}
+
+/* Puts bytes in the ring (with CR before each LF when cooked). A
+ * hypervisor line waits for room; a partition's output is dropped (and
+ * counted) when the ring is three-quarters full, so it cannot crowd out
+ * the hypervisor's own lines. Returns whether it went in. */
+static bool ring_put(const char *s, size_t n, bool cooked, bool own)
+{
+	size_t need = n;
+
+	if (cooked)
+		for (size_t i = 0; i < n; i++)
+			need += s[i] == '\n';
+	for (;;) {
+		u64 f = spin_lock_irqsave(&ring_lock);
+		u64 used = ring_head - ring_tail;
+		u64 room = own ? RING_SIZE - used : (used < RING_SIZE / 4 * 3 ? RING_SIZE / 4 * 3 - used : 0);
+		/* A line that starts while raw output is mid-line starts anew. */
+		size_t extra = own && stream_mid_line ? 2 : 0;
+		if (need + extra <= room) {
+			if (extra) {
+				ring[ring_head++ % RING_SIZE] = '\r';
+				ring[ring_head++ % RING_SIZE] = '\n';
+			}
+			for (size_t i = 0; i < n; i++) {
+				if (cooked && s[i] == '\n')
+					ring[ring_head++ % RING_SIZE] = '\r';
+				ring[ring_head++ % RING_SIZE] = s[i];
+			}
+			if (own)
+				stream_mid_line = false;
+			else if (n)
+				stream_mid_line = s[n - 1] != '\n';
+			spin_unlock_irqrestore(&ring_lock, f);
+			return true;
+		}
+		if (!own || need + extra > RING_SIZE) {
+			ring_dropped += n;
+			spin_unlock_irqrestore(&ring_lock, f);
+			return false;
+		}
+		spin_unlock_irqrestore(&ring_lock, f);
+		drain(true); /* our own line: wait for room */
+	}
+}
+
+/* A log line; `own` lines (the hypervisor's) wait for room in the ring,
+ * others (a partition's console output) are dropped when it is full. */
+static void log_line(int level, bool own, const char *fmt, va_list ap)
 {
 	char line[512];
 	int n;
@@ -34,23 +138,29 @@ void log_vprintf(int level, const char *fmt, va_list ap)
 		len = sizeof(line) - 2;
 	if (len == 0 || line[len - 1] != '\n')
 		line[len++] = '\n';
+	ring_put(line, len, true, own);
+	drain(false);
+}
 
-	u64 f = spin_lock_irqsave(&log_lock);
-	if (stream_mid_line)
-		console_write("\n", 1);
-	stream_mid_line = false;
-	console_write(line, len);
-	spin_unlock_irqrestore(&log_lock, f);
+void log_vprintf(int level, const char *fmt, va_list ap)
+{
+	log_line(level, true, fmt, ap);
+}
+
+void log_guest(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_line(LOG_INFO, false, fmt, ap);
+	va_end(ap);
 }
 
 void log_stream(const char *s, size_t n)
 {
 	if (!n)
 		return;
-	u64 f = spin_lock_irqsave(&log_lock);
-	console_write_bytes(s, n); /* the partition sends its own CRs */
-	stream_mid_line = s[n - 1] != '\n';
-	spin_unlock_irqrestore(&log_lock, f);
+	ring_put(s, n, false, false); /* the partition sends its own CRs */
+	drain(false);
 }
 
 void log_printf(int level, const char *fmt, ...)
@@ -63,7 +173,15 @@ void log_printf(int level, const char *fmt, ...)
 
 void log_raw(const char *s)
 {
-	console_write(s, strlen(s));
+	/* The panic path: what the ring holds first, unless another CPU was
+	 * stopped while feeding the UART; then this, with no lock. */
+	drain(true);
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			console_write_bytes("\r", 1);
+		console_write_bytes(s + i, 1);
+	}
 }
 
 void log_limited(struct log_ratelimit *rl, int level, const char *fmt, ...)

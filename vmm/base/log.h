@@ -14,6 +14,15 @@ void log_printf(int level, const char *fmt, ...) __printf(2, 3);
 void log_vprintf(int level, const char *fmt, va_list ap) __printf(2, 0);
 /* Raw console output with no prefix and no lock (panic path only). */
 void log_raw(const char *s);
+/* The console ring (log.c): gives the UART what it takes without waiting
+ * (every scheduler tick calls it); whether bytes wait; writes out
+ * everything, waiting (before a power-off, a reset or a panic). */
+void log_drain(void);
+bool log_pending(void);
+void log_flush(void);
+/* A log line (info level) of a partition's console output: dropped
+ * rather than waited for when the console ring is full. */
+void log_guest(const char *fmt, ...) __printf(1, 2);
 /* A partition's raw console bytes (the parent's serial port). A log line
  * that comes while such output is mid-line starts on a line of its own. */
 void log_stream(const char *s, size_t n);

@@ -46,6 +46,7 @@ static __noreturn void halt_forever(void)
 void power_off(void)
 {
 	irq_disable();
+	log_flush();
 	acpi_s5();
 	mdelay(100);
 	emulator_exit(0);
@@ -56,6 +57,7 @@ void power_off(void)
 void power_reset(void)
 {
 	irq_disable();
+	log_flush();
 	if (acpi.reset_supported && acpi.reset_reg.space == 1 &&
 	    acpi.reset_reg.address <= 0xffff)
 		outb((u16)acpi.reset_reg.address, acpi.reset_value);
@@ -75,6 +77,7 @@ void power_reset(void)
 void test_finish(bool pass, const char *why)
 {
 	irq_disable();
+	log_flush();
 	log_raw(pass ? "hv: test result: PASS\n" : "hv: test result: FAIL (");
 	if (!pass) {
 		log_raw(why ? why : "unknown");

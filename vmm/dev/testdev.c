@@ -12,7 +12,8 @@ static void flush_locked(struct partition *p)
 	if (!t->len)
 		return;
 	t->line[t->len] = 0;
-	pr_info("[%s] %s", p->cfg.name, t->line);
+	if (partition_console_allow(p, t->len))
+		log_guest("[%s] %s", p->cfg.name, t->line);
 	t->len = 0;
 }
 

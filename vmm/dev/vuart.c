@@ -350,7 +350,8 @@ int vuart_io_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val)
 	if (ps->cfg.raw_console) {
 		/* The machine's console (the parent's serial port): its bytes
 		 * go out as they come, so its shell's prompt and echo show. */
-		log_stream(tx, ntx);
+		if (ntx && partition_console_allow(ps->part, ntx))
+			log_stream(tx, ntx);
 		return 0;
 	}
 	for (u32 i = 0; i < ntx; i++)

@@ -384,8 +384,10 @@ struct dtr { u16 limit; uword base; } __attribute__((packed));
 
 void cpu_tables_init(u32 vcpu)
 {
+	/* Every vCPU builds the (identical) IDT: with start=all an AP may get
+	 * here before vCPU 0 does. */
 	static volatile int idt_done;
-	if (vcpu == 0 && !idt_done) {
+	if (!idt_done) {
 		build_idt();
 		idt_done = 1;
 	}
