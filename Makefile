@@ -13,11 +13,13 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 
 # The core: freestanding, kernel code model (linked at -2 GiB), no SSE so
 # guest FPU state is never touched behind a guest's back, frame pointers
-# for panic backtraces.
+# for panic backtraces, indirect calls through retpolines (a guest cannot
+# train where the hypervisor's indirect branches go: vmm/spec.h).
 HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdlib -fno-stack-protector \
 	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-common \
-	-fcf-protection=none -fno-strict-aliasing -I. -MMD -MP
+	-fcf-protection=none -fno-strict-aliasing -I. -MMD -MP \
+	-mindirect-branch=thunk -mindirect-branch-register
 HV_ASFLAGS := -D__ASSEMBLER__ -I. -MMD -MP
 HV_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack \
 	--no-warn-rwx-segments -T linker.ld

@@ -31,6 +31,7 @@ svm_enter:
 	clgi
 	sti
 	vmload %rax
+	maybe_verw
 	vmrun %rax
 	vmsave %rax
 
@@ -38,6 +39,7 @@ svm_enter:
 	mov 16(%rsp), %rdi         /* gpr[] */
 	store_guest_gprs %rdi
 	pop G(RDI)(%rdi)
+	fill_rsb %rax              /* before our first RET */
 
 	mov (%rsp), %rax           /* host VMCB: our GS base and TR back */
 	vmload %rax

@@ -10,6 +10,7 @@
 #include "vmm/base/log.h"
 #include "vmm/msr.h"
 #include "vmm/partition.h"
+#include "vmm/spec.h"
 #include "vmm/base/percpu.h"
 #include "vmm/base/pmm.h"
 #include "vmm/base/string.h"
@@ -377,7 +378,9 @@ static enum exit_action svm_run(struct vcpu *v)
 	vmcb->save.rsp = v->gpr[GPR_RSP];
 
 	u64 t0 = rdtsc();
+	spec_guest_enter(v);
 	svm_enter(v->gpr, sv->vmcb_pa, svm_cpu[this_cpu_id()].host_vmcb);
+	spec_guest_exit(v);
 	v->run_tsc += rdtsc() - t0;
 
 	v->gpr[GPR_RAX] = vmcb->save.rax;

@@ -10,6 +10,7 @@
 #include "vmm/base/cpu.h"
 #include "vmm/hyperv.h"
 #include "vmm/partition.h"
+#include "vmm/spec.h"
 #include "vmm/base/string.h"
 #include "vmm/dev/vlapic.h"
 #include "vmm/base/x86.h"
@@ -53,6 +54,50 @@
 #define E1D_RDTSCP BIT(27)
 
 #define MAX_BASIC_LEAF 0x15u
+
+/* The speculation controls: offered exactly as the MSR policy handles
+ * them (vmm/msr.c, vmm/spec.h); everything else of the leaf hidden. */
+#define F7D_MD_CLEAR BIT(10)
+#define F7D_SPEC_CTRL BIT(26)
+#define F7D_STIBP BIT(27)
+#define F7D_SSBD BIT(31)
+#define E8B_IBPB BIT(12)
+#define E8B_IBRS BIT(14)
+#define E8B_STIBP BIT(15)
+#define E8B_SSBD BIT(24)
+
+static u32 spec_leaf7_edx(u32 host)
+{
+	u32 d = host & F7D_MD_CLEAR; /* VERW clears buffers for the guest too */
+
+	if (spec.ibpb && (spec.guest_spec_ctrl_bits & SPEC_CTRL_IBRS))
+		d |= F7D_SPEC_CTRL;
+	if (spec.guest_spec_ctrl_bits & SPEC_CTRL_STIBP)
+		d |= F7D_STIBP;
+	if (spec.guest_spec_ctrl_bits & SPEC_CTRL_SSBD)
+		d |= F7D_SSBD;
+	return boot_cpu.vendor == VENDOR_INTEL ? d : 0;
+}
+
+static u32 spec_ext8_ebx(u32 host)
+{
+	u32 b = 0;
+
+	if (boot_cpu.vendor != VENDOR_AMD)
+		return host & ~(E8B_IBPB | E8B_IBRS | E8B_STIBP | E8B_SSBD | BIT(25) | BIT(26));
+	if (spec.ibpb)
+		b |= E8B_IBPB;
+	if (spec.guest_spec_ctrl_bits & SPEC_CTRL_IBRS)
+		b |= E8B_IBRS;
+	if (spec.guest_spec_ctrl_bits & SPEC_CTRL_STIBP)
+		b |= E8B_STIBP;
+	if (spec.guest_spec_ctrl_bits & SPEC_CTRL_SSBD)
+		b |= E8B_SSBD;
+	/* The rest of the leaf (CLZERO, INVLPGB, ...) as the host has it,
+	 * minus the speculation bits handled above and VIRT_SSBD/SSB_NO. */
+	return (host & ~(E8B_IBPB | E8B_IBRS | E8B_STIBP | E8B_SSBD | BIT(25) | BIT(26) |
+			 BIT(16) | BIT(17) | BIT(18) | BIT(19))) | b;
+}
 
 static void vendor_leaf(struct vcpu *v, u32 leaf, struct cpuid_regs *r)
 {
@@ -146,7 +191,7 @@ static void guest_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 			r->eax = 0;
 			r->ebx &= F7B_KEEP;
 			r->ecx = 0;
-			r->edx = 0;
+			r->edx = spec_leaf7_edx(r->edx);
 		} else {
 			memset(r, 0, sizeof(*r));
 		}
@@ -173,6 +218,7 @@ static void guest_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 		r->edx &= ~E1D_RDTSCP;
 		break;
 	case 0x80000008:
+		r->ebx = spec_ext8_ebx(r->ebx);
 		r->ecx = (r->ecx & ~0xffu) | (MIN(v->part->nr_vcpus, 256u) - 1);
 		break;
 	case 0x8000000a: case 0x8000001d: case 0x8000001e: case 0x8000001f:

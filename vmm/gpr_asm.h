@@ -62,4 +62,35 @@
 	pop %rbp
 .endm
 
+/*
+ * Speculation barriers of the entry stubs (vmm/spec.h). fill_rsb puts 32
+ * harmless return addresses in the return stack buffer, so that no
+ * return the hypervisor makes after a VM exit is predicted from entries
+ * the guest left there (the sequence Linux and KVM use: pairs of calls
+ * whose speculated returns land on INT3). maybe_verw clears the CPU's
+ * buffers before VM entry where spec_verw_flag says so (MDS, TAA). Both
+ * clobber nothing the stubs still need: fill_rsb uses \reg, maybe_verw
+ * the flags.
+ */
+.macro fill_rsb reg
+	mov $16, \reg
+771:
+	call 772f
+	int3
+772:
+	call 773f
+	int3
+773:
+	dec \reg
+	jnz 771b
+	add $(8 * 32), %rsp
+.endm
+
+.macro maybe_verw
+	cmpb $0, spec_verw_flag(%rip)
+	je 774f
+	verw spec_verw_sel(%rip)
+774:
+.endm
+
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* vmm_main: the core's start, the same for every boot path. */
 #include "vmm/main.h"
+#include "vmm/spec.h"
 #include "vmm/base/cmdline.h"
 #include "vmm/base/console.h"
 #include "vmm/base/cpu.h"
@@ -148,7 +149,8 @@ const struct boot_info *vmm_main(const struct boot_info *bi_in)
 		timer_reference_name(), lapic_x2apic_mode() ? "x2APIC" : "xAPIC");
 	platform_host_clock_init(); /* wall clock for guests' RTCs (after ACPI: century) */
 
-	smp_boot(hv_opts.max_cpus, ap_wait_for_work);
+	spec_init();
+	smp_boot(hv_opts.max_cpus, hv_opts.smt, ap_wait_for_work);
 
 	struct pmm_stats st;
 	pmm_get_stats(&st);

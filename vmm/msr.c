@@ -11,6 +11,7 @@
 #include "vmm/hyperv.h"
 #include "vmm/base/log.h"
 #include "vmm/partition.h"
+#include "vmm/spec.h"
 #include "vmm/base/trap.h"
 #include "vmm/dev/vlapic.h"
 #include "vmm/base/x86.h"
@@ -194,7 +195,41 @@ static int apic_write(struct vcpu *v, u32 msr, u64 val)
 	return v->lapic ? vlapic_msr_write(v, msr, val) : -EINVAL;
 }
 
+/* IA32_SPEC_CTRL and IA32_PRED_CMD, as CPUID offers them (vmm/spec.h):
+ * the guest's SPEC_CTRL goes in around each entry; IBPB goes straight
+ * to the CPU. */
+static int spec_ctrl_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	(void)msr;
+	if (!spec.guest_spec_ctrl_bits)
+		return -EINVAL;
+	*val = v->spec_ctrl;
+	return 0;
+}
+
+static int spec_ctrl_write(struct vcpu *v, u32 msr, u64 val)
+{
+	(void)msr;
+	if (!spec.guest_spec_ctrl_bits || (val & ~spec.guest_spec_ctrl_bits))
+		return -EINVAL;
+	v->spec_ctrl = val;
+	return 0;
+}
+
+static int pred_cmd_write(struct vcpu *v, u32 msr, u64 val)
+{
+	(void)v;
+	(void)msr;
+	if (!spec.ibpb || (val & ~1ULL))
+		return -EINVAL;
+	if (val)
+		wrmsr(MSR_PRED_CMD, 1);
+	return 0;
+}
+
 static const struct msr_rule rules[] = {
+	{ MSR_SPEC_CTRL, MSR_SPEC_CTRL, MSR_EMULATE, spec_ctrl_read, spec_ctrl_write },
+	{ MSR_PRED_CMD, MSR_PRED_CMD, MSR_EMULATE, NULL, pred_cmd_write },
 	/* Hyper-V synthetic MSRs (vmm/hyperv.c) */
 	{ HV_MSR_FIRST, HV_MSR_LAST, MSR_EMULATE, hyperv_msr_read, hyperv_msr_write },
 	/* Switched by VMLOAD/VMSAVE on AMD-V, by the VMCS or by hand on VT-x. */

@@ -10,6 +10,7 @@
 #include "vmm/backend.h"
 #include "vmm/fpu.h"
 #include "vmm/sched.h"
+#include "vmm/spec.h"
 #include "vmm/base/fmt.h"
 #include "vmm/base/heap.h"
 #include "vmm/base/layout.h"
@@ -66,8 +67,10 @@ struct partition *partition_alloc(const struct part_config *cfg,
 	p->cfg = *cfg;
 	p->ops = ops;
 	p->state = PART_CREATED;
-	if (pt_init(&p->slat, backend->slat_format, cpu_has_1g_pages() ? 3 : 2, slat_alloc,
-		    slat_free, p)) {
+	/* Large pages where the CPU allows them, but none on CPUs with the
+	 * iTLB multihit erratum (vmm/spec.h). */
+	u8 leaf = spec.small_pages ? 1 : cpu_has_1g_pages() ? 3 : 2;
+	if (pt_init(&p->slat, backend->slat_format, leaf, slat_alloc, slat_free, p)) {
 		kfree(p);
 		return NULL;
 	}

@@ -5,6 +5,7 @@
 #include "vmm/backend.h"
 #include "vmm/partition.h"
 #include "vmm/sched.h"
+#include "vmm/spec.h"
 #include "vmm/base/log.h"
 #include "vmm/base/percpu.h"
 #include "vmm/base/power.h"
@@ -32,6 +33,7 @@ static __noreturn void cpu_run(const char *err)
 
 void ap_wait_for_work(void)
 {
+	spec_cpu_init();
 	while (!READ_ONCE(go)) {
 		irq_enable();
 		cpu_hlt();

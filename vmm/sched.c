@@ -9,6 +9,7 @@
 #include "vmm/base/log.h"
 #include "vmm/base/math.h"
 #include "vmm/partition.h"
+#include "vmm/spec.h"
 #include "vmm/base/percpu.h"
 #include "vmm/base/trap.h"
 #include "vmm/dev/vlapic.h"
@@ -24,6 +25,7 @@ struct runqueue {
 	u64 min_vruntime;         /* the smallest vruntime a runnable vCPU had */
 	struct vcpu *fpu_owner;   /* whose FPU state is in the registers */
 	struct vcpu *dr_owner;    /* whose DR0-DR3 and DR6 are */
+	struct partition *last_part; /* whose vCPU ran last: IBPB on a change */
 	volatile bool need_resched;
 	bool dump;                /* a dump waits for this CPU's answer */
 	u64 timer_armed;          /* host TSC the LAPIC timer fires at, 0 = off */
@@ -311,6 +313,13 @@ static void run_vcpu(struct runqueue *rq, struct vcpu *v, u64 others_next)
 	if (rq->fpu_owner != v) {
 		fpu_switch(rq->fpu_owner, v);
 		rq->fpu_owner = v;
+	}
+	/* A different partition's branch predictions must not steer this
+	 * one (vmm/spec.h). */
+	if (rq->last_part != v->part) {
+		if (spec.ibpb)
+			wrmsr(MSR_PRED_CMD, 1);
+		rq->last_part = v->part;
 	}
 	if (v->dr_reset) {
 		v->dr_reset = false;

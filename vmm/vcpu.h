@@ -89,6 +89,7 @@ struct vcpu {
 	bool nmi_pending;
 	bool halted_if;   /* RFLAGS.IF at HLT: only then do interrupts wake it */
 	u64 xcr0;
+	u64 spec_ctrl;    /* its IA32_SPEC_CTRL (vmm/spec.h) */
 	void *fpu;        /* FXSAVE/XSAVE area, 64-byte aligned */
 	/* scheduling */
 	struct vcpu *rq_next;

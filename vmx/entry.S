@@ -25,17 +25,22 @@ vmx_enter:
 	mov $HOST_RSP, %eax
 	vmwrite %rsp, %rax
 1:
-	test %esi, %esi            /* flags survive the MOVs below */
+	/* "launched", tested after VERW (which changes ZF); below HOST_RSP,
+	 * so an exit leaves it behind. */
+	push %rsi
 
 	mov G(RAX)(%rdi), %rax
 	load_guest_gprs %rdi
 	mov G(RDI)(%rdi), %rdi
 
+	maybe_verw
+	cmpl $0, (%rsp)
 	jnz 2f
 	vmlaunch
 	jmp 3f
 2:	vmresume
 3:	/* VMfail: back out with the host's registers. */
+	add $8, %rsp
 	pop %rdi
 	pop_host_regs
 	mov $1, %eax
@@ -48,6 +53,7 @@ vmx_exit_point:
 	mov %rax, G(RAX)(%rdi)
 	store_guest_gprs %rdi
 	pop G(RDI)(%rdi)
+	fill_rsb %rax              /* before our first RET */
 	pop %rdi
 	pop_host_regs
 	xor %eax, %eax

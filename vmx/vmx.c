@@ -10,6 +10,7 @@
 #include "vmm/base/log.h"
 #include "vmm/msr.h"
 #include "vmm/partition.h"
+#include "vmm/spec.h"
 #include "vmm/base/percpu.h"
 #include "vmm/base/pmm.h"
 #include "vmm/base/string.h"
@@ -828,7 +829,9 @@ static enum exit_action vmx_run(struct vcpu *v)
 		vmcs_writel(GUEST_RSP, rsp);
 
 	u64 t0 = rdtsc();
+	spec_guest_enter(v);
 	int fail = vmx_enter(v->gpr, x->launched, &x->host_rsp);
+	spec_guest_exit(v);
 	v->run_tsc += rdtsc() - t0;
 	x->cache_valid = 0;
 

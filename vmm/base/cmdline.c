@@ -89,6 +89,7 @@ void hv_options_default(struct hv_options *o)
 	o->console_baud = 115200;
 	o->loglevel = LOG_INFO;
 	o->x2apic = true;
+	o->smt = true;
 }
 
 static bool parse_loglevel(const char *v, int *out)
@@ -144,6 +145,9 @@ int hv_options_parse(struct hv_options *o, const char *cmdline, cmdline_warn_fn 
 				why = "expected error, warn, info, debug or 0..3";
 		} else if (!strcmp(t.key, "test")) {
 			if (!parse_bool(&t, &o->test))
+				why = "expected on or off";
+		} else if (!strcmp(t.key, "smt")) {
+			if (!parse_bool(&t, &o->smt))
 				why = "expected on or off";
 		} else if (!strcmp(t.key, "x2apic")) {
 			if (!parse_bool(&t, &o->x2apic))

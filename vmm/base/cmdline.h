@@ -29,6 +29,7 @@ struct hv_options {
 	bool test;      /* power off with a pass/fail status when done */
 	u32 max_cpus;   /* 0 = every CPU the firmware lists */
 	bool x2apic;    /* use x2APIC mode when the CPU has it */
+	bool smt;       /* bring up sibling threads (smt=off keeps them offline) */
 	u64 parent_mem; /* 0 = all memory not otherwise used */
 	char selftest[16]; /* "fault": take a page fault at boot (tests the report) */
 };

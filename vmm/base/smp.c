@@ -70,8 +70,21 @@ static bool start_ap(u8 *page, paddr_t tramp, struct percpu *p)
 
 static void (*ap_work)(void);
 
-void smp_boot(u32 max_cpus, void (*work)(void))
+/* The low APIC ID bits that number threads within a core (CPUID leaf
+ * 0BH, level type SMT: SDM Vol. 3A 9.9.1); 0 when unknown. */
+static u32 smt_bits(void)
 {
+	struct cpuid_regs r;
+
+	if (boot_cpu.max_leaf < 0xb)
+		return 0;
+	cpuid_count(0xb, 0, &r);
+	return ((r.ecx >> 8) & 0xff) == 1 ? r.eax & 0x1f : 0;
+}
+
+void smp_boot(u32 max_cpus, bool smt, void (*work)(void))
+{
+	u32 thread_mask = (1u << smt_bits()) - 1, skipped = 0;
 	ap_work = work;
 	u32 bsp_apic = lapic_id();
 
@@ -95,6 +108,10 @@ void smp_boot(u32 max_cpus, void (*work)(void))
 		const struct acpi_cpu *c = &acpi.cpus[i];
 		if (!c->enabled || c->apic_id == bsp_apic)
 			continue;
+		if (!smt && (c->apic_id & thread_mask)) {
+			skipped++;
+			continue;
+		}
 		if (max_cpus && nr_cpus >= max_cpus)
 			break;
 		if (nr_cpus >= MAX_CPUS) {
@@ -113,6 +130,9 @@ void smp_boot(u32 max_cpus, void (*work)(void))
 			pr_err("smp: cpu%u (APIC id %u) did not come online", p->cpu, p->apic_id);
 		}
 	}
+	if (skipped)
+		pr_info("smp: %u sibling thread%s left offline (smt=off)", skipped,
+			skipped == 1 ? "" : "s");
 	pmm_free(cr3, 1);
 	pmm_free(extra[0], 1);
 	pmm_free(extra[1], 1);

@@ -4,8 +4,9 @@
 
 #include "vmm/base/types.h"
 
-/* Starts every CPU the MADT lists as enabled, up to max_cpus (0 = all);
- * each runs `work` once it is set up (the core's: it never returns). */
-void smp_boot(u32 max_cpus, void (*work)(void));
+/* Starts every CPU the MADT lists as enabled, up to max_cpus (0 = all),
+ * and with smt false none that is a second thread of a core; each runs
+ * `work` once it is set up (the core's: it never returns). */
+void smp_boot(u32 max_cpus, bool smt, void (*work)(void));
 
 #endif
