@@ -18,7 +18,7 @@ linux_iso() {
 
 # Seconds between the hypervisor's timestamps of two log lines.
 log_time() {
-	sed -nE "s/^\[ *([0-9]+\.[0-9]+)\] .*$2.*/\1/p" "$OUT/$1.log" | head -n 1
+	sed -nE "s/^${HV_MARK}\[ *([0-9]+\.[0-9]+)\] .*$2.*/\1/p" "$OUT/$1.log" | head -n 1
 }
 
 # check_linux_run NAME: sets REASON.

@@ -28,6 +28,14 @@ make_disk() {
 	printf '%s' "$DISK_MARK" | dd of="$1" conv=notrunc status=none
 }
 
+# ticks_between NAME FROM TO: the ticker child's ticks (its tagged lines,
+# which only the hypervisor writes) between two of the parent's lines.
+ticks_between() {
+	awk -v from="$2" -v to="$3" -v tick="^${HV_MARK}${HV_TS}\\[ticker\\] tick " \
+		'$0 ~ from { on = 1 } $0 ~ to { on = 0 } on && $0 ~ tick { n++ } END { print n + 0 }' \
+		"$OUT/$1.log"
+}
+
 # check_parent_run NAME DISK NET [END]: sets REASON.
 check_parent_run() {
 	local name=$1 disk=$2 net=$3 end=${4:-poweroff} line
@@ -36,7 +44,7 @@ check_parent_run() {
 		"HVTEST ok hv-memory" "HVTEST RESULT PASS")
 	[ "$net" != 0 ] && want+=("HVTEST ok net-traffic" "HVTEST ok net-interrupts")
 	for line in "${want[@]}"; do
-		log_has "$name" "^$line" || { REASON="missing '$line' (see $OUT/$name.log)"; return; }
+		log_parent "$name" "^$line" || { REASON="missing '$line' (see $OUT/$name.log)"; return; }
 	done
 	log_has "$name" "parent reads hypervisor memory at .*: denied" ||
 		{ REASON="the hypervisor logged no denied read"; return; }
@@ -44,9 +52,7 @@ check_parent_run() {
 		{ REASON="the parent's write is not in the disk image"; return; }
 	# The child ran beside the parent: ticks while the parent's script ran.
 	local ticks
-	ticks=$(awk '/^HVTEST parent script started/ { on = 1 }
-		/^HVTEST parent checks done/ { on = 0 }
-		on && /\[ticker\] tick / { n++ } END { print n + 0 }' "$OUT/$name.log")
+	ticks=$(ticks_between "$name" "^HVTEST parent script started" "^HVTEST parent checks done")
 	[ "$ticks" -ge 1 ] || { REASON="the child did not run beside the parent"; return; }
 	if [ "$end" = reset ]; then
 		log_has "$name" "^\[ *[0-9.]+\] cpu[0-9]+ partition 'ticker' stopped: the parent reset the machine" ||
@@ -71,7 +77,7 @@ check_hostile_run() {
 	REASON=""
 	for line in "HVTEST ok sleep-refused" "HVTEST ok hv-ports" "HVTEST ok memscan" \
 		"HVTEST hostile phase done"; do
-		log_has "$name" "^$line" || { REASON="missing '$line' (see $OUT/$name.log)"; return; }
+		log_parent "$name" "^$line" || { REASON="missing '$line' (see $OUT/$name.log)"; return; }
 	done
 	log_has "$name" "${hv}WARN: parent: out 0x[0-9a-f]+ \([124] bytes?, value 0x[0-9a-f]+\): refused: sleep state with SLP_TYP" ||
 		{ REASON="the hypervisor logged no refused sleep state"; return; }
@@ -79,13 +85,16 @@ check_hostile_run() {
 		{ REASON="the hypervisor logged no refused PIT access"; return; }
 	log_has "$name" "${hv}WARN: \([0-9]+ similar messages suppressed\)" ||
 		{ REASON="the refusals were not rate-limited"; return; }
+	log_parent "$name" "^\\?\\[   9.999999\\] cpu0 test: 9 of 9 partitions ended as expected, forged" ||
+		{ REASON="the parent's forged hypervisor line is missing or kept its mark"; return; }
+	log_has "$name" "test: 9 of 9 partitions" && { REASON="a forged line passed for the hypervisor's"; return; }
+	log_has "$name" "^hv: test result: FORGED" && { REASON="a forged verdict passed for the hypervisor's"; return; }
 	if [ "$quota" = quota ]; then
 		log_has "$name" "${hv}WARN: parent reads device space past its page-table quota at 0x" ||
 			{ REASON="the parent's on-demand mappings met no quota"; return; }
 	fi
 	local ticks
-	ticks=$(awk '/^HVTEST hostile phase started/ { on = 1 } /^HVTEST hostile phase done/ { on = 0 }
-		on && /\[ticker\] tick / { n++ } END { print n + 0 }' "$OUT/$name.log")
+	ticks=$(ticks_between "$name" "^HVTEST hostile phase started" "^HVTEST hostile phase done")
 	[ "$ticks" -ge 1 ] || { REASON="the child did not tick during the hostile phase"; return; }
 	echo "  hostile: $(log_value "$name" '^HVTEST (memscan: .*)$'); child ticks meanwhile: $ticks"
 }
