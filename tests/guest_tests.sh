@@ -65,25 +65,35 @@ GUEST_EXPECT=(
 	"\[isolate-a\] isolate: 40 rounds beside the other partition"
 	"\[user\] CPL 3: string I/O and MOVS from device memory fault as on hardware"
 	"partition 'user' stopped: the guest reported success"
-	"test: 20 of 20 partitions ended as expected, 0 configuration errors"
 	# The suite's #DB checks went through the hypervisor's #DB intercept.
 	"partition 'suite32' exits: .* exception=[1-9]"
 	"partition 'suite64' exits: .* exception=[1-9]"
 )
 
-# guest_iso OUT CMDLINE: an ISO with the whole guest set.
+# guest_iso OUT CMDLINE [IMAGE ARGS]...: an ISO with the whole guest set
+# and any more modules given.
 guest_iso() {
-	local mods=() i
+	local out=$1 cmd=$2 mods=() i
+	shift 2
 	for ((i = 0; i < ${#GUEST_SET[@]}; i += 3)); do
 		mods+=("${GUEST_SET[i + 1]}" "${GUEST_SET[i + 2]}")
 	done
-	scripts/mkiso.sh "$1" build/hv.elf "$2" "${mods[@]}"
+	scripts/mkiso.sh "$out" build/hv.elf "$cmd" "${mods[@]}" "$@"
 }
 
-# check_guest_run NAME: sets REASON.
+# Emulator work-around: QEMU TCG executes XSETBV without taking the SVM
+# intercept the APM specifies (Vol. 2 15.9, XSETBV intercept), so the
+# guest that checks XSETBV's refusals (xcr0.c) runs only on Bochs.
+XCR0_GUEST=("$G/xcr0.elf" "child name=xcr0")
+
+# check_guest_run NAME [EXTRA]: sets REASON; EXTRA partitions beyond the
+# guest set ran too.
 check_guest_run() {
-	local name=$1 line i
+	local name=$1 extra=${2:-0} line i n=$((${#GUEST_SET[@]} / 3))
+	n=$((n + extra))
 	REASON=""
+	log_has "$name" "test: $n of $n partitions ended as expected, 0 configuration errors" ||
+		REASON="not every partition ended as expected (see $OUT/$name.log)"
 	log_has "$name" "test result: PASS" || REASON="no PASS (see $OUT/$name.log)"
 	for line in "${GUEST_EXPECT[@]}"; do
 		[ -n "$REASON" ] && break
@@ -172,12 +182,14 @@ guest_tests_ryzen() {
 		"$G/suite64.elf" "child name=suite64 expect=fail" \
 		"$G/wild.elf" "child name=wild-write expect=fault" \
 		"$G/badmmio.elf" "child name=badmmio expect=fault" \
-		"$G/fuzz.elf" "child name=fuzz" ||
+		"$G/fuzz.elf" "child name=fuzz" "${XCR0_GUEST[@]}" ||
 		{ fail guests/amd-v-bochs-ryzen "mkiso failed"; return; }
 	bochs_run guests-ryzen 600 "$OUT/guests-ryzen.iso" 1 ryzen 512
 	REASON=""
 	log_has guests-ryzen "svm: .*NRIP save yes" || REASON="NRIP save not in use"
-	log_has guests-ryzen "test: 6 of 6 partitions ended as expected, 0 configuration errors" ||
+	log_has guests-ryzen "\[xcr0\] xcr0: XSETBV refuses what it must" ||
+		REASON=${REASON:-"XSETBV's refusals not checked (see $OUT/guests-ryzen.log)"}
+	log_has guests-ryzen "test: 7 of 7 partitions ended as expected, 0 configuration errors" ||
 		REASON=${REASON:-"not every partition ended as expected (see $OUT/guests-ryzen.log)"}
 	log_has guests-ryzen "test result: PASS" || REASON=${REASON:-"no PASS"}
 	local other
@@ -192,10 +204,12 @@ guest_tests_ryzen() {
 # VT-x: the same seventeen partitions, unchanged, under Bochs with
 # cpu: model=corei7_skylake_x (EPT, VPID, unrestricted guest) and 2 CPUs.
 guest_tests_vmx() {
-	[ -f "$OUT/guests.iso" ] || guest_iso "$OUT/guests.iso" "console=com1 test=1" ||
+	guest_iso "$OUT/guests-vmx.iso" "console=com1 test=1" "${XCR0_GUEST[@]}" ||
 		{ fail guests/vt-x-bochs "mkiso failed"; return; }
-	bochs_run guests-vmx 1500 "$OUT/guests.iso" 2 corei7_skylake_x 1024
-	check_guest_run guests-vmx
+	bochs_run guests-vmx 1500 "$OUT/guests-vmx.iso" 2 corei7_skylake_x 1024
+	check_guest_run guests-vmx 1
+	log_has guests-vmx "\[xcr0\] xcr0: XSETBV refuses what it must" ||
+		REASON=${REASON:-"XSETBV's refusals not checked"}
 	log_has guests-vmx "hv: VT-x backend" || REASON=${REASON:-"not the VT-x backend"}
 	result guests/vt-x-bochs-skylake "$REASON"
 }

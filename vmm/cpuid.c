@@ -6,6 +6,7 @@
  * matches the partition's vCPUs.
  */
 #include "vmm/exit.h"
+#include "vmm/fpu.h"
 #include "vmm/backend.h"
 #include "vmm/base/cpu.h"
 #include "vmm/hyperv.h"
@@ -54,6 +55,37 @@
 #define E1D_RDTSCP BIT(27)
 
 #define MAX_BASIC_LEAF 0x15u
+
+/* Extended state (vmm/fpu.c): what guests may enable in XCR0. */
+#define XCR0_AVX BIT(2)
+#define XCR0_AVX512 (BIT(5) | BIT(6) | BIT(7))
+#define F7B_AVX2 BIT(5)
+/* AVX512F, DQ, IFMA, CD, BW, VL; and in ECX VBMI, VBMI2, VNNI, BITALG,
+ * VPOPCNTDQ: instructions on the state XCR0 enables, nothing more. */
+#define F7B_AVX512 (BIT(16) | BIT(17) | BIT(21) | BIT(28) | BIT(30) | BIT(31))
+#define F7C_AVX512 (BIT(1) | BIT(6) | BIT(11) | BIT(12) | BIT(14))
+#define D1A_KEEP (BIT(0) | BIT(1) | BIT(2)) /* XSAVEOPT, XSAVEC, XGETBV1; not XSAVES */
+
+/* Leaf 0DH: the components guests may enable, their sizes and offsets as
+ * the CPU gives them (the sizes that depend on XCR0 come from the CPU,
+ * which holds the guest's XCR0 while it runs). */
+static void xsave_leaf(u32 sub, struct cpuid_regs *r)
+{
+	u64 x = fpu_xcr0_allowed();
+
+	if (!x) {
+		memset(r, 0, sizeof(*r));
+	} else if (sub == 0) {
+		r->eax = (u32)x;
+		r->edx = (u32)(x >> 32);
+		r->ecx = fpu_area_size();
+	} else if (sub == 1) {
+		r->eax &= D1A_KEEP;
+		r->ecx = r->edx = 0;
+	} else if (sub >= 64 || !(x & BIT(sub))) {
+		memset(r, 0, sizeof(*r));
+	}
+}
 
 /* The speculation controls: offered exactly as the MSR policy handles
  * them (vmm/msr.c, vmm/spec.h); everything else of the leaf hidden. */
@@ -168,8 +200,14 @@ static void guest_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 		r->ebx = (r->ebx & 0x0000ffffu) | (v->apic_id << 24) |
 			 (MIN(v->part->nr_vcpus, 255u) << 16);
 		r->ecx &= ~(F1C_MONITOR | F1C_DS_CPL | F1C_VMX | F1C_SMX | F1C_EST | F1C_TM2 |
-			    F1C_SDBG | F1C_PDCM | F1C_XSAVE | F1C_OSXSAVE | F1C_AVX | F1C_F16C |
-			    F1C_FMA);
+			    F1C_SDBG | F1C_PDCM | F1C_OSXSAVE);
+		if (!fpu_xcr0_allowed())
+			r->ecx &= ~F1C_XSAVE;
+		if (!(fpu_xcr0_allowed() & XCR0_AVX))
+			r->ecx &= ~(F1C_AVX | F1C_F16C | F1C_FMA);
+		/* OSXSAVE mirrors the guest's own CR4 (SDM Vol. 2A CPUID). */
+		if (backend->get_reg(v, VREG_CR4) & CR4_OSXSAVE)
+			r->ecx |= F1C_OSXSAVE;
 		/* The virtual LAPIC offers x2APIC and TSC-deadline whatever the host has. */
 		r->ecx |= F1C_HYPERVISOR | F1C_X2APIC | F1C_TSC_DEADLINE;
 		r->edx &= ~(F1D_DS | F1D_ACPI | F1D_TM | F1D_PBE);
@@ -182,15 +220,21 @@ static void guest_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 		/* Cores per package minus one, in EAX[31:26]. */
 		r->eax = (r->eax & 0x03ffffffu) | ((MIN(v->part->nr_vcpus, 64u) - 1) << 26);
 		break;
-	case 6: case 0xa: case 0xd:
-		/* No power management, performance counters or XSAVE state. */
+	case 6: case 0xa:
+		/* No power management or performance counters. */
 		memset(r, 0, sizeof(*r));
+		break;
+	case 0xd:
+		xsave_leaf(sub, r);
 		break;
 	case 7:
 		if (sub == 0) {
+			u64 x = fpu_xcr0_allowed();
+			u32 ebx = r->ebx, ecx = r->ecx;
 			r->eax = 0;
-			r->ebx &= F7B_KEEP;
-			r->ecx = 0;
+			r->ebx = ebx & (F7B_KEEP | ((x & XCR0_AVX) ? F7B_AVX2 : 0) |
+					((x & XCR0_AVX512) ? F7B_AVX512 : 0));
+			r->ecx = (x & XCR0_AVX512) ? ecx & F7C_AVX512 : 0;
 			r->edx = spec_leaf7_edx(r->edx);
 		} else {
 			memset(r, 0, sizeof(*r));

@@ -2,13 +2,14 @@
 #include "vmm/cr.h"
 #include "vmm/backend.h"
 #include "vmm/event.h"
+#include "vmm/fpu.h"
 #include "vmm/guest_insn.h"
 #include "vmm/dev/vlapic.h"
 #include "vmm/base/x86.h"
 
 /* CR4 bits every guest may set (SDM Vol. 3A 2.5); the rest follow what
- * CPUID offers it (vmm/cpuid.c keeps FSGSBASE, SMEP and SMAP from leaf 7
- * and PCID from leaf 1 when the CPU has them). VMXE, SMXE, OSXSAVE, UMIP,
+ * CPUID offers it (vmm/cpuid.c keeps FSGSBASE, SMEP and SMAP from leaf 7,
+ * PCID from leaf 1 and XSAVE when the CPU has them). VMXE, SMXE, UMIP,
  * PKE, CET and LA57 stay reserved: those features are hidden. */
 #define CR4_GUEST_BASE (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | \
 			CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT)
@@ -30,6 +31,8 @@ u64 cr4_guest_allowed(void)
 			a |= CR4_SMEP;
 		if (l7.ebx & BIT(20))
 			a |= CR4_SMAP;
+		if (fpu_xcr0_allowed())
+			a |= CR4_OSXSAVE;
 		allowed = a;
 	}
 	return allowed;

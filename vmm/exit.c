@@ -3,6 +3,7 @@
 #include "vmm/exit.h"
 #include "vmm/backend.h"
 #include "vmm/event.h"
+#include "vmm/fpu.h"
 #include "vmm/base/fmt.h"
 #include "vmm/base/log.h"
 #include "vmm/partition.h"
@@ -77,8 +78,19 @@ enum exit_action vmm_handle_intr_window(struct vcpu *v)
 
 enum exit_action vmm_handle_xsetbv(struct vcpu *v)
 {
-	/* XSAVE is not offered (CPUID.1:ECX.XSAVE is clear). */
-	vcpu_inject_ud(v);
+	/* SDM Vol. 2B XSETBV: #UD without CR4.OSXSAVE; #GP at CPL > 0, for
+	 * an XCR other than 0 or a value the CPU would refuse. */
+	if (!fpu_xcr0_allowed() || !(backend->get_reg(v, VREG_CR4) & CR4_OSXSAVE)) {
+		vcpu_inject_ud(v);
+		return EXIT_RESUME;
+	}
+	u64 val = ((v->gpr[GPR_RDX] & 0xffffffffULL) << 32) | (u32)v->gpr[GPR_RAX];
+	if (backend->get_reg(v, VREG_CPL) != 0 || (u32)v->gpr[GPR_RCX] != 0 ||
+	    !fpu_set_xcr0(v, val)) {
+		vcpu_inject_gp(v, 0);
+		return EXIT_RESUME;
+	}
+	vcpu_skip_insn(v);
 	return EXIT_RESUME;
 }
 

@@ -2,6 +2,7 @@
 /* vmm_main: the core's start, the same for every boot path. */
 #include "vmm/main.h"
 #include "vmm/spec.h"
+#include "vmm/fpu.h"
 #include "vmm/base/cmdline.h"
 #include "vmm/base/console.h"
 #include "vmm/base/cpu.h"
@@ -150,6 +151,7 @@ const struct boot_info *vmm_main(const struct boot_info *bi_in)
 	platform_host_clock_init(); /* wall clock for guests' RTCs (after ACPI: century) */
 
 	spec_init();
+	fpu_init();
 	smp_boot(hv_opts.max_cpus, hv_opts.smt, ap_wait_for_work);
 
 	struct pmm_stats st;

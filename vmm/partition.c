@@ -186,7 +186,7 @@ void partition_free(struct partition *p)
 		if (p->vcpu[i]->arch)
 			backend->vcpu_destroy(p->vcpu[i]);
 		vlapic_destroy(p->vcpu[i]->lapic);
-		kfree(p->vcpu[i]->fpu);
+		fpu_free_vcpu(p->vcpu[i]);
 		kfree(p->vcpu[i]);
 	}
 	free_ram(p);

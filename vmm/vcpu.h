@@ -90,7 +90,8 @@ struct vcpu {
 	bool halted_if;   /* RFLAGS.IF at HLT: only then do interrupts wake it */
 	u64 xcr0;
 	u64 spec_ctrl;    /* its IA32_SPEC_CTRL (vmm/spec.h) */
-	void *fpu;        /* FXSAVE/XSAVE area, 64-byte aligned */
+	void *fpu;        /* FXSAVE/XSAVE area, 64-byte aligned, in fpu_block */
+	void *fpu_block;
 	/* scheduling */
 	struct vcpu *rq_next;
 	u64 run_until;    /* host TSC at which the scheduler wants the CPU back */

@@ -35,6 +35,7 @@ $(eval $(call guest_elf,isolate,64,isolate.c))
 $(eval $(call guest_elf,user,64,user.c))
 $(eval $(call guest_elf,flood,64,flood.c))
 $(eval $(call guest_elf,jitter,64,jitter.c))
+$(eval $(call guest_elf,xcr0,64,xcr0.c))
 $(GUEST_OUT)/platform.elf: vmm/dev/platform.h
 
 # The multiboot (v1) kernel, as an ELF image and as a flat binary with

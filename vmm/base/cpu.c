@@ -68,4 +68,10 @@ void cpu_setup(void)
 	write_cr0((read_cr0() | CR0_NE | CR0_MP | CR0_WP) & ~(CR0_CD | CR0_NW | CR0_EM | CR0_TS));
 	write_cr4(read_cr4() | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+	/* XSAVE on, so that guests' extended state can be switched (vmm/fpu.c);
+	 * the hypervisor itself uses none of it. */
+	if (boot_cpu.xsave) {
+		write_cr4(read_cr4() | CR4_OSXSAVE);
+		xsetbv(0, 1 | 2); /* x87 and SSE, as after reset with SSE on */
+	}
 }

@@ -188,6 +188,18 @@ DEFINE_CR_ACCESSORS(4)
 	{                                                                        \
 		__asm__ __volatile__("mov %0, %%db" #n ::"r"(v) : "memory");     \
 	}
+static inline u64 xgetbv(u32 index)
+{
+	u32 lo, hi;
+	__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(index));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void xsetbv(u32 index, u64 val)
+{
+	__asm__ __volatile__("xsetbv" ::"c"(index), "a"((u32)val), "d"((u32)(val >> 32)));
+}
+
 DEFINE_DR_ACCESSORS(0)
 DEFINE_DR_ACCESSORS(1)
 DEFINE_DR_ACCESSORS(2)
