@@ -4,7 +4,10 @@
  * arguments (pointers at and beyond the ends of memory, huge lengths),
  * random MSR reads and writes, random port I/O and random accesses to
  * the test device. Every call must return a valid result or a defined
- * error, and the partition must survive to report.
+ * error -- the right one where the call's contract says which, so that
+ * a wrong success fails too -- and the partition must survive to report.
+ * The MSRs the guest itself depends on get invalid values that must be
+ * refused with #GP and leave the register as it was.
  */
 #include "guest.h"
 
@@ -31,11 +34,74 @@ static u64 interesting(u64 *s, u64 mem)
 	}
 }
 
+/* Each MSR the guest depends on, given values it must refuse (#GP) and
+ * then found unchanged; the x2APIC range, with x2APIC off, refuses all. */
+static void refuse(u32 msr, u64 bad)
+{
+	u64 before = 0, after = 0;
+
+	CHECK(rdmsr_safe(msr, &before));
+	if (wrmsr_safe(msr, bad)) {
+		printf("wrmsr %x <- %llx succeeded\n", msr, (unsigned long long)bad);
+		failures++;
+	}
+	CHECK(rdmsr_safe(msr, &after));
+	CHECK_EQ(after, before);
+}
+
+static void test_sensitive_msrs(void)
+{
+	u64 v;
+
+	refuse(0xc0000080, 1ull << 63);          /* EFER: reserved bit */
+	refuse(0xc0000080, 1ull << 3);           /* EFER: reserved bit 3 */
+	refuse(0x277, 0x0707070707070702ull);    /* PAT: type 2 is reserved */
+	refuse(0x277, 0x0007040600070408ull);    /* PAT: type 8 is reserved */
+	refuse(0x1b, 0xfee00000ull | (1ull << 63)); /* APIC_BASE: reserved bit */
+	refuse(0x1b, 0xfee00000ull | (1u << 10)); /* x2APIC on with the APIC off */
+	CHECK(!rdmsr_safe(0x808, &v));           /* x2APIC TPR in xAPIC mode */
+	CHECK(!wrmsr_safe(0x80b, 0));            /* x2APIC EOI in xAPIC mode */
+	CHECK(!rdmsr_safe(0x802, &v));           /* x2APIC ID in xAPIC mode */
+	/* TSC and TSC_DEADLINE take any value; the TSC moves on from it. */
+	u64 t0 = rdtsc();
+	CHECK(wrmsr_safe(0x10, t0 + 1000000));
+	CHECK(rdtsc() >= t0 + 1000000);
+	CHECK(wrmsr_safe(0x6e0, 0));
+	printf("sensitive MSRs refuse invalid values\n");
+}
+
 static bool msr_forbidden(u32 msr)
 {
 	/* State this guest itself depends on. */
 	return msr == 0x1b || msr == 0xc0000080 || msr == 0x277 || msr == 0x6e0 ||
 	       (msr >= 0x800 && msr <= 0x8ff) || msr == 0x10;
+}
+
+/* What a call with these arguments must return, as its contract says:
+ * 0 = any success, an error code, or 1 = no fixed answer. */
+static s64 expected(u64 nr, u64 a0, u64 a1, u64 mem)
+{
+	switch (nr) {
+	case HVC_PARTITION_LIST:
+		return -HV_EPERM; /* a child calling the parent's call */
+	case HVC_VERSION:
+		return HV_ABI_VERSION;
+	case HVC_CONSOLE_WRITE:
+		if (a1 > 4096)
+			return -HV_E2BIG;
+		if (a0 + a1 < a0 || a0 + a1 > mem)
+			return -HV_EFAULT;
+		return (s64)a1;
+	case HVC_PARTITION_INFO:
+		if (a0 + sizeof(struct hv_partition_info) > mem || a0 > mem)
+			return -HV_EFAULT;
+		return 0;
+	case HVC_YIELD:
+	case HVC_TIME_NS:
+		return 1;
+	default:
+		return -HV_ENOSYS; /* no such call, in either range */
+	}
 }
 
 int guest_main(u32 vcpu, u64 mem)
@@ -51,9 +117,10 @@ int guest_main(u32 vcpu, u64 mem)
 		if (nr == HVC_EXIT)
 			continue;
 		u64 a0 = interesting(&s, mem), a1 = interesting(&s, mem), a2 = interesting(&s, mem);
-		if (nr == HVC_CONSOLE_WRITE)
+		if (nr == HVC_CONSOLE_WRITE && a1 <= 4096)
 			a1 %= 8; /* keep the log readable */
 		s64 r = hypercall(nr, a0, a1, a2);
+		s64 want = expected(nr, a0, a1, mem);
 		calls++;
 		if (r < 0) {
 			errors++;
@@ -62,6 +129,12 @@ int guest_main(u32 vcpu, u64 mem)
 				       (unsigned long long)nr, (long long)r);
 				failures++;
 			}
+		}
+		if (want != 1 && r != want) {
+			printf("hypercall %llx (%llx, %llx): %lld, expected %lld\n",
+			       (unsigned long long)nr, (unsigned long long)a0, (unsigned long long)a1,
+			       (long long)r, (long long)want);
+			failures++;
 		}
 	}
 	printf("%u hypercalls, %u refused\n", calls, errors);
@@ -74,12 +147,23 @@ int guest_main(u32 vcpu, u64 mem)
 			msr = (u32)(rand64(&s) % 0x2000) | ((u32)(rand64(&s) % 3) == 1 ? 0xc0000000u : 0);
 		if (msr_forbidden(msr))
 			continue;
-		if (!rdmsr_safe(msr, &v))
+		bool read_ok = rdmsr_safe(msr, &v);
+		if (!read_ok)
 			gp++;
 		if ((rand64(&s) & 3) == 0 && !wrmsr_safe(msr, rand64(&s)))
 			gp++;
+		/* Outside the ranges MSRs live in, nothing exists: a read
+		 * that succeeds there is a wrong success. */
+		bool exists = msr < 0x2000 || (msr >= 0x40000000 && msr < 0x40000100) ||
+			      (msr >= 0xc0000000 && msr < 0xc0002000) ||
+			      (msr >= 0xc0010000 && msr < 0xc0012000);
+		if (read_ok && !exists) {
+			printf("rdmsr %x succeeded where no MSR exists\n", msr);
+			failures++;
+		}
 	}
 	printf("MSR fuzzing: %u #GP\n", gp);
+	test_sensitive_msrs();
 
 	for (int i = 0; i < ROUNDS; i++) {
 		u16 port = (u16)rand64(&s);
