@@ -43,7 +43,7 @@ typedef uint64_t hv_u64;
 
 /* Hypercall numbers. */
 #define HVC_VERSION 0          /* () -> HV_ABI_VERSION */
-#define HVC_CONSOLE_WRITE 1    /* (gpa, len <= 4096) -> bytes written */
+#define HVC_CONSOLE_WRITE 1    /* (gpa, len <= 4096) -> bytes written (0 for len 0) */
 #define HVC_PARTITION_INFO 2   /* (gpa of struct hv_partition_info) -> 0 */
 #define HVC_YIELD 3            /* () -> 0: give up the rest of the slice */
 #define HVC_TIME_NS 4          /* () -> nanoseconds since hypervisor boot */

@@ -222,15 +222,21 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_state *s)
 	 * INIT a partition arranges -- an MSI the parent programs with INIT
 	 * delivery -- resets a CPU under the hypervisor. */
 	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
-			     INTERCEPT_CPUID |
+			     INTERCEPT_CPUID | INTERCEPT_RDPMC |
 			     INTERCEPT_INVD | INTERCEPT_HLT | INTERCEPT_INVLPGA |
 			     INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
 	/* SVM is hidden from guests: its instructions must not run (#UD).
-	 * VMRUN must always be intercepted (APM 15.5.1). */
+	 * VMRUN must always be intercepted (APM 15.5.1). The counters and
+	 * cache instructions behave as under VT-x (vmm/exit.c): RDPMC,
+	 * RDTSCP and RDPRU would read the host's counters and TSC_AUX,
+	 * WBINVD (and WBNOINVD, which its intercept covers) would flush
+	 * every partition's cache lines, INVLPGB broadcast to other CPUs. */
 	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
 			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI |
 			     INTERCEPT_SKINIT | INTERCEPT_XSETBV | INTERCEPT_MONITOR |
-			     INTERCEPT_MWAIT;
+			     INTERCEPT_MWAIT | INTERCEPT_RDTSCP | INTERCEPT_WBINVD |
+			     INTERCEPT_RDPRU;
+	c->intercept_misc3 = INTERCEPT_INVLPGB | INTERCEPT_INVLPGB_ILLEGAL;
 	/* The partition's own map when it passes ports to the hardware. */
 	c->iopm_base_pa = v->part->port_bitmap ? v->part->port_bitmap : iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;

@@ -129,6 +129,7 @@ _Static_assert(VMCB_OFF(save.g_pat) == 0x668, "APM Table B-2");
 #define INTERCEPT_SMI BIT(2)
 #define INTERCEPT_INIT BIT(3)
 #define INTERCEPT_VINTR BIT(4)
+#define INTERCEPT_RDPMC BIT(15)
 #define INTERCEPT_CPUID BIT(18)
 #define INTERCEPT_IRET BIT(20)
 #define INTERCEPT_INVD BIT(22)
@@ -147,10 +148,15 @@ _Static_assert(VMCB_OFF(save.g_pat) == 0x668, "APM Table B-2");
 #define INTERCEPT_STGI BIT(4)
 #define INTERCEPT_CLGI BIT(5)
 #define INTERCEPT_SKINIT BIT(6)
+#define INTERCEPT_RDTSCP BIT(7)
 #define INTERCEPT_WBINVD BIT(9)
 #define INTERCEPT_MONITOR BIT(10)
 #define INTERCEPT_MWAIT BIT(11)
 #define INTERCEPT_XSETBV BIT(13)
+#define INTERCEPT_RDPRU BIT(14)
+/* intercept_misc3 */
+#define INTERCEPT_INVLPGB BIT(0)
+#define INTERCEPT_INVLPGB_ILLEGAL BIT(1)
 
 /* V_INTR fields (offset 0x60). */
 #define VINTR_TPR_MASK 0xffULL
@@ -178,6 +184,7 @@ _Static_assert(VMCB_OFF(save.g_pat) == 0x668, "APM Table B-2");
 #define SVM_EXIT_SMI 0x62
 #define SVM_EXIT_INIT 0x63
 #define SVM_EXIT_VINTR 0x64
+#define SVM_EXIT_RDPMC 0x6f
 #define SVM_EXIT_CPUID 0x72
 #define SVM_EXIT_IRET 0x74
 #define SVM_EXIT_INVD 0x76
@@ -195,10 +202,14 @@ _Static_assert(VMCB_OFF(save.g_pat) == 0x668, "APM Table B-2");
 #define SVM_EXIT_STGI 0x84
 #define SVM_EXIT_CLGI 0x85
 #define SVM_EXIT_SKINIT 0x86
+#define SVM_EXIT_RDTSCP 0x87
 #define SVM_EXIT_WBINVD 0x89
 #define SVM_EXIT_MONITOR 0x8a
 #define SVM_EXIT_MWAIT 0x8b
 #define SVM_EXIT_XSETBV 0x8d
+#define SVM_EXIT_RDPRU 0x8e
+#define SVM_EXIT_INVLPGB 0xa0
+#define SVM_EXIT_INVLPGB_ILLEGAL 0xa1
 #define SVM_EXIT_NPF 0x400
 #define SVM_EXIT_TABLE_SIZE 0x401
 #define SVM_EXIT_INVALID ((u64)-1)

@@ -111,12 +111,18 @@ static u32 spec_leaf7_edx(u32 host)
 	return boot_cpu.vendor == VENDOR_INTEL ? d : 0;
 }
 
+/* The rest of 0x80000008 EBX: CLZERO, XSAVEERPTR (FXSAVE's pointer
+ * behaviour) and WBNOINVD (intercepted with WBINVD). Not IRPERF or CPPC
+ * (MSRs not offered), INVLPGB, RDPRU (intercepted: #UD), MCOMMIT (its EFER
+ * enable is refused). */
+#define E8B_KEEP (BIT(0) | BIT(2) | BIT(9))
+
 static u32 spec_ext8_ebx(u32 host)
 {
-	u32 b = 0;
+	u32 b = host & E8B_KEEP;
 
 	if (boot_cpu.vendor != VENDOR_AMD)
-		return host & ~(E8B_IBPB | E8B_IBRS | E8B_STIBP | E8B_SSBD | BIT(25) | BIT(26));
+		return b;
 	if (spec.ibpb)
 		b |= E8B_IBPB;
 	if (spec.guest_spec_ctrl_bits & SPEC_CTRL_IBRS)
@@ -125,10 +131,7 @@ static u32 spec_ext8_ebx(u32 host)
 		b |= E8B_STIBP;
 	if (spec.guest_spec_ctrl_bits & SPEC_CTRL_SSBD)
 		b |= E8B_SSBD;
-	/* The rest of the leaf (CLZERO, INVLPGB, ...) as the host has it,
-	 * minus the speculation bits handled above and VIRT_SSBD/SSB_NO. */
-	return (host & ~(E8B_IBPB | E8B_IBRS | E8B_STIBP | E8B_SSBD | BIT(25) | BIT(26) |
-			 BIT(16) | BIT(17) | BIT(18) | BIT(19))) | b;
+	return b;
 }
 
 static void vendor_leaf(struct vcpu *v, u32 leaf, struct cpuid_regs *r)

@@ -106,6 +106,33 @@ enum exit_action vmm_handle_nop_insn(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
+/*
+ * WBINVD writes back and invalidates every cache line of the physical
+ * CPU, other partitions' included: milliseconds a guest could spend at
+ * will. Only a partition that drives devices can need it (for DMA that
+ * does not snoop), so only that one's is carried out; for the others it
+ * is the no-op it is on coherent memory (KVM does the same). INVD must
+ * never run as such: it would drop other partitions' dirty lines.
+ */
+enum exit_action vmm_handle_wbinvd(struct vcpu *v)
+{
+	if (v->part->is_parent)
+		wbinvd();
+	vcpu_skip_insn(v);
+	return EXIT_RESUME;
+}
+
+/*
+ * No performance counters are offered (CPUID leaf 0AH is zero, AMD's
+ * PERFCTR_CORE hidden), so every ECX names an invalid counter: #GP(0),
+ * as on hardware (SDM Vol. 2B RDPMC), on both vendors.
+ */
+enum exit_action vmm_handle_rdpmc(struct vcpu *v)
+{
+	vcpu_inject_gp(v, 0);
+	return EXIT_RESUME;
+}
+
 enum exit_action vmm_handle_ud(struct vcpu *v)
 {
 	vcpu_inject_ud(v);

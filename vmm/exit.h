@@ -61,7 +61,9 @@ enum exit_action vmm_handle_intr(struct vcpu *v);
 enum exit_action vmm_handle_intr_window(struct vcpu *v);
 enum exit_action vmm_handle_xsetbv(struct vcpu *v);
 enum exit_action vmm_handle_pause(struct vcpu *v);
-enum exit_action vmm_handle_nop_insn(struct vcpu *v);  /* INVD, WBINVD: skip */
+enum exit_action vmm_handle_nop_insn(struct vcpu *v);  /* INVD: skip */
+enum exit_action vmm_handle_wbinvd(struct vcpu *v);    /* WBINVD, WBNOINVD */
+enum exit_action vmm_handle_rdpmc(struct vcpu *v);     /* no counters: #GP */
 enum exit_action vmm_handle_ud(struct vcpu *v);        /* inject #UD */
 /* Stops the partition with a reason the log shows. */
 enum exit_action vmm_stop(struct vcpu *v, const char *fmt, ...) __printf(2, 3);

@@ -129,7 +129,7 @@ static const struct exit_entry vmx_exit_table[VMX_EXIT_TABLE_SIZE] = {
 	[EXIT_REASON_GETSEC] = { vmm_handle_ud, STAT_OTHER },
 	[EXIT_REASON_HLT] = { vmm_handle_hlt, STAT_HLT },
 	[EXIT_REASON_INVD] = { vmm_handle_nop_insn, STAT_INVD },
-	[EXIT_REASON_RDPMC] = { vmm_handle_ud, STAT_OTHER },
+	[EXIT_REASON_RDPMC] = { vmm_handle_rdpmc, STAT_OTHER },
 	[EXIT_REASON_VMCALL] = { vmm_handle_hypercall, STAT_HYPERCALL },
 	/* VMX is hidden from guests: its instructions raise #UD. */
 	[EXIT_REASON_VMCLEAR] = { vmm_handle_ud, STAT_VIRT_INSN },
@@ -152,7 +152,7 @@ static const struct exit_entry vmx_exit_table[VMX_EXIT_TABLE_SIZE] = {
 	[EXIT_REASON_MONITOR] = { vmm_handle_ud, STAT_OTHER },
 	[EXIT_REASON_PAUSE] = { vmm_handle_pause, STAT_PAUSE },
 	[EXIT_REASON_EPT_VIOLATION] = { vmx_exit_ept_violation, STAT_BY_HANDLER },
-	[EXIT_REASON_WBINVD] = { vmm_handle_nop_insn, STAT_INVD },
+	[EXIT_REASON_WBINVD] = { vmm_handle_wbinvd, STAT_INVD },
 	[EXIT_REASON_XSETBV] = { vmm_handle_xsetbv, STAT_XSETBV },
 	[EXIT_REASON_PREEMPTION_TIMER] = { vmm_handle_intr, STAT_TIMER },
 };

@@ -195,6 +195,7 @@ u32 vmcs_write_safe(u64 field, u64 val);
 
 #define CPU2_ENABLE_EPT BIT(1)
 #define CPU2_ENABLE_VPID BIT(5)
+#define CPU2_WBINVD_EXITING BIT(6)
 #define CPU2_UNRESTRICTED_GUEST BIT(7)
 
 #define EXIT_SAVE_DEBUG_CONTROLS BIT(2)

@@ -200,7 +200,8 @@ static const char *vmx_global_init(void)
 			  CPU_SECONDARY_CONTROLS | CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING |
 			  CPU_USE_TSC_OFFSETTING, &missing);
 	caps.cpu2 = adjust(MSR_VMX_PROCBASED_CTLS2,
-			   CPU2_ENABLE_EPT | CPU2_ENABLE_VPID | CPU2_UNRESTRICTED_GUEST,
+			   CPU2_ENABLE_EPT | CPU2_ENABLE_VPID | CPU2_UNRESTRICTED_GUEST |
+				   CPU2_WBINVD_EXITING,
 			   CPU2_ENABLE_EPT, &missing);
 	/* The guest's DR7 and DEBUGCTL live in the VMCS across exits (the
 	 * debug-control bits; a VM exit otherwise leaves DR7 at 0x400). */

@@ -89,6 +89,8 @@ static s64 expected(u64 nr, u64 a0, u64 a1, u64 mem)
 	case HVC_CONSOLE_WRITE:
 		if (a1 > 4096)
 			return -HV_E2BIG;
+		if (a1 == 0)
+			return 0; /* nothing read, wherever it points */
 		if (a0 + a1 < a0 || a0 + a1 > mem)
 			return -HV_EFAULT;
 		return (s64)a1;

@@ -346,6 +346,29 @@ static void test_exceptions(void)
 		CHECK_EQ(TRY_INSN(".byte 0x0f, 0x01, 0xdd"), 6); /* CLGI */
 	}
 	CHECK_EQ(TRY_INSN("ud2"), 6);
+
+	/* Counters and cache instructions, the same on both vendors: no
+	 * performance counters (RDPMC #GP(0)), RDTSCP and RDPRU hidden and
+	 * refused (#UD) rather than reading the host's TSC_AUX or
+	 * counters, WBINVD completing (intercepted: the runner checks the
+	 * exit count). */
+	u32 r[4];
+	cpuid(0x80000001, 0, r);
+	CHECK(!(r[3] & (1u << 27)));
+	cpuid(0x80000000, 0, r);
+	if (r[0] >= 0x80000008) {
+		cpuid(0x80000008, 0, r);
+		CHECK(!(r[1] & ((1u << 3) | (1u << 4)))); /* INVLPGB, RDPRU */
+	}
+	CHECK_EQ(TRY_INSN("xor %%ecx, %%ecx; rdpmc"), 13);
+	CHECK_EQ(last_error, 0);
+	CHECK_EQ(TRY_INSN("mov $0x40000000, %%ecx; rdpmc"), 13);
+	/* QEMU TCG runs RDTSCP despite the SVM intercept (the TSC_AUX it
+	 * reads is one no partition can write), so only VT-x is checked. */
+	if (!cpu_is_amd())
+		CHECK_EQ(TRY_INSN("rdtscp"), 6);
+	CHECK_EQ(TRY_INSN("xor %%ecx, %%ecx; .byte 0x0f, 0x01, 0xfd"), 6); /* RDPRU */
+	CHECK_EQ(TRY_INSN("wbinvd"), -1);
 }
 
 static inline uword read_dr6(void)

@@ -115,7 +115,7 @@ extern volatile uword fixup_ip;
 	({                                                                       \
 		exceptions_reset();                                              \
 		__asm__ __volatile__(MOVP " $1f, %0\n\t" insn "\n1:"            \
-				     : "=m"(fixup_ip)::"memory");               \
+				     : "=m"(fixup_ip)::"ax", "cx", "dx", "memory"); \
 		fixup_ip = 0;                                                    \
 		last_vector;                                                     \
 	})
