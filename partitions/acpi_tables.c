@@ -167,7 +167,6 @@ _Static_assert(offsetof(struct fadt, hypervisor_vendor_id) == 268, "FADT hypervi
 /* FADT Flags (Table 5.10). */
 #define FADT_WBINVD BIT(0)        /* WBINVD works: always on x86 */
 #define FADT_PROC_C1 BIT(2)       /* C1 (HLT) on every processor */
-#define FADT_PWR_BUTTON BIT(4)    /* no fixed-hardware power button */
 #define FADT_SLP_BUTTON BIT(5)    /* no fixed-hardware sleep button */
 #define FADT_FIX_RTC BIT(6)       /* no RTC wake status in PM1 */
 #define FADT_TMR_VAL_EXT BIT(8)   /* the PM timer counts 32 bits */
@@ -518,9 +517,11 @@ static int write_fadt(struct partition *p, const struct acpi_layout *l)
 	f.iapc_boot_arch = BOOT_LEGACY_DEVICES | BOOT_VGA_NOT_PRESENT | BOOT_MSI_NOT_SUPPORTED;
 
 	/* Not HW_REDUCED_ACPI: the fixed hardware above exists.
-	 * PWR_BUTTON/SLP_BUTTON set: no fixed-hardware buttons (and no
-	 * control-method ones either). FIX_RTC set: PM1 has no RTC_STS. */
-	f.flags = FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON | FADT_SLP_BUTTON |
+	 * PWR_BUTTON clear: the power button is the fixed-feature one
+	 * (PWRBTN_STS/EN in PM1, 4.8.2.2.1), which HVC_PARTITION_SHUTDOWN
+	 * presses. SLP_BUTTON set: no sleep button. FIX_RTC set: PM1 has no
+	 * RTC_STS. */
+	f.flags = FADT_WBINVD | FADT_PROC_C1 | FADT_SLP_BUTTON |
 		  FADT_FIX_RTC | FADT_TMR_VAL_EXT | FADT_RESET_REG_SUP;
 
 	/* The reset register (4.8.3.6): an 8-bit I/O write, the value of

@@ -4,6 +4,7 @@
 #include "partitions/boot_modules.h"
 #include "partitions/build.h"
 #include "partitions/config.h"
+#include "partitions/manage.h"
 #include "vmm/backend.h"
 #include "vmm/main.h"
 #include "vmm/base/layout.h"
@@ -157,6 +158,7 @@ void partitions_boot(const struct boot_info *bi)
 	if (!backend)
 		return; /* vmm_virt_init said why nothing runs */
 	partition_set_all_stopped_hook(all_stopped);
+	manage_init();
 	create_partitions(bi);
 	if (power_test_mode() && nr_partitions == 0)
 		test_finish(!config_errors, "a boot module was rejected");

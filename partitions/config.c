@@ -9,7 +9,7 @@
 #define MEM_MIN MiB(1)
 #define MEM_MAX GiB(256)
 
-static bool valid_name(const char *s)
+bool part_name_valid(const char *s)
 {
 	if (!*s)
 		return false;
@@ -91,7 +91,7 @@ static const char *apply(struct part_config *c, const struct cmdline_token *t)
 	    strcmp(t->key, "timeout"))
 		return "not a parent key (the parent gets every CPU and parent_mem= memory)";
 	if (!strcmp(t->key, "name")) {
-		if (!valid_name(t->val) || strlen(t->val) >= sizeof(c->name))
+		if (!part_name_valid(t->val) || strlen(t->val) >= sizeof(c->name))
 			return "expected 1-31 letters, digits, '-', '_' or '.'";
 		hv_strlcpy(c->name, t->val, sizeof(c->name));
 	} else if (!strcmp(t->key, "mem")) {
@@ -171,6 +171,9 @@ const char *part_config_parse(const char *cmdline, enum module_kind *kind,
 	/* The test device is for test images: on when asked (testdev=on) or
 	 * in test mode, where test images run. */
 	c->testdev = power_test_mode();
+	c->console_log = true; /* a boot child's console is the machine's */
+	c->weight = HV_WEIGHT_DEFAULT;
+	c->on_poweroff = c->on_reboot = c->on_crash = HV_ACTION_PRESERVE;
 	*kind = MODULE_UNKNOWN;
 	err[0] = 0;
 

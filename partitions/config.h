@@ -24,4 +24,7 @@ enum module_kind { MODULE_UNKNOWN, MODULE_CHILD, MODULE_INITRD, MODULE_PARENT };
 const char *part_config_parse(const char *cmdline, enum module_kind *kind,
 			      struct part_config *cfg, char *err, size_t errlen);
 
+/* 1-31 of [A-Za-z0-9_.-] (the caller checks the length). */
+bool part_name_valid(const char *s);
+
 #endif

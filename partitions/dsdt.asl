@@ -15,10 +15,12 @@
  *  - \_PIC: lets the OS say which interrupt model it uses (ACPI 6.5
  *    5.8.1). The platform needs no change either way; the method only
  *    exists so the call succeeds.
- *  - \_SB: the system bus scope (ACPI 6.5 5.3.1), empty: no device here
- *    needs enumerating through ACPI. The UART, RTC and PIC sit at their
- *    legacy ISA addresses, which Linux probes without namespace objects,
- *    and processors come from the MADT alone.
+ *  - \_SB: the system bus scope (ACPI 6.5 5.3.1), with one device: the
+ *    pvpanic port (QEMU's ACPI ID QEMU0001, which Linux's pvpanic driver
+ *    binds), through which a panicking guest kernel says so. The UART,
+ *    RTC and PIC sit at their legacy ISA addresses, which Linux probes
+ *    without namespace objects; processors come from the MADT alone; the
+ *    power button is the FADT's fixed-feature one.
  *
  * No OperationRegion touches hardware, so the AML never traps into the
  * hypervisor except through the fixed registers the FADT lists.
@@ -55,8 +57,18 @@ DefinitionBlock ("", "DSDT", 2, "HVHV  ", "HVDSDT  ", 0x00000001)
 		PICM = Arg0
 	}
 
-	/* The system bus (ACPI 6.5 5.3.1): present, with nothing on it. */
+	/* The system bus (ACPI 6.5 5.3.1). */
 	Scope (\_SB)
 	{
+		/* pvpanic at port 0x505 (PLAT_PVPANIC_PORT), one byte. */
+		Device (PEVT)
+		{
+			Name (_HID, "QEMU0001")
+			Name (_STA, 0x0F)
+			Name (_CRS, ResourceTemplate ()
+			{
+				IO (Decode16, 0x0505, 0x0505, 0x01, 0x01)
+			})
+		}
 	}
 }

@@ -28,7 +28,7 @@ typedef uint32_t hv_u32;
 typedef uint64_t hv_u64;
 #endif
 
-#define HV_ABI_VERSION 1
+#define HV_ABI_VERSION 2
 
 /* CPUID: the hypervisor's vendor leaf, found by scanning 0x40000000 up
  * in steps of 0x100 for the signature (as with KVM's leaves). The range
@@ -48,12 +48,42 @@ typedef uint64_t hv_u64;
 #define HVC_YIELD 3            /* () -> 0: give up the rest of the slice */
 #define HVC_TIME_NS 4          /* () -> nanoseconds since hypervisor boot */
 #define HVC_EXIT 5             /* (status) -> stops the calling partition */
-/* Parent only (reserved: the parent partition arrives later). */
-#define HVC_PARENT_FIRST 0x100
-#define HVC_PARTITION_LIST 0x100 /* (gpa, max) -> count */
-#define HVC_COUNT_MAX 0x200      /* numbers >= this are never valid */
 
-/* Errors, returned negated in RAX. */
+/*
+ * Parent only: managing partitions (HV_ABI_VERSION 2). A partition is
+ * named by its id (1..HV_PARTITIONS_MAX; ids are reused after a destroy).
+ * Every address is a guest-physical address in the parent's memory (the
+ * parent's memory is identity-mapped, so a kernel buffer's physical
+ * address). A call that would take long -- populate, destroy -- does a
+ * bounded share of the work and returns HV_MORE: call it again with the
+ * same arguments until it returns 0.
+ */
+#define HVC_PARENT_FIRST 0x100
+#define HVC_PARTITION_LIST 0x100     /* (gpa of hv_u32 ids[max], max) -> count (may exceed max) */
+#define HVC_PARTITION_STATUS 0x101   /* (id, gpa of struct hv_partition_status) -> 0 */
+#define HVC_PARTITION_CREATE 0x102   /* (gpa of struct hv_create) -> id */
+#define HVC_PARTITION_POPULATE 0x103 /* (id) -> 0 or HV_MORE: RAM from the pool, scrubbed */
+#define HVC_PARTITION_WRITE 0x104    /* (id, child gpa, parent gpa, len <= HV_WRITE_MAX) -> 0 */
+#define HVC_VCPU_SET_STATE 0x105     /* (id, vcpu, gpa of struct hv_vcpu_state) -> 0 */
+#define HVC_PARTITION_START 0x106    /* (id) -> 0 */
+#define HVC_PARTITION_PAUSE 0x107    /* (id) -> 0 */
+#define HVC_PARTITION_RESUME 0x108   /* (id) -> 0 */
+#define HVC_PARTITION_SHUTDOWN 0x109 /* (id) -> 0: presses its ACPI power button */
+#define HVC_PARTITION_RESET 0x10a    /* (id) -> 0: a hard reset, then its on_reboot */
+#define HVC_PARTITION_DESTROY 0x10b  /* (id) -> 0 or HV_MORE */
+#define HVC_PARTITION_SCHED 0x10c    /* (id, weight, cap) -> 0 */
+#define HVC_CONSOLE_READ 0x10d       /* (id, gpa of struct hv_ring_read) -> bytes */
+#define HVC_CONSOLE_INPUT 0x10e      /* (id, gpa, len <= HV_INPUT_MAX) -> bytes taken */
+#define HVC_LOG_READ 0x10f           /* (gpa of struct hv_ring_read) -> bytes */
+#define HVC_EVENT_READ 0x110         /* (gpa of struct hv_event[max], max, from seq) -> count */
+#define HVC_EVENT_NOTIFY 0x111       /* (vector 0x20-0xff, or 0 for none) -> 0 */
+#define HVC_POOL_INFO 0x112          /* (gpa of struct hv_pool_info) -> 0 */
+#define HVC_COUNT_MAX 0x200          /* numbers >= this are never valid */
+
+/* A call that did part of its work: call again. */
+#define HV_MORE 1
+
+/* Errors, returned negated in RAX; the values are Linux's errno values. */
 #define HV_EPERM 1
 #define HV_ENOENT 2
 #define HV_E2BIG 7
@@ -61,7 +91,9 @@ typedef uint64_t hv_u64;
 #define HV_ENOMEM 12
 #define HV_EFAULT 14
 #define HV_EBUSY 16
+#define HV_EEXIST 17
 #define HV_EINVAL 22
+#define HV_ENOSPC 28
 #define HV_ENOSYS 38
 
 #define HV_NAME_MAX 32
@@ -77,6 +109,178 @@ struct hv_partition_info {
 
 #ifndef __cplusplus
 _Static_assert(sizeof(struct hv_partition_info) == 88, "hv_partition_info layout");
+#endif
+
+/* ---- management (parent only) ------------------------------------------- */
+
+#define HV_PARTITIONS_MAX 64
+#define HV_VCPUS_MAX 64
+#define HV_WRITE_MAX 0x10000u  /* bytes per HVC_PARTITION_WRITE */
+#define HV_INPUT_MAX 256u      /* bytes per HVC_CONSOLE_INPUT */
+#define HV_WEIGHT_DEFAULT 256
+#define HV_WEIGHT_MAX 65535
+#define HV_MEMORY_MIN (2ull << 20)
+#define HV_MEMORY_MAX (256ull << 30)
+#define HV_MEMORY_ALIGN (2ull << 20)
+
+/*
+ * A child's guest-physical layout: RAM from 0 up to min(memory, 3 GiB),
+ * the rest from 4 GiB; 3-4 GiB holds its devices (local APIC 0xfee00000,
+ * I/O APIC 0xfec00000). With HV_CREATE_PLATFORM_PC, HVC_PARTITION_START
+ * writes its ACPI tables at HV_ACPI_BASE (RSDP first) over whatever is
+ * there; an OS should treat [HV_LOW_RAM_END, 1 MiB) as reserved, as on a
+ * PC. The PC platform: 16550 UART at 0x3f8 (IRQ 4), CMOS RTC, ACPI PM
+ * block with the power button (fixed feature, SCI on IRQ 9), reset
+ * register 0xcf9, i8042 reset, pvpanic at port 0x505.
+ */
+#define HV_LOW_RAM_MAX (3ull << 30)
+#define HV_HIGH_RAM_BASE (4ull << 30)
+#define HV_ACPI_BASE 0xe0000ull
+#define HV_LOW_RAM_END 0x9fc00ull
+
+/* hv_create.flags */
+#define HV_CREATE_PLATFORM_PC (1u << 0) /* the virtual PC above */
+#define HV_CREATE_FLAGS_ALL HV_CREATE_PLATFORM_PC
+
+/* What happens when a child powers off, reboots or crashes. */
+#define HV_ACTION_DESTROY 0  /* it goes; its memory returns to the pool */
+#define HV_ACTION_RESTART 1  /* memory scrubbed, vCPUs and devices reset;
+			      * it waits in HV_STATE_REBUILD for its builder
+			      * to load it and start it again (a pre-launched
+			      * child the hypervisor reloads itself) */
+#define HV_ACTION_PRESERVE 2 /* kept stopped for inspection */
+#define HV_ACTION_MAX 2
+
+struct hv_create {
+	char name[HV_NAME_MAX]; /* 1-31 of [A-Za-z0-9_.-], NUL-terminated, unique */
+	hv_u64 memory_bytes;    /* HV_MEMORY_MIN..HV_MEMORY_MAX, HV_MEMORY_ALIGN multiple */
+	hv_u64 cpus;            /* physical CPUs its vCPUs may run on; 0 = any */
+	hv_u32 vcpus;           /* 1..HV_VCPUS_MAX */
+	hv_u32 flags;           /* HV_CREATE_* */
+	hv_u32 weight;          /* scheduler share, 1..HV_WEIGHT_MAX; 0 = default */
+	hv_u32 cap;             /* % of one CPU it may use, 0 = none, <= 100 * vcpus */
+	hv_u8 on_poweroff, on_reboot, on_crash; /* HV_ACTION_* */
+	hv_u8 reserved0;
+	hv_u32 reserved[7];     /* zero */
+};
+
+/* hv_vcpu_state.mode */
+#define HV_MODE_REAL 0      /* CS:IP = rip >> 4 : rip & 15, segments at 0 */
+#define HV_MODE_PROTECTED 1 /* flat 4 GiB 32-bit CS/DS/ES/SS, paging off */
+#define HV_MODE_LONG 2      /* flat 64-bit CS, PAE paging from cr3 */
+/* hv_vcpu_state.flags */
+#define HV_VCPU_RUNNABLE (1u << 0) /* runs at start; else waits for INIT/SIPI */
+
+struct hv_vcpu_state {
+	hv_u32 mode;
+	hv_u32 flags;
+	hv_u64 rip;
+	hv_u64 cr3;         /* HV_MODE_LONG: page-aligned, inside its RAM */
+	hv_u64 gpr[16];     /* RAX RCX RDX RBX RSP RBP RSI RDI R8-R15 */
+	hv_u64 reserved[4]; /* zero */
+};
+
+/* hv_partition_status.state */
+#define HV_STATE_CREATED 0  /* being built: populate, write, set vCPUs, start */
+#define HV_STATE_RUNNING 1
+#define HV_STATE_PAUSED 2
+#define HV_STATE_STOPPED 3  /* kept (preserve, or a test outcome) */
+#define HV_STATE_REBUILD 4  /* restarting: waits for its builder (HV_ACTION_RESTART) */
+#define HV_STATE_DYING 5    /* being destroyed */
+/* hv_partition_status.flags */
+#define HV_STATUS_PARENT (1u << 0)
+#define HV_STATUS_PRELAUNCHED (1u << 1) /* from the boot configuration */
+#define HV_STATUS_PLATFORM_PC (1u << 2)
+/* hv_partition_status.outcome: how it stopped last */
+#define HV_OUTCOME_NONE 0
+#define HV_OUTCOME_POWEROFF 1
+#define HV_OUTCOME_REBOOT 2
+#define HV_OUTCOME_CRASH 3    /* triple fault, unrecoverable exit, pvpanic */
+#define HV_OUTCOME_EXIT 4     /* HVC_EXIT or a test result */
+#define HV_OUTCOME_TIMEOUT 5
+#define HV_OUTCOME_DESTROYED 6
+
+/* Exit counters, by reason (hv_partition_status.exits). */
+#define HV_EXIT_REASONS 24
+#define HV_EXIT_REASON_NAMES { "cpuid", "io", "rdmsr", "wrmsr", "mmio", "hlt", \
+	"hypercall", "intr", "intr-window", "exception", "npf", "shutdown", "pause", \
+	"cr", "xsetbv", "virt-insn", "invd", "timer", "invalid", "other" }
+
+struct hv_partition_status {
+	hv_u32 id;
+	hv_u32 state;            /* HV_STATE_* */
+	char name[HV_NAME_MAX];
+	hv_u32 vcpus;
+	hv_u32 flags;            /* HV_STATUS_* */
+	hv_u64 memory_bytes;     /* its size */
+	hv_u64 populated_bytes;  /* of which taken from the pool so far */
+	hv_u64 cpus;             /* allowed physical CPUs, 0 = any */
+	hv_u32 weight, cap;
+	hv_u32 outcome;          /* HV_OUTCOME_* */
+	hv_u32 restarts;
+	hv_u8 on_poweroff, on_reboot, on_crash, reserved0;
+	hv_u32 reserved1;
+	hv_u64 uptime_ns;        /* since it last started */
+	hv_u64 run_ns;           /* CPU time, all vCPUs */
+	hv_u64 wait_ns;          /* runnable but waiting for a CPU */
+	hv_u64 capped_ns;        /* runnable but held back by its cap */
+	hv_u64 vcpu_run_ns[HV_VCPUS_MAX];
+	hv_u64 exits[HV_EXIT_REASONS];
+	char stop_reason[128];
+	hv_u64 reserved[8];
+};
+
+/* HVC_CONSOLE_READ, HVC_LOG_READ: bytes from a ring. Positions count
+ * every byte the ring has taken; the ring keeps the newest ones. */
+struct hv_ring_read {
+	hv_u64 pos;   /* in: first byte wanted; out: first byte returned (later
+		       * than asked when the ring no longer holds it) */
+	hv_u64 end;   /* out: position after the newest byte */
+	hv_u64 buf;   /* gpa of the buffer */
+	hv_u32 len;   /* its size, <= HV_WRITE_MAX */
+	hv_u32 reserved;
+};
+
+/* Events, in a ring of the newest HV_EVENTS_KEPT; seq counts from 1. */
+#define HV_EVENTS_KEPT 256
+#define HV_EVENT_CREATED 1
+#define HV_EVENT_STARTED 2
+#define HV_EVENT_PAUSED 3
+#define HV_EVENT_RESUMED 4
+#define HV_EVENT_REBOOTED 5   /* it reset; action = what followed */
+#define HV_EVENT_POWEROFF 6   /* it powered off; action = what followed */
+#define HV_EVENT_CRASHED 7    /* reason says how; action = what followed */
+#define HV_EVENT_STOPPED 8    /* another ending (HVC_EXIT, test result, timeout) */
+#define HV_EVENT_DESTROYED 9
+#define HV_EVENT_SHUTDOWN_REQUESTED 10 /* its power button was pressed */
+
+struct hv_event {
+	hv_u64 seq;
+	hv_u64 time_ns;     /* since the hypervisor started */
+	hv_u32 id;          /* the partition */
+	hv_u32 type;        /* HV_EVENT_* */
+	hv_u32 action;      /* HV_ACTION_* for REBOOTED, POWEROFF, CRASHED */
+	hv_u32 reserved;
+	char name[HV_NAME_MAX];
+	char reason[96];
+};
+
+struct hv_pool_info {
+	hv_u64 total_bytes;  /* memory the pool started with */
+	hv_u64 free_bytes;   /* what a new child can have now */
+	hv_u64 reserved_bytes; /* kept for the hypervisor's own use */
+	hv_u32 cpus;         /* physical CPUs online */
+	hv_u32 partitions;   /* partitions now */
+	hv_u64 reserved[4];
+};
+
+#ifndef __cplusplus
+_Static_assert(sizeof(struct hv_create) == 96, "hv_create layout");
+_Static_assert(sizeof(struct hv_vcpu_state) == 184, "hv_vcpu_state layout");
+_Static_assert(sizeof(struct hv_partition_status) == 1024, "hv_partition_status layout");
+_Static_assert(sizeof(struct hv_ring_read) == 32, "hv_ring_read layout");
+_Static_assert(sizeof(struct hv_event) == 160, "hv_event layout");
+_Static_assert(sizeof(struct hv_pool_info) == 64, "hv_pool_info layout");
 #endif
 
 /*

@@ -6,6 +6,7 @@
 #include "vmm/base/cpu.h"
 #include "vmm/base/fmt.h"
 #include "vmm/host_irq.h"
+#include "vmm/main.h"
 #include "vmm/base/layout.h"
 #include "vmm/base/log.h"
 #include "vmm/base/percpu.h"
@@ -72,7 +73,12 @@ static const char *setup_memory(struct partition *p, const struct boot_info *hos
 	u64 keep = MIN(MAX(free / 32, KEEP_MIN), KEEP_MAX);
 	if (free < keep + MiB(64))
 		return "not enough free memory for the parent";
-	u64 want = free - keep;
+	/* The pool for the children it will create: pool=, or a quarter of
+	 * what is free, leaving the parent at least 64 MiB. */
+	u64 pool = hv_opts.pool_set ? hv_opts.pool : ALIGN_DOWN(free / 4, MiB(2));
+	pool = MIN(pool, free - keep - MiB(64));
+	partition_pool_init(keep);
+	u64 want = free - keep - pool;
 	if (cap)
 		want = cap > total ? MIN(want, cap - total) : 0;
 

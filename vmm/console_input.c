@@ -44,9 +44,12 @@ static u8 pending[PENDING_MAX];
 static u32 pending_head, pending_count;
 static bool dropped_reported;
 
+/* A child the parent created shows its console through hvctl, not on
+ * the machine's console (unless in test mode): it takes no input here. */
 static bool takes_input(const struct partition *p)
 {
-	return vuart_present(p) && READ_ONCE(p->state) != PART_STOPPED;
+	return vuart_present(p) && READ_ONCE(p->state) != PART_STOPPED &&
+	       READ_ONCE(p->state) != PART_DYING && (p->is_parent || p->cfg.console_log);
 }
 
 /* The next partition after `cur` (or the first, from NULL) with a UART. */
@@ -196,4 +199,14 @@ void console_input_poll(void)
 		handle((u8)c);
 	}
 	spin_unlock(&input_lock);
+}
+
+void console_input_forget(const struct partition *p)
+{
+	u64 f = spin_lock_irqsave(&input_lock);
+	if (focus == p) {
+		focus = NULL;
+		pending_count = 0;
+	}
+	spin_unlock_irqrestore(&input_lock, f);
 }

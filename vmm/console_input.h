@@ -10,5 +10,9 @@
  * nothing, when another CPU is polling) when no byte is waiting.
  */
 void console_input_poll(void);
+/* p is leaving the partition table: input no longer goes to it. Called
+ * after it is out of the table, before it is freed. */
+struct partition;
+void console_input_forget(const struct partition *p);
 
 #endif

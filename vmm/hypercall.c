@@ -4,7 +4,7 @@
  * say which partitions may make the call. Every argument is guest input
  * and is checked; a bad call gets an error code, never more.
  */
-#include "vmm/exit.h"
+#include "vmm/hypercall.h"
 #include "vmm/backend.h"
 #include "vmm/event.h"
 #include "vmm/base/fmt.h"
@@ -18,23 +18,7 @@
 #include "vmm/dev/testdev.h"
 #include "drivers/timer.h"
 
-#define HC_CHILD BIT(0)
-#define HC_PARENT BIT(1)
-#define HC_ANY (HC_CHILD | HC_PARENT)
 #define CONSOLE_WRITE_MAX 4096
-
-struct hc_args {
-	u64 a[6];
-};
-
-/* A call returns its result (>= 0) or -HV_E*; it may also ask the caller's
- * vCPU to yield or its partition to stop. */
-struct hc_result {
-	s64 ret;
-	enum exit_action action;
-};
-
-typedef struct hc_result (*hc_fn)(struct vcpu *v, const struct hc_args *a);
 
 struct hc_entry {
 	hc_fn fn;
@@ -44,7 +28,7 @@ struct hc_entry {
 
 static struct hc_result ok(s64 ret)
 {
-	return (struct hc_result){ ret, EXIT_RESUME };
+	return hc_ok(ret);
 }
 
 static struct hc_result hc_version(struct vcpu *v, const struct hc_args *a)
@@ -117,25 +101,21 @@ static struct hc_result hc_exit(struct vcpu *v, const struct hc_args *a)
 	return (struct hc_result){ 0, EXIT_STOP_PARTITION };
 }
 
-static struct hc_result hc_partition_list(struct vcpu *v, const struct hc_args *a)
-{
-	(void)v;
-	(void)a;
-	/* Arrives with the parent partition; the entry exists so the table's
-	 * permission check has a parent-only call to refuse. */
-	return ok(-HV_ENOSYS);
-}
-
-static const struct hc_entry hypercalls[] = {
+static struct hc_entry hypercalls[HVC_COUNT_MAX] = {
 	[HVC_VERSION] = { hc_version, "version", HC_ANY },
 	[HVC_CONSOLE_WRITE] = { hc_console_write, "console_write", HC_ANY },
 	[HVC_PARTITION_INFO] = { hc_partition_info, "partition_info", HC_ANY },
 	[HVC_YIELD] = { hc_yield, "yield", HC_ANY },
 	[HVC_TIME_NS] = { hc_time_ns, "time_ns", HC_ANY },
 	[HVC_EXIT] = { hc_exit, "exit", HC_ANY },
-	[HVC_PARTITION_LIST] = { hc_partition_list, "partition_list", HC_PARENT },
 };
-_Static_assert(ARRAY_SIZE(hypercalls) <= HVC_COUNT_MAX, "hypercall numbers within the ABI");
+
+void hypercall_register(u32 nr, hc_fn fn, const char *name, u32 allowed)
+{
+	if (nr >= ARRAY_SIZE(hypercalls) || hypercalls[nr].fn || !fn)
+		panic("hypercall %#x registered twice or out of range", nr);
+	hypercalls[nr] = (struct hc_entry){ fn, name, allowed };
+}
 
 enum exit_action vmm_handle_hypercall(struct vcpu *v)
 {

@@ -22,6 +22,11 @@
  * vCPUs are time-sliced, so guests should not treat slow progress as a
  * hang. */
 #define HINT_RELAXED_TIMING BIT(5)
+/* No auto-EOI (there is no SynIC): a guest EOIs its hypervisor callback
+ * vector itself -- Linux's handler of HYPERVISOR_CALLBACK_VECTOR does so
+ * only with this hint, and the parent's /dev/hv driver takes partition
+ * events on that vector (TLFS 2.4.5, "deprecating AutoEOI"). */
+#define HINT_DEPRECATING_AEOI BIT(9)
 
 #define MSR_ENABLE BIT(0)
 #define MSR_LOCKED BIT(1)
@@ -52,7 +57,7 @@ bool hyperv_cpuid(struct vcpu *v, u32 leaf, struct cpuid_regs *r)
 		r->edx = FEAT_FREQUENCY_MSRS;
 		break;
 	case 0x40000004:
-		r->eax = HINT_RELAXED_TIMING;
+		r->eax = HINT_RELAXED_TIMING | HINT_DEPRECATING_AEOI;
 		r->ebx = 0xffffffff; /* never notify on spinlock retries */
 		break;
 	case 0x40000005:

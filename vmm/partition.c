@@ -9,6 +9,9 @@
 #include "vmm/partition.h"
 #include "vmm/backend.h"
 #include "vmm/fpu.h"
+#include "vmm/console_input.h"
+#include "vmm/part_event.h"
+#include "vmm/vcpu_state.h"
 #include "vmm/sched.h"
 #include "vmm/spec.h"
 #include "vmm/base/fmt.h"
@@ -28,7 +31,12 @@
 struct partition *partitions[MAX_PARTITIONS];
 u32 nr_partitions;
 static volatile u32 live_partitions;
+/* Taken with interrupts off: the console's input poll, in a timer
+ * interrupt, walks the table under it. */
 static spinlock_t table_lock = SPINLOCK_INIT;
+spinlock_t partition_mgmt_lock = SPINLOCK_INIT;
+volatile u32 partition_reap_pending;
+static void pool_taken(struct partition *p, u64 bytes);
 static void (*all_stopped_hook)(void);
 
 void partition_set_all_stopped_hook(void (*fn)(void))
@@ -67,10 +75,20 @@ struct partition *partition_alloc(const struct part_config *cfg,
 	p->cfg = *cfg;
 	p->ops = ops;
 	p->state = PART_CREATED;
+	if (!cfg->parent) {
+		paddr_t ring = pmm_alloc_zeroed(CONSOLE_RING / PAGE_SIZE, PAGE_SIZE, 0);
+		if (!ring) {
+			kfree(p);
+			return NULL;
+		}
+		p->con_ring = phys_to_virt(ring);
+	}
 	/* Large pages where the CPU allows them, but none on CPUs with the
 	 * iTLB multihit erratum (vmm/spec.h). */
 	u8 leaf = spec.small_pages ? 1 : cpu_has_1g_pages() ? 3 : 2;
 	if (pt_init(&p->slat, backend->slat_format, leaf, slat_alloc, slat_free, p)) {
+		if (p->con_ring)
+			pmm_free(virt_to_phys(p->con_ring), CONSOLE_RING / PAGE_SIZE);
 		kfree(p);
 		return NULL;
 	}
@@ -108,10 +126,86 @@ const char *partition_add_ram(struct partition *p, u64 gpa, u64 size)
 		const char *why = partition_add_region(p, gpa, hpa, chunk, true);
 		if (why)
 			return why;
+		pool_taken(p, chunk);
+		p->populated += chunk;
 		gpa += chunk;
 		size -= chunk;
 	}
 	return NULL;
+}
+
+/* Maps a chunk at gpa, extending the last region when both addresses
+ * continue it (so regions stay few however many steps filled them). */
+static const char *add_chunk(struct partition *p, u64 gpa, paddr_t hpa, u64 size)
+{
+	struct mem_region *last = p->nr_ram ? &p->ram[p->nr_ram - 1] : NULL;
+
+	if (last && last->pool && last->gpa + last->size == gpa && last->hpa + last->size == hpa) {
+		if (pt_map(&p->slat, gpa, hpa, size, PT_RWX | PT_USER) < 0)
+			return "out of memory for nested page tables";
+		last->size += size;
+		return NULL;
+	}
+	return partition_add_region(p, gpa, hpa, size, true);
+}
+
+s64 partition_fill_ram(struct partition *p, u64 gpa, u64 size, u64 budget, const char **why)
+{
+	u64 mapped = 0;
+
+	/* What of the range is mapped already: regions are added in order. */
+	for (u32 i = 0; i < p->nr_ram; i++) {
+		const struct mem_region *r = &p->ram[i];
+		if (r->gpa >= gpa && r->gpa < gpa + size)
+			mapped += MIN(r->size, gpa + size - r->gpa);
+	}
+	while (mapped < size && budget) {
+		if (!p->fill_size) {
+			u64 at = gpa + mapped, left = size - mapped;
+			u64 chunk = MIN(left, GiB(1));
+			u64 align = (at % GiB(1) == 0 && chunk == GiB(1)) ? GiB(1) : LARGE_PAGE_SIZE;
+			paddr_t hpa = 0;
+			while (chunk >= LARGE_PAGE_SIZE) {
+				hpa = pmm_alloc(chunk / PAGE_SIZE, align, 0);
+				if (hpa)
+					break;
+				chunk = ALIGN_DOWN(chunk / 2, LARGE_PAGE_SIZE);
+				align = LARGE_PAGE_SIZE;
+			}
+			if (!hpa) {
+				*why = "not enough free memory";
+				return -1;
+			}
+			if (p->nr_ram >= MAX_RAM_REGIONS &&
+			    !(p->ram[p->nr_ram - 1].gpa + p->ram[p->nr_ram - 1].size == at &&
+			      p->ram[p->nr_ram - 1].hpa + p->ram[p->nr_ram - 1].size == hpa)) {
+				pmm_free(hpa, chunk / PAGE_SIZE);
+				*why = "memory too fragmented";
+				return -1;
+			}
+			pool_taken(p, chunk);
+			p->fill_hpa = hpa;
+			p->fill_size = chunk;
+			p->fill_done = 0;
+		}
+		u64 n = MIN(budget, p->fill_size - p->fill_done);
+		memset((u8 *)phys_to_virt(p->fill_hpa) + p->fill_done, 0, n);
+		p->fill_done += n;
+		budget -= n;
+		if (p->fill_done < p->fill_size)
+			break;
+		u32 regions = p->nr_ram;
+		*why = add_chunk(p, gpa + mapped, p->fill_hpa, p->fill_size);
+		if (*why) {
+			if (p->nr_ram != regions)
+				p->fill_size = 0; /* the region table has it: freed with p */
+			return -1;
+		}
+		mapped += p->fill_size;
+		p->populated += p->fill_size;
+		p->fill_size = 0;
+	}
+	return (s64)mapped;
 }
 
 const char *partition_add_vcpu(struct partition *p, u32 apic_id, u64 cpu_mask)
@@ -139,18 +233,25 @@ const char *partition_add_vcpu(struct partition *p, u32 apic_id, u64 cpu_mask)
 
 const char *partition_register(struct partition *p)
 {
-	spin_lock(&table_lock);
+	u64 f = spin_lock_irqsave(&table_lock);
 	for (p->id = 1; p->id <= MAX_PARTITIONS && partitions[p->id - 1]; p->id++)
 		;
 	if (p->id > MAX_PARTITIONS) {
-		spin_unlock(&table_lock);
+		spin_unlock_irqrestore(&table_lock, f);
 		p->id = 0;
 		return "too many partitions";
 	}
 	partitions[p->id - 1] = p;
 	nr_partitions++;
-	spin_unlock(&table_lock);
+	spin_unlock_irqrestore(&table_lock, f);
 	return NULL;
+}
+
+struct partition *partition_by_id(u64 id)
+{
+	if (id < 1 || id > MAX_PARTITIONS)
+		return NULL;
+	return READ_ONCE(partitions[array_index_nospec(id - 1, MAX_PARTITIONS)]);
 }
 
 void partition_scrub(struct partition *p)
@@ -160,42 +261,64 @@ void partition_scrub(struct partition *p)
 			memset(phys_to_virt(p->ram[i].hpa), 0, p->ram[i].size);
 }
 
-static void free_ram(struct partition *p)
+static void free_ram(struct partition *p, bool scrubbed)
 {
 	for (u32 i = 0; i < p->nr_ram; i++) {
 		if (!p->ram[i].pool)
 			continue;
 		/* Scrub on the way out too: the next owner must see zeros. */
-		memset(phys_to_virt(p->ram[i].hpa), 0, p->ram[i].size);
+		if (!scrubbed)
+			memset(phys_to_virt(p->ram[i].hpa), 0, p->ram[i].size);
 		pmm_free(p->ram[i].hpa, p->ram[i].size / PAGE_SIZE);
 	}
 	p->nr_ram = 0;
 }
 
-void partition_free(struct partition *p)
+void partition_unregister(struct partition *p)
+{
+	u64 f = spin_lock_irqsave(&table_lock);
+	if (p->id && partitions[p->id - 1] == p) {
+		partitions[p->id - 1] = NULL;
+		nr_partitions--;
+	}
+	spin_unlock_irqrestore(&table_lock, f);
+}
+
+static void free_partition(struct partition *p, bool scrubbed)
 {
 	if (!p)
 		return;
-	if (p->id) {
-		spin_lock(&table_lock);
-		partitions[p->id - 1] = NULL;
-		nr_partitions--;
-		spin_unlock(&table_lock);
-	}
+	partition_unregister(p);
 	for (u32 i = 0; i < p->nr_vcpus; i++) {
 		if (p->vcpu[i]->arch)
 			backend->vcpu_destroy(p->vcpu[i]);
 		vlapic_destroy(p->vcpu[i]->lapic);
 		fpu_free_vcpu(p->vcpu[i]);
+		kfree(p->vcpu[i]->new_state);
 		kfree(p->vcpu[i]);
 	}
-	free_ram(p);
+	free_ram(p, scrubbed);
+	if (p->fill_size) /* a chunk not yet mapped; what was scrubbed of it
+			   * is zero, the rest never held anything of p's */
+		pmm_free(p->fill_hpa, p->fill_size / PAGE_SIZE);
 	if (p->port_bitmap)
 		pmm_free(p->port_bitmap, PORT_BITMAP_PAGES);
 	if (p->slat.root)
 		pt_destroy(&p->slat);
 	platform_detach(p);
+	if (p->con_ring)
+		pmm_free(virt_to_phys(p->con_ring), CONSOLE_RING / PAGE_SIZE);
 	kfree(p);
+}
+
+void partition_free(struct partition *p)
+{
+	free_partition(p, false);
+}
+
+void partition_free_scrubbed(struct partition *p)
+{
+	free_partition(p, true);
 }
 
 void partition_trap_ports(struct partition *p, u32 base, u32 count)
@@ -265,9 +388,49 @@ void partition_start(struct partition *p)
 		p->nr_vcpus, p->nr_vcpus == 1 ? "" : "s", (unsigned long)(total >> 20));
 	__atomic_fetch_add(&live_partitions, 1, __ATOMIC_SEQ_CST);
 	p->start_tsc = rdtsc();
+	p->cap_period = p->start_tsc;
+	p->cap_budget = (s64)((u64)SCHED_SLICE_US * tsc_khz / 1000 * p->cfg.cap / 100);
+	p->outcome = OUTCOME_NONE;
+	p->stop_reason[0] = 0;
 	p->state = PART_RUNNING;
+	for (u32 i = 0; i < p->nr_vcpus; i++) {
+		if (p->vcpu[i]->queued)
+			sched_kick(p->vcpu[i]);
+		else
+			sched_add(p->vcpu[i], p->vcpu[i]->cpu_mask);
+	}
+	part_event(p, HV_EVENT_STARTED, 0, NULL);
+}
+
+int partition_pause(struct partition *p)
+{
+	spin_lock(&p->lock);
+	bool ok = p->state == PART_RUNNING;
+	if (ok)
+		p->state = PART_PAUSED;
+	spin_unlock(&p->lock);
+	if (!ok)
+		return -1;
+	/* Each vCPU leaves its CPU at its next exit, which the kick brings. */
 	for (u32 i = 0; i < p->nr_vcpus; i++)
-		sched_add(p->vcpu[i], p->vcpu[i]->cpu_mask);
+		sched_kick(p->vcpu[i]);
+	part_event(p, HV_EVENT_PAUSED, 0, NULL);
+	return 0;
+}
+
+int partition_resume(struct partition *p)
+{
+	spin_lock(&p->lock);
+	bool ok = p->state == PART_PAUSED;
+	if (ok)
+		p->state = PART_RUNNING;
+	spin_unlock(&p->lock);
+	if (!ok)
+		return -1;
+	for (u32 i = 0; i < p->nr_vcpus; i++)
+		sched_kick(p->vcpu[i]);
+	part_event(p, HV_EVENT_RESUMED, 0, NULL);
+	return 0;
 }
 
 const char *partition_state_name(u32 state)
@@ -275,6 +438,7 @@ const char *partition_state_name(u32 state)
 	static const char *const names[] = {
 		[PART_CREATED] = "created", [PART_RUNNING] = "running",
 		[PART_RESTARTING] = "restarting", [PART_STOPPED] = "stopped",
+		[PART_PAUSED] = "paused", [PART_REBUILD] = "rebuild", [PART_DYING] = "dying",
 	};
 	return state < ARRAY_SIZE(names) ? names[state] : "?";
 }
@@ -286,6 +450,7 @@ const char *outcome_name(enum part_outcome o)
 		[OUTCOME_FAULT] = "fault", [OUTCOME_TRIPLE_FAULT] = "triple-fault",
 		[OUTCOME_TIMEOUT] = "timeout", [OUTCOME_EXIT] = "exit",
 		[OUTCOME_POWEROFF] = "poweroff", [OUTCOME_RESET] = "reset",
+		[OUTCOME_PANIC] = "panic", [OUTCOME_DESTROYED] = "destroyed",
 	};
 	return o < ARRAY_SIZE(names) ? names[o] : "?";
 }
@@ -318,7 +483,12 @@ void partition_stop(struct partition *p, enum part_outcome outcome, const char *
 		spin_unlock(&p->lock);
 		return;
 	}
-	bool was_running = p->state == PART_RUNNING || p->state == PART_RESTARTING;
+	if (p->state == PART_DYING) {
+		spin_unlock(&p->lock);
+		return;
+	}
+	bool was_running = p->state == PART_RUNNING || p->state == PART_RESTARTING ||
+			   p->state == PART_PAUSED;
 	p->state = PART_STOPPED;
 	p->stop_tsc = rdtsc();
 	p->outcome = outcome;
@@ -332,9 +502,94 @@ void partition_stop(struct partition *p, enum part_outcome outcome, const char *
 	testdev_console_flush(p);
 	pr_info("partition '%s' stopped: %s [%s]", p->cfg.name, reason, outcome_name(outcome));
 	report_exits(p);
+	partition_ended(p, outcome, reason);
 	if (was_running && __atomic_sub_fetch(&live_partitions, 1, __ATOMIC_SEQ_CST) == 0 &&
 	    all_stopped_hook)
 		all_stopped_hook();
+}
+
+/* ---- the pool --------------------------------------------------------- */
+
+static u64 hv_reserve;     /* free memory the hypervisor keeps for itself */
+static u64 pool_promised;  /* reserved for children, not yet taken */
+
+void partition_pool_init(u64 hypervisor_reserve)
+{
+	hv_reserve = hypervisor_reserve;
+}
+
+u64 partition_pool_reserve_bytes(void)
+{
+	return hv_reserve;
+}
+
+u64 partition_pool_free(void)
+{
+	struct pmm_stats st;
+
+	pmm_get_stats(&st);
+	u64 free = st.free_pages * PAGE_SIZE;
+	u64 used = hv_reserve + READ_ONCE(pool_promised);
+	return free > used ? free - used : 0;
+}
+
+bool partition_pool_reserve(struct partition *p, u64 bytes)
+{
+	u64 f = spin_lock_irqsave(&table_lock);
+	bool ok = partition_pool_free() >= bytes;
+	if (ok) {
+		pool_promised += bytes;
+		p->reserved_pool = bytes;
+	}
+	spin_unlock_irqrestore(&table_lock, f);
+	return ok;
+}
+
+/* Memory taken from the pool for p: no longer promised, now used. */
+static void pool_taken(struct partition *p, u64 bytes)
+{
+	u64 f = spin_lock_irqsave(&table_lock);
+	u64 n = MIN(bytes, p->reserved_pool);
+	p->reserved_pool -= n;
+	pool_promised -= n;
+	spin_unlock_irqrestore(&table_lock, f);
+}
+
+void partition_pool_release(struct partition *p)
+{
+	pool_taken(p, p->reserved_pool);
+}
+
+/* ---- console output ---------------------------------------------------- */
+
+void partition_console_record(struct partition *p, const char *s, u32 n)
+{
+	if (!p->con_ring)
+		return;
+	u64 f = spin_lock_irqsave(&p->con_lock);
+	for (u32 i = 0; i < n; i++)
+		p->con_ring[p->con_head++ % CONSOLE_RING] = s[i];
+	spin_unlock_irqrestore(&p->con_lock, f);
+}
+
+u32 partition_console_read(struct partition *p, u64 *pos, u64 *end, char *buf, u32 len)
+{
+	u32 n = 0;
+
+	if (!p->con_ring) {
+		*end = 0;
+		*pos = 0;
+		return 0;
+	}
+	u64 f = spin_lock_irqsave(&p->con_lock);
+	u64 head = p->con_head, oldest = head > CONSOLE_RING ? head - CONSOLE_RING : 0;
+	u64 at = MIN(MAX(*pos, oldest), head);
+	*pos = at;
+	for (; at < head && n < len; at++)
+		buf[n++] = p->con_ring[at % CONSOLE_RING];
+	*end = head;
+	spin_unlock_irqrestore(&p->con_lock, f);
+	return n;
 }
 
 #define CONSOLE_BURST KiB(64)

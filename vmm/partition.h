@@ -19,15 +19,21 @@
 enum entry_mode { ENTRY_REAL, ENTRY_PROTECTED, ENTRY_LONG };
 /* The boot protocol an image speaks (partitions/build.c). */
 enum image_kind { IMAGE_PLAIN, IMAGE_LINUX, IMAGE_MULTIBOOT };
-/* RESTARTING: a reset is reloading the partition; no vCPU of it runs. */
-enum part_state { PART_CREATED, PART_RUNNING, PART_RESTARTING, PART_STOPPED };
+/* RESTARTING: a reset is reloading the partition; no vCPU of it runs.
+ * PAUSED: stopped by the parent for now; resumes where it was.
+ * REBUILD: after a reset with on_reboot=restart (or a crash with
+ * on_crash=restart), memory scrubbed and vCPUs reset, waiting for its
+ * builder in the parent to load it and start it again.
+ * DYING: being destroyed (vCPUs leaving their CPUs, memory scrubbed). */
+enum part_state { PART_CREATED, PART_RUNNING, PART_RESTARTING, PART_STOPPED, PART_PAUSED,
+		  PART_REBUILD, PART_DYING };
 /* What a test run expects of a partition (expect=): test mode passes only
  * when every partition ends the way its configuration says. */
 enum part_expect { EXPECT_PASS, EXPECT_FAIL, EXPECT_FAULT, EXPECT_TRIPLE_FAULT,
 		   EXPECT_TIMEOUT, EXPECT_EXIT, EXPECT_POWEROFF, EXPECT_RESET, EXPECT_ANY };
 enum part_outcome { OUTCOME_NONE, OUTCOME_PASS, OUTCOME_FAIL, OUTCOME_FAULT,
 		    OUTCOME_TRIPLE_FAULT, OUTCOME_TIMEOUT, OUTCOME_EXIT, OUTCOME_POWEROFF,
-		    OUTCOME_RESET };
+		    OUTCOME_RESET, OUTCOME_PANIC, OUTCOME_DESTROYED };
 
 /* A partition's description, from a boot module line or (later) the parent. */
 struct part_config {
@@ -48,6 +54,11 @@ struct part_config {
 	bool platform_pc; /* the virtual PC platform (vmm/platform.h) */
 	bool platform_set;
 	bool parent;      /* the parent partition (partitions/parent.h) */
+	bool managed;     /* created by the parent (partitions/manage.c) */
+	bool console_log; /* its console output goes to the log too */
+	u8 on_poweroff, on_reboot, on_crash; /* HV_ACTION_*: managed children */
+	u32 weight;       /* scheduler share (HV_WEIGHT_DEFAULT) */
+	u32 cap;          /* % of one CPU; 0 = none */
 	char kernel_cmdline[512]; /* what follows "--": the guest's own command line */
 };
 
@@ -144,7 +155,34 @@ struct partition {
 	const u8 *initrd;      /* initrd module of a Linux child, or NULL */
 	u64 initrd_size;
 	u32 restarts;
+	/* Its console output (HVC_CONSOLE_READ): the newest CONSOLE_RING
+	 * bytes; con_head counts every byte. NULL for the parent. */
+	char *con_ring;
+	u64 con_head;
+	spinlock_t con_lock;
+	/* Children from the parent (partitions/manage.c). */
+	u64 populated;         /* bytes of RAM taken from the pool so far */
+	paddr_t fill_hpa;      /* a chunk being scrubbed for partition_fill_ram */
+	u64 fill_size, fill_done;
+	u64 reserved_pool;     /* pool bytes promised to it at creation */
+	/* The scheduler's cap: CPU time left in the current period. */
+	spinlock_t cap_lock;
+	s64 cap_budget;
+	u64 cap_period;        /* host TSC at which the period started */
+	u64 run_tsc_base;      /* CPU time of vCPUs gone (not kept per vCPU) */
+	/* What the reaper does next (partition_reap): none, destroy it,
+	 * or reset it for its builder (REBUILD). */
+	u8 reap;
+	u8 reap_phase;
+	u32 reap_region;
+	u64 reap_offset;
+	u8 ended_event, ended_action; /* posted when a rebuild is done */
+	char ended_reason[96];
 };
+
+#define CONSOLE_RING KiB(16)
+
+enum reap_work { REAP_NONE, REAP_DESTROY, REAP_REBUILD };
 
 extern struct partition *partitions[MAX_PARTITIONS];
 extern u32 nr_partitions;
@@ -159,6 +197,12 @@ struct partition *partition_alloc(const struct part_config *cfg,
 				  const struct partition_ops *ops);
 /* RAM from the pool at [gpa, gpa+size), scrubbed, in 2 MiB-aligned extents. */
 const char *partition_add_ram(struct partition *p, u64 gpa, u64 size);
+/* [gpa, gpa+size) of RAM from the pool in bounded steps (the parent's
+ * HVC_PARTITION_POPULATE): each call scrubs at most `budget` bytes of a
+ * chunk -- 1 GiB aligned where gpa and the pool allow, so the nested
+ * tables can map it with 1 GiB pages -- and maps a chunk once it is all
+ * zero. Returns the bytes of the range mapped so far, or -1 with *why. */
+s64 partition_fill_ram(struct partition *p, u64 gpa, u64 size, u64 budget, const char **why);
 /* Host memory at hpa mapped at gpa (the parent's identity map); pool says
  * whether it goes back to the pool with the partition. */
 const char *partition_add_region(struct partition *p, u64 gpa, paddr_t hpa, u64 size, bool pool);
@@ -205,8 +249,42 @@ void *gpa_to_hva(struct partition *p, u64 gpa, u64 len);
  * the caller then stops it.
  */
 int partition_restart(struct partition *p);
-/* Stops every vCPU of the partition and reports it (idempotent). */
+/* Stops every vCPU of the partition and reports it (idempotent); a
+ * managed child then meets its on_poweroff/on_reboot/on_crash. */
 void partition_stop(struct partition *p, enum part_outcome outcome, const char *reason);
+/* The parent's lifecycle calls (partitions/manage.c), with
+ * partition_mgmt_lock held. Pause and resume: -1 unless running/paused. */
+extern spinlock_t partition_mgmt_lock;
+int partition_pause(struct partition *p);
+int partition_resume(struct partition *p);
+/* Destroys p: stops it, takes its vCPUs off their CPUs, scrubs its memory
+ * and frees it, a bounded share per call; returns true when p is gone. */
+bool partition_destroy_step(struct partition *p);
+/* Work the reaper has (destroys and rebuilds the hypervisor itself
+ * started); run by the boot CPU's scheduler loop. */
+void partition_reap(void);
+extern volatile u32 partition_reap_pending;
+/* The core's own: what follows a stop (vmm/partition_reap.c), and the
+ * last step of a destroy, once the memory is scrubbed. */
+void partition_ended(struct partition *p, enum part_outcome outcome, const char *reason);
+void partition_free_scrubbed(struct partition *p);
+/* Takes p out of the table (idempotent); freeing does it too. */
+void partition_unregister(struct partition *p);
+/* The pool children get memory from: what is free beyond the
+ * hypervisor's own reserve, less what created children were promised.
+ * Reserve fails (false) when it does not have `bytes`. */
+void partition_pool_init(u64 hypervisor_reserve);
+u64 partition_pool_free(void);
+u64 partition_pool_reserve_bytes(void);
+bool partition_pool_reserve(struct partition *p, u64 bytes);
+void partition_pool_release(struct partition *p);
+/* Looks a partition up by id (1..MAX_PARTITIONS); NULL if none. */
+struct partition *partition_by_id(u64 id);
+/* Appends console output to its ring (and, with console_log, the log). */
+void partition_console_record(struct partition *p, const char *s, u32 n);
+/* Copies ring bytes from position *pos (moved up to the oldest kept);
+ * returns the count, *end = position after the newest. */
+u32 partition_console_read(struct partition *p, u64 *pos, u64 *end, char *buf, u32 len);
 const char *outcome_name(enum part_outcome o);
 const char *partition_state_name(u32 state);
 /* Whether n more bytes of the partition's console output may reach the

@@ -29,6 +29,9 @@ struct runqueue {
 	volatile bool need_resched;
 	bool dump;                /* a dump waits for this CPU's answer */
 	u64 timer_armed;          /* host TSC the LAPIC timer fires at, 0 = off */
+	u64 acct_tsc;             /* waits are accounted up to here */
+	struct vcpu *ran;         /* ran since acct_tsc, for ran_tsc */
+	u64 ran_tsc;
 };
 
 static struct runqueue rqs[MAX_CPUS];
@@ -159,6 +162,7 @@ void sched_add(struct vcpu *v, u64 mask)
 	v->rq_next = rq->head;
 	rq->head = v;
 	rq->count++;
+	v->queued = true;
 	spin_unlock_irqrestore(&rq->lock, f);
 	sched_kick(v);
 }
@@ -210,6 +214,68 @@ static void wake_credit(struct runqueue *rq, struct vcpu *v)
 
 	if (v->vruntime < floor)
 		v->vruntime = floor;
+}
+
+/*
+ * Caps (HVC_PARTITION_SCHED): a partition with a cap of c% gets c% of
+ * one CPU's time per CAP_PERIOD, shared by its vCPUs wherever they run.
+ * Time is charged from TSC deltas at every switch (run_vcpu), never
+ * sampled at ticks, so a guest cannot dodge it by yielding before one.
+ * What a period leaves unused is not carried over; what a vCPU overran
+ * (its slice ends at most at the budget's end, but vCPUs on several CPUs
+ * draw at once) is paid back from the next period.
+ */
+#define CAP_PERIOD_US 10000
+#define CAP_PERIOD_TSC() ((u64)CAP_PERIOD_US * tsc_khz / 1000)
+
+static s64 cap_quota(const struct partition *p)
+{
+	return (s64)(CAP_PERIOD_TSC() * p->cfg.cap / 100);
+}
+
+/* The budget left now (refilled when a period has passed); S64_MAX
+ * without a cap. */
+static s64 cap_left(struct partition *p, u64 now)
+{
+	if (!p->cfg.cap)
+		return INT64_MAX;
+	u64 f = spin_lock_irqsave(&p->cap_lock);
+	u64 period = CAP_PERIOD_TSC();
+	if (now - p->cap_period >= period) {
+		u64 n = (now - p->cap_period) / period;
+		s64 quota = cap_quota(p);
+		p->cap_budget = MIN(p->cap_budget + (s64)n * quota, quota);
+		p->cap_period += n * period;
+	}
+	s64 left = p->cap_budget;
+	spin_unlock_irqrestore(&p->cap_lock, f);
+	return left;
+}
+
+/* When a capped partition may run again: its next period. */
+static u64 cap_next(struct partition *p)
+{
+	return p->cap_period + CAP_PERIOD_TSC();
+}
+
+static void cap_charge(struct partition *p, u64 ticks)
+{
+	if (p->cfg.cap)
+		__atomic_fetch_sub(&p->cap_budget, (s64)ticks, __ATOMIC_RELAXED);
+}
+
+static bool capped(struct partition *p, u64 now)
+{
+	return cap_left(p, now) <= 0;
+}
+
+/* CPU time in vruntime units: a partition of weight w advances at
+ * HV_WEIGHT_DEFAULT / w the rate, so CPU time splits as the weights. */
+static u64 weighted(const struct partition *p, u64 ticks)
+{
+	u32 w = p->cfg.weight ? p->cfg.weight : HV_WEIGHT_DEFAULT;
+
+	return ticks * HV_WEIGHT_DEFAULT / w;
 }
 
 /* INIT and start-up IPIs take effect on the target's own CPU. */
@@ -269,9 +335,71 @@ static u64 update_vcpus(struct runqueue *rq, u64 now)
 		__atomic_store_n(&v->on_cpu, true, __ATOMIC_SEQ_CST);
 		if (p->state == PART_RUNNING)
 			next = MIN(next, update_vcpu(v, now));
+		if (p->cfg.cap && v->state == VCPU_RUNNABLE && capped(p, now))
+			next = MIN(next, cap_next(p));
 		__atomic_store_n(&v->on_cpu, false, __ATOMIC_SEQ_CST);
 	}
 	return next;
+}
+
+/*
+ * What each vCPU here did since the last look: the one that ran was
+ * charged in run_vcpu(); every other runnable one waited, for its CPU
+ * or for its partition's cap (hvctl top shows both).
+ */
+static void account_waits(struct runqueue *rq, u64 now)
+{
+	u64 delta = now - rq->acct_tsc;
+
+	rq->acct_tsc = now;
+	for (struct vcpu *v = rq->head; v; v = v->rq_next) {
+		struct partition *p = v->part;
+		if (v->state != VCPU_RUNNABLE || p->state != PART_RUNNING)
+			continue;
+		u64 d = delta;
+		if (v == rq->ran)
+			d = delta > rq->ran_tsc ? delta - rq->ran_tsc : 0;
+		if (capped(p, now))
+			v->capped_tsc += d;
+		else
+			v->wait_tsc += d;
+	}
+	rq->ran = NULL;
+	rq->ran_tsc = 0;
+}
+
+/*
+ * vCPUs of a dying partition leave the runqueue here, on their own CPU
+ * (nothing else walks it), and this CPU forgets every pointer to them
+ * before partition_destroy_step() may free them.
+ */
+static void unlink_dying(struct runqueue *rq)
+{
+	struct vcpu **pp = &rq->head;
+
+	while (*pp) {
+		struct vcpu *v = *pp;
+		if (v->part->state != PART_DYING) {
+			pp = &v->rq_next;
+			continue;
+		}
+		u64 f = spin_lock_irqsave(&rq->lock);
+		*pp = v->rq_next;
+		rq->count--;
+		spin_unlock_irqrestore(&rq->lock, f);
+		if (rq->last == v)
+			rq->last = NULL;
+		if (rq->ran == v)
+			rq->ran = NULL;
+		if (rq->fpu_owner == v)
+			rq->fpu_owner = NULL; /* its registers: nobody's now */
+		if (rq->dr_owner == v)
+			rq->dr_owner = NULL;
+		if (rq->last_part == v->part)
+			rq->last_part = NULL; /* the next partition gets its IBPB */
+		v->rq_next = NULL;
+		__atomic_store_n(&v->unlinked, true, __ATOMIC_SEQ_CST);
+	}
 }
 
 static struct vcpu *pick(struct runqueue *rq)
@@ -283,7 +411,7 @@ static struct vcpu *pick(struct runqueue *rq)
 		return NULL;
 	do {
 		if (v->state == VCPU_RUNNABLE && v->part->state == PART_RUNNING &&
-		    (!best || v->vruntime < best->vruntime))
+		    (!best || v->vruntime < best->vruntime) && !capped(v->part, rdtsc()))
 			best = v;
 		v = v->rq_next ? v->rq_next : rq->head;
 	} while (v != start);
@@ -295,7 +423,13 @@ static struct vcpu *pick(struct runqueue *rq)
 /* Runs v until it halts, stops, or its slice or another event ends it. */
 static void run_vcpu(struct runqueue *rq, struct vcpu *v, u64 others_next)
 {
-	u64 slice_end = rdtsc() + SCHED_SLICE_US * tsc_khz / 1000;
+	struct partition *p = v->part;
+	u64 start = rdtsc();
+	u64 slice_end = start + SCHED_SLICE_US * tsc_khz / 1000;
+	s64 budget = cap_left(p, start);
+
+	if (budget < INT64_MAX && budget > 0)
+		slice_end = MIN(slice_end, start + (u64)budget);
 
 	/* Seen by partition_restart(), which waits for its vCPUs to be off
 	 * their CPUs; the order against the state check below matters. */
@@ -303,6 +437,12 @@ static void run_vcpu(struct runqueue *rq, struct vcpu *v, u64 others_next)
 	if (v->part->state != PART_RUNNING) {
 		__atomic_store_n(&v->on_cpu, false, __ATOMIC_SEQ_CST);
 		return;
+	}
+	if (__atomic_load_n(&v->new_state_pending, __ATOMIC_ACQUIRE)) {
+		/* Here, on its own CPU, between guests: a VMCS is made
+		 * current only where it will run (vmx/vmx.c). */
+		backend->set_state(v, v->new_state);
+		__atomic_store_n(&v->new_state_pending, false, __ATOMIC_RELEASE);
 	}
 	if (v->fpu_reset) {
 		v->fpu_reset = false;
@@ -344,7 +484,12 @@ static void run_vcpu(struct runqueue *rq, struct vcpu *v, u64 others_next)
 
 		u64 t0 = rdtsc();
 		enum exit_action a = backend->run(v);
-		v->vruntime += rdtsc() - t0;
+		u64 ran = rdtsc() - t0;
+		v->cpu_tsc += ran;
+		v->vruntime += weighted(p, ran);
+		cap_charge(p, ran);
+		rq->ran = v;
+		rq->ran_tsc += ran;
 		v->exits++;
 		if (unlikely(v->shutdown_pending)) {
 			/* A triple fault an exit handler's exception made. */
@@ -365,6 +510,8 @@ static void run_vcpu(struct runqueue *rq, struct vcpu *v, u64 others_next)
 			break;
 		if (rq->need_resched)
 			break; /* a timer or a kick: let update_vcpus() look */
+		if (p->cfg.cap && capped(p, now))
+			break;
 	}
 	__atomic_store_n(&v->on_cpu, false, __ATOMIC_SEQ_CST);
 }
@@ -378,6 +525,11 @@ void sched_run(void)
 		if (unlikely(rq->dump) && __atomic_exchange_n(&rq->dump, false, __ATOMIC_SEQ_CST))
 			dump_runqueue(rq, this_cpu_id(), true);
 		u64 now = rdtsc();
+		if (unlikely(partition_reap_pending))
+			unlink_dying(rq);
+		if (unlikely(partition_reap_pending) && rq == &rqs[0])
+			partition_reap();
+		account_waits(rq, now);
 		u64 next = update_vcpus(rq, now);
 		struct vcpu *v = pick(rq);
 		if (!v) {

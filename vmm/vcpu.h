@@ -105,10 +105,19 @@ struct vcpu {
 	bool sipi_pending;
 	bool init_pending;
 	volatile bool on_cpu;  /* inside run_vcpu(): in the guest or an exit handler */
+	bool queued;           /* on its CPU's runqueue (sched_add) */
+	volatile bool unlinked; /* taken off it again (its partition is dying) */
+	u64 cpu_tsc;           /* TSC ticks it held its CPU: its CPU time */
+	u64 wait_tsc;          /* runnable, waiting for its CPU */
+	u64 capped_tsc;        /* runnable, held back by its partition's cap */
 	bool fpu_reset;        /* a restart wants its x87/SSE state at power-on */
 	bool shutdown_pending; /* a triple fault an exit handler raised */
 	u64 dr[4], dr6;        /* debug registers while another vCPU has the CPU */
 	bool dr_reset;         /* INIT or reset: back to their power-on values */
+	/* A starting state the parent set (or a rebuild's reset), applied
+	 * on the vCPU's own CPU before it next runs (vmm/sched.c). */
+	struct vcpu_state *new_state;
+	volatile bool new_state_pending;
 };
 
 /* Architectural INIT state (SDM Vol. 3A 9.1.1) and the start-up IPI. */

@@ -81,9 +81,9 @@ static bool msr_forbidden(u32 msr)
  * 0 = any success, an error code, or 1 = no fixed answer. */
 static s64 expected(u64 nr, u64 a0, u64 a1, u64 mem)
 {
+	if (nr >= HVC_PARENT_FIRST && nr <= HVC_POOL_INFO)
+		return -HV_EPERM; /* a child calling the parent's calls */
 	switch (nr) {
-	case HVC_PARTITION_LIST:
-		return -HV_EPERM; /* a child calling the parent's call */
 	case HVC_VERSION:
 		return HV_ABI_VERSION;
 	case HVC_CONSOLE_WRITE:

@@ -34,7 +34,7 @@ _start:
 	vmmcall
 	jmp 2f
 1:	vmcall
-2:	cmp $1, %eax
+2:	cmp $2, %eax              /* HV_ABI_VERSION */
 	jne fail
 
 	/* Unclaimed ports read all ones. */

@@ -363,9 +363,10 @@ TEST(fadt_fields)
 	CHECK_EQ(ram[t + 93], 0);                /* GPE1_BLK_LEN */
 	CHECK_EQ(rd16(t + 96), 101);             /* no C2 */
 	CHECK_EQ(rd16(t + 98), 1001);            /* no C3 */
-	/* WBINVD, PROC_C1, PWR_BUTTON, SLP_BUTTON, FIX_RTC, TMR_VAL_EXT,
-	 * RESET_REG_SUP; not HW_REDUCED_ACPI. */
-	CHECK_EQ(rd32(t + 112), (1u << 0) | (1u << 2) | (1u << 4) | (1u << 5) |
+	/* WBINVD, PROC_C1, SLP_BUTTON, FIX_RTC, TMR_VAL_EXT, RESET_REG_SUP;
+	 * not PWR_BUTTON (the fixed-feature power button is there), not
+	 * HW_REDUCED_ACPI. */
+	CHECK_EQ(rd32(t + 112), (1u << 0) | (1u << 2) | (1u << 5) |
 				(1u << 6) | (1u << 8) | (1u << 10));
 	check_gas(t + 116, 1, 8, 1, PLAT_RESET_PORT);
 	CHECK_EQ(ram[t + 128], PLAT_RESET_VALUE);

@@ -162,6 +162,11 @@ int hv_options_parse(struct hv_options *o, const char *cmdline, cmdline_warn_fn 
 				why = "expected a size of at least 16M";
 			else
 				o->parent_mem = n;
+		} else if (!strcmp(t.key, "pool")) {
+			if (!parse_number(t.val, &n, true))
+				why = "expected a size (0, or with a K/M/G suffix)";
+			else
+				o->pool = n, o->pool_set = true;
 		} else if (!strcmp(t.key, "selftest")) {
 			if (strcmp(t.val, "fault"))
 				why = "expected fault";

@@ -31,6 +31,8 @@ struct hv_options {
 	bool x2apic;    /* use x2APIC mode when the CPU has it */
 	bool smt;       /* bring up sibling threads (smt=off keeps them offline) */
 	u64 parent_mem; /* 0 = all memory not otherwise used */
+	u64 pool;       /* memory kept for children the parent creates */
+	bool pool_set;  /* pool= given (else a quarter of the free memory) */
 	char selftest[16]; /* "fault": take a page fault at boot (tests the report) */
 };
 

@@ -129,6 +129,39 @@ static bool ring_put(const char *s, size_t n, bool cooked, bool own)
 	}
 }
 
+/*
+ * The hypervisor's own lines, kept for the parent to read (HVC_LOG_READ,
+ * `hvctl dmesg`): the newest HISTORY_SIZE bytes, positions counting every
+ * byte, without the test-mode line mark.
+ */
+#define HISTORY_SIZE KiB(64)
+static char history[HISTORY_SIZE];
+static u64 history_head;
+static spinlock_t history_lock = SPINLOCK_INIT;
+
+static void history_put(const char *s, size_t n)
+{
+	u64 f = spin_lock_irqsave(&history_lock);
+	for (size_t i = 0; i < n; i++)
+		history[history_head++ % HISTORY_SIZE] = s[i];
+	spin_unlock_irqrestore(&history_lock, f);
+}
+
+size_t log_history_read(u64 *pos, u64 *end, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	u64 f = spin_lock_irqsave(&history_lock);
+	u64 oldest = history_head > HISTORY_SIZE ? history_head - HISTORY_SIZE : 0;
+	u64 at = MIN(MAX(*pos, oldest), history_head);
+	*pos = at;
+	for (; at < history_head && n < len; at++)
+		buf[n++] = history[at % HISTORY_SIZE];
+	*end = history_head;
+	spin_unlock_irqrestore(&history_lock, f);
+	return n;
+}
+
 /* A log line; `own` lines (the hypervisor's) wait for room in the ring,
  * others (a partition's console output) are dropped when it is full. */
 static void log_line(int level, bool own, const char *fmt, va_list ap)
@@ -151,6 +184,10 @@ static void log_line(int level, bool own, const char *fmt, va_list ap)
 		len = sizeof(line) - 2;
 	if (len == 0 || line[len - 1] != '\n')
 		line[len++] = '\n';
+	if (own) {
+		size_t mark = power_test_mode() ? 1 : 0;
+		history_put(line + mark, len - mark);
+	}
 	ring_put(line, len, true, own);
 	drain(false);
 }

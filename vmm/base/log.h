@@ -23,6 +23,9 @@ void log_flush(void);
 /* A log line (info level) of a partition's console output: dropped
  * rather than waited for when the console ring is full. */
 void log_guest(const char *fmt, ...) __printf(1, 2);
+/* Copies the hypervisor's own lines kept since position *pos (moved up
+ * to the oldest kept); *end = position after the newest. */
+size_t log_history_read(u64 *pos, u64 *end, char *buf, size_t len);
 /* A partition's raw console bytes (the parent's serial port). A log line
  * that comes while such output is mid-line starts on a line of its own. */
 void log_stream(const char *s, size_t n);

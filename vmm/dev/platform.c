@@ -11,6 +11,38 @@
 #include "drivers/rtc.h"
 #include "drivers/timer.h"
 
+/*
+ * pvpanic (QEMU's docs/specs/pvpanic.txt; Linux's pvpanic-mmio driver
+ * binds the ACPI device QEMU0001 the DSDT describes): a read gives the
+ * events it knows, PANICKED and CRASH_LOADED; a write of PANICKED says
+ * the guest's kernel panicked, and the partition stops as crashed.
+ */
+#define PVPANIC_PANICKED BIT(0)
+#define PVPANIC_CRASH_LOADED BIT(1)
+
+static int pvpanic_read(struct vcpu *v, void *opaque, u16 port, u8 size, u32 *val)
+{
+	(void)v;
+	(void)opaque;
+	(void)port;
+	(void)size;
+	*val = PVPANIC_PANICKED | PVPANIC_CRASH_LOADED;
+	return 0;
+}
+
+static int pvpanic_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val)
+{
+	(void)opaque;
+	(void)port;
+	(void)size;
+	if (val & PVPANIC_PANICKED)
+		partition_stop(v->part, OUTCOME_PANIC, "its kernel panicked (pvpanic)");
+	else if (val & PVPANIC_CRASH_LOADED)
+		pr_info("partition '%s': its kernel panicked; a crash kernel takes over",
+			v->part->cfg.name);
+	return 0;
+}
+
 static int add_ports(struct partition *p, struct platform_state *ps, u16 base, u16 count,
 		     int (*rd)(struct vcpu *, void *, u16, u8, u32 *),
 		     int (*wr)(struct vcpu *, void *, u16, u8, u32))
@@ -54,6 +86,7 @@ int platform_attach(struct partition *p, const struct platform_config *cfg)
 	err = err ?: add_ports(p, ps, PLAT_RESET_PORT, 1, vpm_io_read, vpm_io_write);
 	err = err ?: add_ports(p, ps, PLAT_I8042_DATA, 1, vpm_io_read, vpm_io_write);
 	err = err ?: add_ports(p, ps, PLAT_I8042_CMD, 1, vpm_io_read, vpm_io_write);
+	err = err ?: add_ports(p, ps, PLAT_PVPANIC_PORT, 1, pvpanic_read, pvpanic_write);
 	/* On failure the partition is not created; platform_detach frees. */
 	return err ? -1 : 0;
 }
@@ -82,6 +115,16 @@ void platform_devices_reset(struct partition *p)
 void platform_poweroff(struct partition *p)
 {
 	partition_stop(p, OUTCOME_POWEROFF, "powered off through ACPI");
+}
+
+int platform_power_button(struct partition *p)
+{
+	struct platform_state *ps = p->platform;
+
+	if (!ps || ps->cfg.machine_devices)
+		return -1;
+	vpm_power_button(ps);
+	return 0;
 }
 
 void platform_reset(struct partition *p)

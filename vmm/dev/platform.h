@@ -31,6 +31,7 @@ struct vcpu;
 #define PLAT_RTC_IRQ 8
 #define PLAT_I8042_DATA 0x60
 #define PLAT_I8042_CMD 0x64
+#define PLAT_PVPANIC_PORT 0x505     /* QEMU's pvpanic (ACPI QEMU0001) */
 /* SLP_TYP for S5 in the DSDT's \_S5 package and the PM1a_CNT write. */
 #define PLAT_SLP_TYP_S5 5
 
@@ -70,6 +71,8 @@ void vioapic_eoi(struct vcpu *v, u8 vector);
 /* What the guest asked of the machine (ACPI S5, reset register, i8042
  * pulse): the partition stops, or restarts if configured to. */
 void platform_poweroff(struct partition *p);
+/* Presses the ACPI power button of p's PC (-1: it has none). */
+int platform_power_button(struct partition *p);
 void platform_reset(struct partition *p);
 
 /* Host wall-clock time at boot, for the virtual RTC (seconds since 1970,

@@ -107,6 +107,7 @@ void vrtc_init(struct platform_state *ps);   /* power-on: time and CMOS RAM */
 void vrtc_reset(struct platform_state *ps);  /* hardware reset: keeps both */
 void vpm_init(struct platform_state *ps);
 void vpm_reset(struct platform_state *ps);
+void vpm_power_button(struct platform_state *ps);
 
 /* Port and MMIO callbacks (struct io_device / struct mmio_device). */
 int vioapic_mmio_read(struct vcpu *v, void *opaque, u64 off, u8 size, u64 *val);

@@ -62,8 +62,11 @@ static int port_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val)
 
 	switch (port & ~3) {
 	case HV_TESTDEV_PORT_CONSOLE:
-		if (port == HV_TESTDEV_PORT_CONSOLE)
-			testdev_console_putc(p, (char)val);
+		if (port == HV_TESTDEV_PORT_CONSOLE) {
+			char c = (char)val;
+			partition_console_record(p, &c, 1);
+			testdev_console_putc(p, c);
+		}
 		break;
 	case HV_TESTDEV_PORT_RESULT: {
 		char why[48];

@@ -6,10 +6,12 @@
  *  - PM1a event block at PLAT_PM1A_EVT: PM1_STS (16-bit, write 1 to
  *    clear) and PM1_EN (16-bit) (ACPI 6.5 4.8.3.1). TMR_STS is set
  *    whenever the timer's bit 31 has changed since it was last cleared;
- *    WAK_STS after a sleep request this platform cannot honour. Nothing
- *    else ever sets a status bit, and no SCI is ever raised (there is no
- *    power button, no GPE block, and timer overflow events are not
- *    signalled even with TMR_EN set).
+ *    WAK_STS after a sleep request this platform cannot honour;
+ *    PWRBTN_STS when the parent presses the fixed-feature power button
+ *    (HVC_PARTITION_SHUTDOWN; the FADT says the button is there). The SCI
+ *    (PLAT_SCI_IRQ, level) is raised while PWRBTN_STS and PWRBTN_EN are
+ *    both set; nothing else raises it (no GPE block, and timer overflow
+ *    events are not signalled even with TMR_EN set).
  *  - PM1a control at PLAT_PM1A_CNT (4.8.3.2.1): SCI_EN always reads 1 -
  *    the platform is in ACPI mode from the start, with no SMI_CMD to
  *    switch (the FADT says so) - BM_RLD and SLP_TYP read back. SLP_EN
@@ -41,6 +43,8 @@
 #define PM_TIMER_HZ 3579545ULL
 
 #define PM1_STS_TMR BIT(0)
+#define PM1_STS_PWRBTN BIT(8)
+#define PM1_EN_PWRBTN BIT(8)
 #define PM1_STS_WAK BIT(15)
 /* PM1_EN: TMR_EN, GBL_EN, PWRBTN_EN, SLPBTN_EN, RTC_EN, PCIEXP_WAKE_DIS. */
 #define PM1_EN_MASK 0x4721
@@ -110,6 +114,23 @@ static u16 pm1_sts(struct vpm *pm)
 	if ((timer_ticks(pm) >> 31) != (pm->tmr_sts_base >> 31))
 		s |= PM1_STS_TMR;
 	return s;
+}
+
+/* The SCI's level, with pm->lock held. */
+static bool sci_level(const struct vpm *pm)
+{
+	return (pm->sts_wak & PM1_STS_PWRBTN) && (pm->en & PM1_EN_PWRBTN);
+}
+
+void vpm_power_button(struct platform_state *ps)
+{
+	struct vpm *pm = &ps->pm;
+
+	u64 f = spin_lock_irqsave(&pm->lock);
+	pm->sts_wak |= PM1_STS_PWRBTN;
+	bool level = sci_level(pm);
+	spin_unlock_irqrestore(&pm->lock, f);
+	vioapic_set_irq(ps->part, PLAT_SCI_IRQ, level);
 }
 
 static u16 pm1_cnt(const struct vpm *pm)
@@ -239,7 +260,9 @@ int vpm_io_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val)
 	} else if (port == PLAT_I8042_DATA) {
 		pm->kbd_cmd_last = false;
 	}
+	bool level = sci_level(pm);
 	spin_unlock_irqrestore(&pm->lock, f);
+	vioapic_set_irq(ps->part, PLAT_SCI_IRQ, level);
 
 	/* Power-off and reset stop or restart the partition, which resets
 	 * these very devices: never from inside a device lock. */

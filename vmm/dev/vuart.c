@@ -354,8 +354,10 @@ int vuart_io_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val)
 			log_stream(tx, ntx);
 		return 0;
 	}
-	for (u32 i = 0; i < ntx; i++)
-		testdev_console_putc(ps->part, tx[i]);
+	partition_console_record(ps->part, tx, ntx);
+	if (ps->part->cfg.console_log)
+		for (u32 i = 0; i < ntx; i++)
+			testdev_console_putc(ps->part, tx[i]);
 	return 0;
 }
 
