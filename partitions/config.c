@@ -9,19 +9,6 @@
 #define MEM_MIN MiB(1)
 #define MEM_MAX GiB(256)
 
-bool part_name_valid(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		char c = *s;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_' || c == '.'))
-			return false;
-	}
-	return true;
-}
-
 /* "0,2-3" -> bits 0, 2, 3. */
 static bool parse_cpu_list(const char *s, u64 *mask)
 {

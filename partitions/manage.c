@@ -17,6 +17,7 @@
  * copies bytes into the child's RAM and sets vCPU state.
  */
 #include "partitions/manage.h"
+#include "partitions/manage_check.h"
 #include "partitions/acpi_tables.h"
 #include "partitions/config.h"
 #include "vmm/backend.h"
@@ -62,16 +63,6 @@ static struct partition *lookup(u64 id, bool parent_ok, s64 *e)
 	else if (p->is_parent && !parent_ok)
 		*e = HV_EPERM;
 	return *e ? NULL : p;
-}
-
-static bool all_zero(const void *buf, size_t n)
-{
-	const u8 *b = buf;
-
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return false;
-	return true;
 }
 
 static u64 online_mask(void)
@@ -228,36 +219,6 @@ static bool name_taken(const char *name)
 	return false;
 }
 
-/* Checks a creation request; 0 or the error. */
-static s64 check_create(const struct hv_create *c)
-{
-	size_t len = strnlen(c->name, sizeof(c->name));
-
-	if (len == 0 || len >= sizeof(c->name) || !part_name_valid(c->name))
-		return HV_EINVAL;
-	if (c->memory_bytes < HV_MEMORY_MIN || c->memory_bytes > HV_MEMORY_MAX ||
-	    c->memory_bytes % HV_MEMORY_ALIGN)
-		return HV_EINVAL;
-	if (c->vcpus < 1 || c->vcpus > HV_VCPUS_MAX)
-		return HV_EINVAL;
-	if (c->flags & ~HV_CREATE_FLAGS_ALL)
-		return HV_EINVAL;
-	if (c->cpus && !(c->cpus & online_mask()))
-		return HV_EINVAL;
-	if (c->weight > HV_WEIGHT_MAX || c->cap > 100 * c->vcpus)
-		return HV_EINVAL;
-	if (c->on_poweroff > HV_ACTION_MAX || c->on_reboot > HV_ACTION_MAX ||
-	    c->on_crash > HV_ACTION_MAX)
-		return HV_EINVAL;
-	if (c->reserved0 || !all_zero(c->reserved, sizeof(c->reserved)))
-		return HV_EINVAL;
-	/* The PC's ACPI tables and a real-mode start need RAM below 1 MiB:
-	 * every child has it, since RAM starts at 0. */
-	if (name_taken(c->name))
-		return HV_EEXIST;
-	return 0;
-}
-
 static const struct partition_ops managed_ops; /* no reload: its builder reloads it */
 
 static struct hc_result hc_create(struct vcpu *v, const struct hc_args *a)
@@ -269,7 +230,9 @@ static struct hc_result hc_create(struct vcpu *v, const struct hc_args *a)
 
 	if (gpa_read(v->part, a->a[0], &c, sizeof(c)))
 		return err(HV_EFAULT);
-	s64 e = check_create(&c);
+	s64 e = manage_check_create(&c, online_mask());
+	if (!e && name_taken(c.name))
+		e = HV_EEXIST;
 	if (e)
 		return err(e);
 
@@ -374,11 +337,6 @@ static struct hc_result hc_write(struct vcpu *v, const struct hc_args *a)
 	return hc_ok(0);
 }
 
-static bool canonical(u64 a)
-{
-	return (u64)((s64)(a << 16) >> 16) == a;
-}
-
 static struct hc_result hc_vcpu_set(struct vcpu *v, const struct hc_args *a)
 {
 	s64 e;
@@ -395,16 +353,10 @@ static struct hc_result hc_vcpu_set(struct vcpu *v, const struct hc_args *a)
 		return err(HV_EINVAL);
 	if (gpa_read(v->part, a->a[2], &st, sizeof(st)))
 		return err(HV_EFAULT);
-	if (st.mode > HV_MODE_LONG || (st.flags & ~HV_VCPU_RUNNABLE) ||
-	    !all_zero(st.reserved, sizeof(st.reserved)))
-		return err(HV_EINVAL);
-	if (st.mode == HV_MODE_REAL && st.rip >= MiB(1))
-		return err(HV_EINVAL);
-	if (st.mode == HV_MODE_PROTECTED && st.rip > 0xffffffffULL)
-		return err(HV_EINVAL);
-	if (st.mode == HV_MODE_LONG &&
-	    (!canonical(st.rip) || st.cr3 % PAGE_SIZE || !gpa_to_hva(p, st.cr3, PAGE_SIZE)))
-		return err(HV_EINVAL);
+	if ((e = manage_check_vcpu_state(&st)))
+		return err(e);
+	if (st.mode == HV_MODE_LONG && !gpa_to_hva(p, st.cr3, PAGE_SIZE))
+		return err(HV_EINVAL); /* its page tables start in its RAM */
 
 	struct vcpu *c = p->vcpu[array_index_nospec(a->a[1], p->nr_vcpus)];
 	if (!c->new_state && !(c->new_state = kzalloc(sizeof(*c->new_state))))
@@ -515,10 +467,8 @@ static struct hc_result hc_sched(struct vcpu *v, const struct hc_args *a)
 
 	if (!p)
 		return err(e);
-	if (weight > HV_WEIGHT_MAX)
-		return err(HV_EINVAL);
-	if (cap != 0xffffffffULL && (cap > 100ULL * p->nr_vcpus || (cap && p->is_parent)))
-		return err(HV_EINVAL); /* the parent is never capped */
+	if ((e = manage_check_sched(weight, cap, p->nr_vcpus, p->is_parent)))
+		return err(e);
 	if (weight)
 		p->cfg.weight = (u32)weight;
 	if (cap != 0xffffffffULL)

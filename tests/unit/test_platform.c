@@ -133,6 +133,17 @@ bool partition_console_allow(struct partition *p, u32 n)
 	return true;
 }
 
+/* The child's console ring (vmm/partition.c): what the UART sent. */
+static char ring_out[4096];
+static size_t ring_len;
+
+void partition_console_record(struct partition *p, const char *s, u32 n)
+{
+	(void)p;
+	for (u32 i = 0; i < n && ring_len < sizeof(ring_out) - 1; i++)
+		ring_out[ring_len++] = s[i];
+}
+
 void sched_dump_request(void)
 {
 	dump_requests++;
@@ -244,6 +255,7 @@ static void setup(u32 n)
 	snprintf(part.cfg.name, sizeof(part.cfg.name), "plat");
 	part.cfg.vcpus = n;
 	part.cfg.platform_pc = true;
+	part.cfg.console_log = true; /* a boot child's: its UART reaches the log */
 	part.cfg.parent = part.is_parent = as_parent;
 	part.state = PART_RUNNING;
 	/* The parent's PC is the machine's, as partitions/parent.c
@@ -1271,6 +1283,67 @@ TEST(pm_poweroff)
 	detach(&part);
 }
 
+static bool sci_line(void)
+{
+	return part.platform->ioapic.lines & (1u << PLAT_SCI_IRQ);
+}
+
+/* The fixed-feature power button: PWRBTN_STS set by a press, the SCI
+ * raised only while PWRBTN_EN is set too, both write-1-to-clear and
+ * reset by a reset; the parent's PC has none (the machine's PM block). */
+TEST(pm_power_button)
+{
+	setup(1);
+	CHECK_EQ(platform_power_button(&part), 0);
+	CHECK_EQ(in(PLAT_PM1A_EVT, 2) & 0x100, 0x100);
+	CHECK(!sci_line()); /* not enabled */
+	out(PLAT_PM1A_EVT + 2, 2, 0x100); /* PWRBTN_EN */
+	CHECK(sci_line());
+	out(PLAT_PM1A_EVT, 2, 0x100); /* clear the status */
+	CHECK_EQ(in(PLAT_PM1A_EVT, 2) & 0x100, 0);
+	CHECK(!sci_line());
+	CHECK_EQ(platform_power_button(&part), 0); /* pressed again, enabled */
+	CHECK(sci_line());
+	CHECK_EQ(stop_outcome, -1); /* the guest decides what it does */
+	out(PLAT_PM1A_EVT, 4, 0x100); /* dword: clears status, disables */
+	CHECK(!sci_line());
+	platform_devices_reset(&part);
+	CHECK_EQ(in(PLAT_PM1A_EVT, 4), 0);
+	detach(&part);
+	as_parent = true;
+	setup(1);
+	as_parent = false;
+	CHECK_EQ(platform_power_button(&part), -1);
+	detach(&part);
+}
+
+/* pvpanic: the events it knows, and a panic stops the partition. */
+TEST(pvpanic)
+{
+	setup(1);
+	CHECK_EQ(pin8(PLAT_PVPANIC_PORT), 0x03);
+	pout8(PLAT_PVPANIC_PORT, 0x02); /* a crash kernel loads: nothing stops */
+	CHECK_EQ(stop_outcome, -1);
+	pout8(PLAT_PVPANIC_PORT, 0x01);
+	CHECK_EQ(stop_outcome, OUTCOME_PANIC);
+	CHECK_STR(stop_reason, "its kernel panicked (pvpanic)");
+	detach(&part);
+}
+
+/* A child the parent created shows its console only in its ring. */
+TEST(uart_managed_child_ring_only)
+{
+	setup(1);
+	part.cfg.console_log = false;
+	ring_len = 0;
+	pout8(COM, 'h');
+	pout8(COM, 'i');
+	CHECK_EQ(console_len, 0);
+	CHECK_EQ(ring_len, 2);
+	CHECK_EQ(ring_out[0], 'h');
+	detach(&part);
+}
+
 TEST(pm_reset_register_and_i8042)
 {
 	setup(1);
@@ -1391,6 +1464,7 @@ TEST(console_input_focus)
 		snprintf(cparts[i].cfg.name, sizeof(cparts[i].cfg.name), "p%u", i);
 		cparts[i].id = i + 1;
 		cparts[i].cfg.vcpus = 1;
+		cparts[i].cfg.console_log = true; /* boot children */
 		cparts[i].state = PART_RUNNING;
 		partitions[i] = &cparts[i];
 	}
@@ -1508,6 +1582,9 @@ int main(void)
 	RUN(pm_registers);
 	RUN(pm_timer);
 	RUN(pm_poweroff);
+	RUN(pm_power_button);
+	RUN(pvpanic);
+	RUN(uart_managed_child_ring_only);
 	RUN(pm_reset_register_and_i8042);
 	RUN(hostile_accesses);
 	RUN(console_input_focus);
