@@ -36,7 +36,12 @@ static int owner_access(struct vcpu *v, const struct io_device *d, bool beyond, 
 	const struct partition_ops *ops = v->part->ops;
 
 	if (!d && !beyond && ops && ops->unclaimed_port) {
+		/* The builder, too, sees and answers only the access's lanes. */
+		if (!in)
+			*val &= size_mask(size);
 		ops->unclaimed_port(v, port, size, in, val);
+		if (in)
+			*val &= size_mask(size);
 		return 0;
 	}
 	if (!d) {

@@ -2,7 +2,7 @@
 /*
  * Host unit-test harness, plus the few hypervisor symbols the sources
  * under test reference: the direct-map offset (0, so phys_to_virt is the
- * identity on the host), logging and panic().
+ * identity on the host), CPUID, logging and panic().
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,11 +12,21 @@
 #include "tests/unit/harness.h"
 #include "vmm/base/layout.h"
 #include "vmm/base/log.h"
+#include "vmm/base/x86.h"
 
 /* Stubs for the hypervisor's globals. */
 u64 direct_map_offset = 0;
 u64 image_phys_base;
 int log_level = LOG_DEBUG;
+
+/* cpuid_count() in host tests (vmm/base/x86.h): the host's own CPUID,
+ * unless the test links a fake CPU of its own. */
+__attribute__((weak)) void host_cpuid_count(u32 leaf, u32 sub, struct cpuid_regs *r)
+{
+	__asm__ __volatile__("cpuid"
+			     : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
+			     : "a"(leaf), "c"(sub));
+}
 
 jmp_buf harness_panic_jmp;
 volatile int harness_panic_armed;

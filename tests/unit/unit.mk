@@ -37,8 +37,27 @@ UNIT_SRCS_test_platform := vmm/dev/vioapic.c vmm/dev/vpic.c vmm/dev/vuart.c vmm/
 # test mode and fills in the machine's ACPI description.
 UNIT_SRCS_test_parent_lanes := partitions/parent_lanes.c vmm/base/fmt.c
 
+# The MSR policy, with the real virtual LAPIC behind the APIC MSRs; the
+# test stubs the backend's registers, the Hyper-V MSRs, the scheduler and
+# WRMSR (vmm/base/x86.h's host hook).
+UNIT_SRCS_test_msr := vmm/msr.c vmm/dev/vlapic.c vmm/base/fmt.c
+
+# What CPUID a guest sees, against fake host CPUs (vmm/base/x86.h's
+# host hook); the test stubs the backend, XSAVE sizes and Hyper-V leaves.
+UNIT_SRCS_test_cpuid := vmm/cpuid.c
+
+# Port I/O dispatch, with the real guest-memory and segment code under
+# string I/O; the test stubs the backend, events and vmm_stop().
+UNIT_SRCS_test_io := vmm/io.c vmm/gmem.c vmm/guest_insn.c vmm/insn/decode.c
+
+# MMIO exits: the real instruction fetch, decoder, emulator and guest
+# page walks; the test stubs the backend, events, vmm_stop() and the LAPIC.
+UNIT_SRCS_test_mmio := vmm/mmio.c vmm/gmem.c vmm/guest_insn.c vmm/insn/decode.c \
+	vmm/insn/emulate.c
+
 UNIT_NAMES := test_pt test_pmm test_cmdline test_acpi test_mb2 test_hv_cfg test_fmt \
-	test_acpi_tables test_loaders test_platform test_parent_lanes
+	test_acpi_tables test_loaders test_platform test_parent_lanes test_msr \
+	test_cpuid test_io test_mmio
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/,$(UNIT_NAMES))
 
 # The sanitizers' own settings: report with a stack, and stop at the

@@ -95,12 +95,28 @@ struct cpuid_regs {
 	u32 eax, ebx, ecx, edx;
 };
 
+#ifdef HV_HOST_TEST
+/*
+ * Host unit tests: CPUID and WRMSR reach the test's fake CPU. The
+ * harness's default CPUID is the host's own (tests/unit/harness.c); a test
+ * that links code writing an MSR (which faults in user mode) defines
+ * host_wrmsr.
+ */
+void host_cpuid_count(u32 leaf, u32 sub, struct cpuid_regs *r);
+void host_wrmsr(u32 msr, u64 val);
+
+static inline void cpuid_count(u32 leaf, u32 sub, struct cpuid_regs *r)
+{
+	host_cpuid_count(leaf, sub, r);
+}
+#else
 static inline void cpuid_count(u32 leaf, u32 sub, struct cpuid_regs *r)
 {
 	__asm__ __volatile__("cpuid"
 			     : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
 			     : "a"(leaf), "c"(sub));
 }
+#endif
 
 static inline struct cpuid_regs cpuid(u32 leaf)
 {
@@ -116,11 +132,15 @@ static inline u64 rdmsr(u32 msr)
 	return ((u64)hi << 32) | lo;
 }
 
+#ifdef HV_HOST_TEST
+static inline void wrmsr(u32 msr, u64 val) { host_wrmsr(msr, val); }
+#else
 static inline void wrmsr(u32 msr, u64 val)
 {
 	__asm__ __volatile__("wrmsr" ::"c"(msr), "a"((u32)val), "d"((u32)(val >> 32))
 			     : "memory");
 }
+#endif
 
 static inline u64 rdtsc(void)
 {
