@@ -13,6 +13,8 @@ packages=(
 	vgabios                       # Bochs' VGA ROM: only a recommendation of bochsbios
 	busybox-static cpio           # guest initramfs
 	acpica-tools                  # iasl, for the children's ACPI tables
+	gcc-12 libelf1 libssl3        # the parent's module: the Debian kernel's compiler,
+	                              # and what the fetched linux-kbuild's tools run on
 )
 
 missing=()

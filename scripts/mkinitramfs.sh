@@ -6,6 +6,9 @@
 # load order in /lib/modules/load-order for the init to insmod.
 #   mkinitramfs.sh OUT.cpio.gz INIT-SCRIPT [MODULE...]
 # Programs named in INITRAMFS_BINS (space-separated paths) go to /bin.
+# Kernel modules built here, named in INITRAMFS_KO (space-separated .ko
+# paths), go to /lib/modules too, listed in load-order after the others
+# (the init may treat them on their own: partitions/parent/init).
 set -euo pipefail
 out=$1 init=$2
 shift 2
@@ -20,11 +23,11 @@ for b in ${INITRAMFS_BINS:-}; do
 	cp "$b" "$root/bin/"
 done
 
+order=()
 if [ $# -gt 0 ]; then
 	moddir=$(ls -d "$(dirname "$0")"/../build/cache/root/lib/modules/*/kernel 2>/dev/null | head -n 1)
 	[ -n "$moddir" ] || { echo "mkinitramfs: no cached kernel modules (run scripts/fetch-kernel.sh)" >&2; exit 1; }
 	declare -A done=()
-	order=()
 	# Module names treat '-' and '_' alike.
 	ko_of() { find "$moddir" -name "$(echo "$1" | sed 's/[-_]/[-_]/g').ko" | head -n 1; }
 	add() {
@@ -41,6 +44,14 @@ if [ $# -gt 0 ]; then
 		order+=("$name")
 	}
 	for m in "$@"; do add "$m"; done
+fi
+for ko in ${INITRAMFS_KO:-}; do
+	[ -f "$ko" ] || { echo "mkinitramfs: $ko not found" >&2; exit 1; }
+	name=$(basename "$ko" .ko)
+	cp "$ko" "$root/lib/modules/${name//-/_}.ko"
+	order+=("${name//-/_}")
+done
+if [ ${#order[@]} -gt 0 ]; then
 	printf '%s\n' "${order[@]}" > "$root/lib/modules/load-order"
 fi
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -9 > "$out"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Parent partition tests: the stock Debian kernel as the parent, with the
-# drivers of the machine's disk and NIC in its initramfs and the test
-# script tests/parent/init, beside a pre-launched child (the ticker test
+# drivers of the machine's disk and NIC and the /dev/hv driver
+# (build/parent/hv.ko) in its initramfs and the test script
+# tests/parent/init, beside a pre-launched child (the ticker test
 # guest). The parent's serial output is the machine console's, untagged. AMD-V under QEMU (q35, 4 CPUs, virtio disk, e1000 NIC on the
 # user network, pinged); VT-x under Bochs (i440fx, 2 CPUs, an ATA disk,
 # e1000 on Bochs' slirp, which serves DHCP but does not answer pings).
@@ -46,6 +47,17 @@ check_parent_run() {
 	for line in "${want[@]}"; do
 		log_parent "$name" "^$line" || { REASON="missing '$line' (see $OUT/$name.log)"; return; }
 	done
+	# The /dev/hv driver loaded, or refused with its reason; either way
+	# the script went on.
+	log_parent "$name" "^HVTEST (ok hv-driver|note: hv driver not loaded)" ||
+		{ REASON="no word of the /dev/hv driver (see $OUT/$name.log)"; return; }
+	if log_parent "$name" "^HVTEST ok hv-driver"; then
+		log_parent "$name" "^HVTEST ok hv-ioctls" && log_parent "$name" "^HVTEST ok hv-polled" ||
+			{ REASON="/dev/hv failed its checks (HVTEST hvdev lines in $OUT/$name.log)"; return; }
+	else
+		log_parent "$name" "^HVTEST hv-driver: .* hv: .*not loading" ||
+			{ REASON="the /dev/hv driver did not load and gave no reason"; return; }
+	fi
 	log_has "$name" "parent reads hypervisor memory at .*: denied" ||
 		{ REASON="the hypervisor logged no denied read"; return; }
 	grep -aq "HVDISK-WRITTEN-${DISK_MARK#HVDISK-MARK-}" "$disk" ||
@@ -104,7 +116,8 @@ parent_tests() {
 		fail parent/kernel "cannot fetch the Debian kernel"
 		return
 	fi
-	INITRAMFS_BINS=build/parent-tools/portio \
+	[ -f build/parent/hv.ko ] || { fail parent/module "build/parent/hv.ko is missing (make parent-module)"; return; }
+	INITRAMFS_BINS="build/parent-tools/portio build/parent-tools/hvdev" INITRAMFS_KO=build/parent/hv.ko \
 		scripts/mkinitramfs.sh "$OUT/parent-test.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" ||
 		{ fail parent/initramfs "mkinitramfs failed"; return; }
 
