@@ -75,6 +75,7 @@ bench:
 include boot/efi/efi.mk
 include partitions/acpi.mk
 include tests/tests.mk
+include partitions/parent/hvdrv/hvdrv.mk
 include partitions/parent/hvctl/hvctl.mk
 
 clean:
