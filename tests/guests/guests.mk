@@ -10,12 +10,12 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Wno-missing-prototypes -ffreestanding
 	-I$(GUEST_DIR)/lib -I.
 GUEST_LIB := lib/lib.c lib/entry.c
 
-# guest_elf NAME, BITS, SOURCES
+# guest_elf NAME, BITS, SOURCES[, EXTRA CFLAGS]
 define guest_elf
 $(GUEST_OUT)/$(1).elf: $(addprefix $(GUEST_DIR)/,$(3) $(GUEST_LIB) lib/start$(2).S) \
 		$(GUEST_DIR)/lib/guest.h $(GUEST_DIR)/guest.ld partitions/hv_abi.h
 	@mkdir -p $$(dir $$@)
-	@echo "  GUEST $$@"; $(CC) $(GUEST_CFLAGS) -m$(2) -static -Wl,-T,$(GUEST_DIR)/guest.ld \
+	@echo "  GUEST $$@"; $(CC) $(GUEST_CFLAGS) $(4) -m$(2) -static -Wl,-T,$(GUEST_DIR)/guest.ld \
 		-Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $$@ $(addprefix $(GUEST_DIR)/,$(3) $(GUEST_LIB) lib/start$(2).S)
 GUESTS += $(GUEST_OUT)/$(1).elf
 endef
@@ -36,6 +36,13 @@ $(eval $(call guest_elf,user,64,user.c))
 $(eval $(call guest_elf,flood,64,flood.c))
 $(eval $(call guest_elf,jitter,64,jitter.c))
 $(eval $(call guest_elf,xcr0,64,xcr0.c))
+# Children the parent's management test creates (tests/parent/manage.sh).
+$(eval $(call guest_elf,burn,64,burn.c))
+$(eval $(call guest_elf,scrubfill,64,scrub.c,-DSCRUB_FILL))
+$(eval $(call guest_elf,scrubcheck,64,scrub.c))
+$(eval $(call guest_elf,childcalls,64,childcalls.c))
+$(eval $(call guest_elf,pcguest,64,pcguest.c))
+$(GUEST_OUT)/pcguest.elf: vmm/dev/platform.h
 $(GUEST_OUT)/platform.elf: vmm/dev/platform.h
 
 # The multiboot (v1) kernel, as an ELF image and as a flat binary with
