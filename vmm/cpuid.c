@@ -27,6 +27,7 @@
 #define F1C_SDBG BIT(11)
 #define F1C_FMA BIT(12)
 #define F1C_PDCM BIT(15)
+#define F1C_DCA BIT(18)
 #define F1C_X2APIC BIT(21)
 #define F1C_TSC_DEADLINE BIT(24)
 #define F1C_XSAVE BIT(26)
@@ -55,6 +56,16 @@
 #define E1D_RDTSCP BIT(27)
 
 #define MAX_BASIC_LEAF 0x15u
+/* Extended leaves guests see: up to 0x80000008, and AMD's 0x80000021
+ * (reduced to the bits below); the others in between read zero. */
+#define MAX_EXT_LEAF 0x80000021u
+/* 0x80000007 EDX: invariant TSC only (the rest is power management). */
+#define E7D_INVARIANT_TSC BIT(8)
+/* 0x80000021 EAX: facts about the CPU that need nothing of the
+ * hypervisor -- no nested data breakpoints, LFENCE serializing, a null
+ * selector clearing the base. Not AutoIBRS (an EFER bit guests cannot
+ * set) nor SBPB (a PRED_CMD bit they cannot write), nor the rest. */
+#define E21A_KEEP (BIT(0) | BIT(2) | BIT(6))
 
 /* Extended state (vmm/fpu.c): what guests may enable in XCR0. */
 #define XCR0_AVX BIT(2)
@@ -157,9 +168,14 @@ static void vendor_leaf(struct vcpu *v, u32 leaf, struct cpuid_regs *r)
 
 static void topology_leaf(struct vcpu *v, u32 sub, struct cpuid_regs *r)
 {
-	u32 n = v->part->nr_vcpus, shift = 0;
+	u32 n = v->part->nr_vcpus, shift = 0, top = n;
 
-	while ((1u << shift) < n)
+	/* The field must cover every APIC ID of the package: the parent's
+	 * are the physical CPUs', which can be sparse (smt=off). */
+	for (u32 i = 0; i < n; i++)
+		if (v->part->vcpu[i] && v->part->vcpu[i]->apic_id + 1 > top)
+			top = v->part->vcpu[i]->apic_id + 1;
+	while ((1u << shift) < top)
 		shift++;
 	memset(r, 0, sizeof(*r));
 	r->edx = v->apic_id;
@@ -188,7 +204,8 @@ static void guest_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 		memset(r, 0, sizeof(*r));
 		return;
 	}
-	if (leaf >= 0x80000000 && leaf > boot_cpu.max_ext_leaf) {
+	if (leaf >= 0x80000000 && (leaf > boot_cpu.max_ext_leaf || leaf > MAX_EXT_LEAF ||
+				   (leaf > 0x80000008 && leaf != MAX_EXT_LEAF))) {
 		memset(r, 0, sizeof(*r));
 		return;
 	}
@@ -203,7 +220,7 @@ static void guest_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 		r->ebx = (r->ebx & 0x0000ffffu) | (v->apic_id << 24) |
 			 (MIN(v->part->nr_vcpus, 255u) << 16);
 		r->ecx &= ~(F1C_MONITOR | F1C_DS_CPL | F1C_VMX | F1C_SMX | F1C_EST | F1C_TM2 |
-			    F1C_SDBG | F1C_PDCM | F1C_OSXSAVE);
+			    F1C_SDBG | F1C_PDCM | F1C_DCA | F1C_OSXSAVE);
 		if (!fpu_xcr0_allowed())
 			r->ecx &= ~F1C_XSAVE;
 		if (!(fpu_xcr0_allowed() & XCR0_AVX))
@@ -259,6 +276,17 @@ static void guest_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 			r->ecx = (u32)(VLAPIC_BUS_KHZ * 1000);
 		}
 		break;
+	case 0x80000000:
+		r->eax = MIN(r->eax, MAX_EXT_LEAF);
+		break;
+	case 0x80000007:
+		r->eax = r->ebx = r->ecx = 0;
+		r->edx &= E7D_INVARIANT_TSC;
+		break;
+	case MAX_EXT_LEAF:
+		r->eax &= E21A_KEEP;
+		r->ebx = r->ecx = r->edx = 0;
+		break;
 	case 0x80000001:
 		r->ecx &= ~(E1C_SVM | E1C_SKINIT | E1C_WDT | E1C_LWP | E1C_TOPOEXT | E1C_PERFCTR |
 			    E1C_MWAITX);
@@ -267,9 +295,6 @@ static void guest_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 	case 0x80000008:
 		r->ebx = spec_ext8_ebx(r->ebx);
 		r->ecx = (r->ecx & ~0xffu) | (MIN(v->part->nr_vcpus, 256u) - 1);
-		break;
-	case 0x8000000a: case 0x8000001d: case 0x8000001e: case 0x8000001f:
-		memset(r, 0, sizeof(*r));
 		break;
 	default:
 		break;

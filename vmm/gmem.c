@@ -78,19 +78,48 @@ int gpa_zero(struct partition *p, u64 gpa, u64 len)
 #define PF_RSVD BIT(3)
 #define PF_I BIT(4)
 
-/* One walk step: checks rights against the entry; *err set on failure. */
-static bool entry_ok(u64 e, u32 access, bool wp, bool nxe, u32 *err)
+/*
+ * The rights of a translation are those of all its levels together (SDM
+ * Vol. 3A 4.6): writable only if every level is, user only if every level
+ * is, executable unless a level says NX. They are checked once the walk
+ * reached the page; a level that is not present ends it first, and the
+ * fault then says "not present" (error code P = 0) whatever the levels
+ * above allowed.
+ */
+struct rights {
+	bool w, u, nx;
+};
+
+static bool rights_ok(const struct rights *r, u32 access, bool wp, bool nxe)
 {
-	if (!(e & PTE_P))
+	if ((access & ACC_WRITE) && !r->w && ((access & ACC_USER) || wp))
 		return false;
-	*err |= PF_P;
-	if ((access & ACC_WRITE) && !(e & PTE_W) && ((access & ACC_USER) || wp))
+	if ((access & ACC_USER) && !r->u)
 		return false;
-	if ((access & ACC_USER) && !(e & PTE_U))
-		return false;
-	if ((access & ACC_FETCH) && nxe && (e & PTE_NX))
+	if ((access & ACC_FETCH) && nxe && r->nx)
 		return false;
 	return true;
+}
+
+static void rights_add(struct rights *r, u64 e)
+{
+	r->w = r->w && (e & PTE_W);
+	r->u = r->u && (e & PTE_U);
+	r->nx = r->nx || (e & PTE_NX);
+}
+
+/* The end of a walk: the page at gpa, if the rights allow the access;
+ * else -EPF with the error code of a protection fault. */
+static int finish(const struct rights *r, u32 access, bool wp, bool nxe, u32 err, u64 gpa,
+		  u64 *out, u32 *pf_error, bool *user)
+{
+	*user = r->u;
+	if (!rights_ok(r, access, wp, nxe)) {
+		*pf_error = err | PF_P;
+		return -EPF;
+	}
+	*out = gpa;
+	return 0;
 }
 
 /* Walks 64-bit entries from `level` down (4-level or the PAE directory
@@ -99,21 +128,24 @@ static bool entry_ok(u64 e, u32 access, bool wp, bool nxe, u32 *err)
 static int walk_64bit(struct partition *p, u64 table, int level, u64 gva, u32 access, bool wp,
 		      bool nxe, u32 err, u64 *gpa, u32 *pf_error, bool *user)
 {
-	*user = true;
+	struct rights r = { true, true, false };
+
+	*user = false;
 	for (; level >= 1; level--) {
 		u64 e;
 		unsigned idx = (gva >> (12 + 9 * (level - 1))) & 511;
 		if (gpa_read(p, table + idx * 8, &e, 8))
 			return -EFAULT;
-		if (!entry_ok(e, access, wp, nxe, &err)) {
+		if (!(e & PTE_P)) {
 			*pf_error = err;
-			return -EFAULT;
+			return -EPF;
 		}
-		*user = *user && (e & PTE_U);
+		rights_add(&r, e);
 		if (level == 1 || ((e & PTE_PS) && level <= 3)) {
 			u64 size = 1ULL << (12 + 9 * (level - 1));
-			*gpa = (e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1));
-			return 0;
+			return finish(&r, access, wp, nxe, err,
+				      (e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1)), gpa,
+				      pf_error, user);
 		}
 		table = e & PTE_ADDR_MASK;
 	}
@@ -158,7 +190,7 @@ static int walk(struct vcpu *v, u64 gva, u32 access, u64 *gpa, u32 *pf_error, bo
 			return -EFAULT;
 		if (!(pdpte & PTE_P)) {
 			*pf_error = err;
-			return -EFAULT;
+			return -EPF;
 		}
 		/* PDPTEs carry no U/S bit: the lower levels decide. */
 		return walk_64bit(p, pdpte & PTE_ADDR_MASK, 2, gva, access, wp, nxe, err, gpa,
@@ -166,27 +198,27 @@ static int walk(struct vcpu *v, u64 gva, u32 access, u64 *gpa, u32 *pf_error, bo
 	}
 	/* 32-bit paging: 4 KiB pages, or 4 MiB ones with CR4.PSE. */
 	u32 pde, pte;
+	struct rights r = { true, true, false };
 	if (gpa_read(p, (cr3 & 0xfffff000ULL) + ((gva >> 22) & 1023) * 4, &pde, 4))
 		return -EFAULT;
-	if (!entry_ok(pde, access, wp, false, &err)) {
+	if (!(pde & PTE_P)) {
 		*pf_error = err;
-		return -EFAULT;
+		return -EPF;
 	}
-	if ((pde & PTE_PS) && (cr4 & CR4_PSE)) {
-		*user = pde & PTE_U;
-		*gpa = ((u64)(pde & 0xffc00000u) | ((u64)(pde >> 13) & 0xff) << 32) |
-		       (gva & 0x3fffff);
-		return 0;
-	}
+	rights_add(&r, pde);
+	if ((pde & PTE_PS) && (cr4 & CR4_PSE))
+		return finish(&r, access, wp, false, err,
+			      ((u64)(pde & 0xffc00000u) | ((u64)(pde >> 13) & 0xff) << 32) |
+				      (gva & 0x3fffff), gpa, pf_error, user);
 	if (gpa_read(p, (pde & 0xfffff000u) + ((gva >> 12) & 1023) * 4, &pte, 4))
 		return -EFAULT;
-	if (!entry_ok(pte, access, wp, false, &err)) {
+	if (!(pte & PTE_P)) {
 		*pf_error = err;
-		return -EFAULT;
+		return -EPF;
 	}
-	*user = (pde & PTE_U) && (pte & PTE_U);
-	*gpa = (pte & 0xfffff000u) | (gva & 0xfff);
-	return 0;
+	rights_add(&r, pte);
+	return finish(&r, access, wp, false, err, (pte & 0xfffff000u) | (gva & 0xfff), gpa,
+		      pf_error, user);
 }
 
 int gva_to_gpa(struct vcpu *v, u64 gva, u32 access, u64 *gpa, u32 *pf_error)
@@ -205,7 +237,7 @@ int gva_to_gpa(struct vcpu *v, u64 gva, u32 access, u64 *gpa, u32 *pf_error)
 	    (!fetch && (cr4 & CR4_SMAP) && !(backend->get_reg(v, VREG_RFLAGS) & RFLAGS_AC))) {
 		*pf_error = PF_P | (access & ACC_WRITE ? PF_W : 0) |
 			    (fetch && (backend->get_reg(v, VREG_EFER) & EFER_NXE) ? PF_I : 0);
-		return -EFAULT;
+		return -EPF;
 	}
 	return 0;
 }

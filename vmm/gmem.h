@@ -21,9 +21,11 @@ int gpa_zero(struct partition *p, u64 gpa, u64 len);
  * Translates a linear address through the guest's paging (none, 32-bit,
  * PAE or 4-level, from CR0/CR4/EFER), with the rights of the access:
  * ACC_USER for an access at CPL 3; a supervisor access to a user page
- * obeys SMEP and SMAP. On a guest page fault returns -EFAULT and sets
- * *pf_error to the #PF error code the guest should get; -ERANGE for a
- * non-canonical address in long mode (the guest gets #GP).
+ * obeys SMEP and SMAP. On a guest page fault returns -EPF and sets
+ * *pf_error to the #PF error code the guest should get (which may be 0:
+ * a supervisor read of a page that is not present); -ERANGE for a
+ * non-canonical address in long mode (the guest gets #GP); -EFAULT when
+ * the walk or the page leaves the partition's RAM.
  */
 int gva_to_gpa(struct vcpu *v, u64 gva, u32 access, u64 *gpa, u32 *pf_error);
 /* Reads len bytes at a linear address, page by page. */

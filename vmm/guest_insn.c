@@ -69,7 +69,7 @@ int vcpu_seg_check(struct vcpu *v, enum seg_reg seg, u64 offset, u32 size, bool 
 	return last <= s.limit ? 0 : fault;
 }
 
-int insn_fetch(struct vcpu *v, u8 *buf, u32 *pf_error)
+int insn_fetch(struct vcpu *v, u8 *buf, struct fetch_fault *f)
 {
 	enum x86_mode m = vcpu_cpu_mode(v);
 	u64 rip = backend->get_reg(v, VREG_RIP);
@@ -79,7 +79,10 @@ int insn_fetch(struct vcpu *v, u8 *buf, u32 *pf_error)
 
 	while (got < X86_MAX_INSN_LEN) {
 		u32 n = (u32)MIN((u64)(X86_MAX_INSN_LEN - got), PAGE_SIZE - (lin & (PAGE_SIZE - 1)));
-		int r = gva_read(v, lin, buf + got, n, ACC_FETCH | user, pf_error);
+		u32 pf = 0;
+		int r = gva_read(v, lin, buf + got, n, ACC_FETCH | user, &pf);
+		if (r == -EPF)
+			*f = (struct fetch_fault){ true, lin, pf };
 		if (r)
 			return got ? (int)got : r;
 		got += n;
@@ -93,8 +96,8 @@ int insn_fetch(struct vcpu *v, u8 *buf, u32 *pf_error)
 int insn_length_at_rip(struct vcpu *v)
 {
 	u8 buf[X86_MAX_INSN_LEN];
-	u32 pf;
-	int n = insn_fetch(v, buf, &pf);
+	struct fetch_fault f = { 0 };
+	int n = insn_fetch(v, buf, &f);
 
 	if (n < 0)
 		return n;
@@ -104,8 +107,8 @@ int insn_length_at_rip(struct vcpu *v)
 int insn_mov_to_cr(struct vcpu *v, int *cr, int *gpr)
 {
 	u8 buf[X86_MAX_INSN_LEN];
-	u32 pf;
-	int n = insn_fetch(v, buf, &pf);
+	struct fetch_fault f = { 0 };
+	int n = insn_fetch(v, buf, &f);
 	bool long64 = vcpu_cpu_mode(v) == X86_MODE_LONG64;
 	u8 rex = 0;
 	int i = 0;

@@ -16,12 +16,19 @@ u64 vcpu_linear(struct vcpu *v, enum seg_reg seg, u64 offset);
  * (expand-up or expand-down); in 64-bit mode, canonical. Returns 0, or
  * the vector the guest gets (#GP, or #SS for SS). */
 int vcpu_seg_check(struct vcpu *v, enum seg_reg seg, u64 offset, u32 size, bool write);
+/* Where a fetch stopped early because of a guest page fault. */
+struct fetch_fault {
+	bool faulted;
+	u64 lin;       /* the address the guest's #PF names */
+	u32 error;     /* its error code */
+};
 /*
  * Copies up to X86_MAX_INSN_LEN bytes at CS:RIP, stopping early at a page
- * the guest cannot read. Returns the count, or a negative error (with
- * *pf_error set when the first byte itself faults).
+ * the guest cannot read (then *f says where, for a #PF if the instruction
+ * needs bytes from it). Returns the count, or a negative error when not
+ * even the first byte could be read.
  */
-int insn_fetch(struct vcpu *v, u8 *buf, u32 *pf_error);
+int insn_fetch(struct vcpu *v, u8 *buf, struct fetch_fault *f);
 /* Length of the instruction at RIP, or a negative error. */
 int insn_length_at_rip(struct vcpu *v);
 /* The instruction at RIP as MOV to a control register (0F 22 /r): the

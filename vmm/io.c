@@ -136,8 +136,16 @@ static enum exit_action string_io(struct vcpu *v, const struct io_access *io)
 			/* The write must be allowed before the port is read: an
 			 * IN has side effects (SDM Vol. 2B INS: the fault comes
 			 * first). */
-			u64 gpa;
-			if (!(r = gva_to_gpa(v, lin, access | ACC_WRITE, &gpa, &pf))) {
+			u64 gpa, last = lin + io->size - 1;
+			r = gva_to_gpa(v, lin, access | ACC_WRITE, &gpa, &pf);
+			if (!r && (last & ~(u64)(PAGE_SIZE - 1)) != (lin & ~(u64)(PAGE_SIZE - 1))) {
+				/* Its last bytes are on the next page: that one must
+				 * take the write too, before the port is read. */
+				r = gva_to_gpa(v, last, access | ACC_WRITE, &gpa, &pf);
+				if (r == -EPF)
+					lin = last & ~(u64)(PAGE_SIZE - 1);
+			}
+			if (!r) {
 				if (port_access(v, io->port, io->size, true, &val))
 					return vmm_stop(v, "device error on port %#x", io->port);
 				r = gva_write(v, lin, &val, io->size, access, &pf);
@@ -154,7 +162,7 @@ static enum exit_action string_io(struct vcpu *v, const struct io_access *io)
 			return EXIT_RESUME;
 		}
 		if (r) {
-			if (pf) {
+			if (r == -EPF) {
 				vcpu_inject_pf(v, lin, pf);
 				return EXIT_RESUME;
 			}

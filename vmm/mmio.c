@@ -114,7 +114,8 @@ static int emu_access(struct emu_ctx *c, u64 lin, void *buf, unsigned size, bool
 		return -EFAULT;
 	}
 	if (w) {
-		c->pf = c->pf_error != 0;
+		c->pf = w == -EPF;
+		c->bad_target = !c->pf;
 		c->fault_lin = lin;
 		return -EFAULT;
 	}
@@ -137,11 +138,12 @@ static int emu_access(struct emu_ctx *c, u64 lin, void *buf, unsigned size, bool
 	int r = write ? gva_write(v, lin, buf, size, access, &c->pf_error)
 		      : gva_read(v, lin, buf, size, access, &c->pf_error);
 	if (r) {
-		c->pf = c->pf_error != 0;
+		c->pf = r == -EPF;
 		c->bad_target = !c->pf;
 		c->fault_lin = lin;
+		return -EFAULT;
 	}
-	return r;
+	return 0;
 }
 
 static int emu_read(void *c, u64 lin, void *buf, unsigned size)
@@ -167,13 +169,13 @@ static const struct x86_emu_ops emu_ops = {
 static enum exit_action emulate(struct vcpu *v, u64 gpa)
 {
 	u8 bytes[X86_MAX_INSN_LEN];
-	u32 pf = 0;
+	struct fetch_fault f = { 0 };
 	struct x86_insn insn;
-	int n = insn_fetch(v, bytes, &pf);
+	int n = insn_fetch(v, bytes, &f);
 
 	if (n <= 0) {
-		if (pf) {
-			vcpu_inject_pf(v, vcpu_linear(v, SEG_CS, backend->get_reg(v, VREG_RIP)), pf);
+		if (f.faulted) {
+			vcpu_inject_pf(v, f.lin, f.error);
 			return EXIT_RESUME;
 		}
 		return vmm_stop(v, "cannot read the instruction that accessed device %#lx",
@@ -181,6 +183,12 @@ static enum exit_action emulate(struct vcpu *v, u64 gpa)
 	}
 	enum x86_mode mode = vcpu_cpu_mode(v);
 	int r = x86_decode(bytes, (size_t)n, mode, &insn);
+	if (r == -E2BIG && f.faulted) {
+		/* The instruction runs into a page the guest cannot fetch from:
+		 * the #PF it would take there. */
+		vcpu_inject_pf(v, f.lin, f.error);
+		return EXIT_RESUME;
+	}
 	if (r) {
 		return vmm_stop(v, "cannot emulate the access to device %#lx: instruction "
 				"%02x %02x %02x %02x %02x %02x (%s)", (unsigned long)gpa,

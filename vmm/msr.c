@@ -6,6 +6,7 @@
  */
 #include "vmm/msr.h"
 #include "vmm/backend.h"
+#include "vmm/base/cpu.h"
 #include "vmm/base/errno.h"
 #include "vmm/event.h"
 #include "vmm/hyperv.h"
@@ -84,7 +85,12 @@ static int mtrr_write(struct vcpu *v, u32 msr, u64 val)
 			return -EINVAL;
 		v->mtrr_def_type = val;
 	} else if (msr >= MSR_MTRR_VAR_FIRST && msr <= MSR_MTRR_VAR_LAST) {
-		if (!(msr & 1) && !valid_memtype(val & 0xff))
+		/* PHYSBASE: type in 0-7, 8-11 reserved; PHYSMASK: 0-10
+		 * reserved, V in 11; both: nothing at or above MAXPHYADDR
+		 * (SDM Vol. 3A 12.11.2.3). */
+		u64 above = ~0ULL << (boot_cpu.phys_addr_bits ? boot_cpu.phys_addr_bits : 36);
+		u64 reserved = above | ((msr & 1) ? 0x7ffULL : 0xf00ULL);
+		if ((val & reserved) || (!(msr & 1) && !valid_memtype(val & 0xff)))
 			return -EINVAL;
 		v->mtrr_var[msr - MSR_MTRR_VAR_FIRST] = val;
 	} else {
@@ -178,6 +184,15 @@ static int ignore_write(struct vcpu *v, u32 msr, u64 val)
 	return 0;
 }
 
+/* Architecturally read-only: any write is #GP (MCG_CAP, SDM Vol. 3B 16.3.1.1). */
+static int read_only(struct vcpu *v, u32 msr, u64 val)
+{
+	(void)v;
+	(void)msr;
+	(void)val;
+	return -EINVAL;
+}
+
 static int zero_only_write(struct vcpu *v, u32 msr, u64 val)
 {
 	(void)v;
@@ -258,7 +273,8 @@ static const struct msr_rule rules[] = {
 	{ MSR_PLATFORM_ID, MSR_PLATFORM_ID, MSR_ZERO, NULL, NULL },
 	{ MSR_BIOS_UPDT_TRIG, MSR_BIOS_UPDT_TRIG, MSR_ZERO, NULL, ignore_write },
 	{ MSR_BIOS_SIGN, MSR_BIOS_SIGN, MSR_ZERO, NULL, ignore_write },
-	{ MSR_MCG_CAP, MSR_MCG_STATUS, MSR_ZERO, NULL, zero_only_write },
+	{ MSR_MCG_CAP, MSR_MCG_CAP, MSR_ZERO, NULL, read_only },
+	{ MSR_MCG_STATUS, MSR_MCG_STATUS, MSR_ZERO, NULL, zero_only_write },
 	{ MSR_HWCR, MSR_HWCR, MSR_ZERO, NULL, NULL },
 };
 

@@ -180,8 +180,9 @@ static struct cpuid_regs guest_cpuid(u32 leaf, u32 sub)
 
 /* ---- the policy, as this test states it ---- */
 
-/* Leaf 1 ECX: MONITOR, DS-CPL, VMX, SMX, EST, TM2, SDBG, PDCM, OSXSAVE (3-8, 11, 15, 27). */
-#define L1C_HIDDEN 0x080089f8u
+/* Leaf 1 ECX: MONITOR, DS-CPL, VMX, SMX, EST, TM2, SDBG, PDCM, DCA, OSXSAVE
+ * (3-8, 11, 15, 18, 27). */
+#define L1C_HIDDEN 0x080489f8u
 #define L1C_XSAVE 0x04000000u
 #define L1C_AVX 0x30001000u     /* AVX, F16C, FMA */
 #define L1C_FORCED 0x81200000u  /* hypervisor, TSC deadline, x2APIC */
@@ -233,7 +234,20 @@ static struct cpuid_regs want(const struct config *c, u32 leaf, u32 sub)
 		return zero;
 	if (leaf >= 0x80000000 && leaf > cur_host->max_ext)
 		return zero;
+	/* Extended leaves: up to 0x80000008, and 0x80000021. */
+	if (leaf > 0x80000008 && leaf != 0x80000021)
+		return zero;
 	switch (leaf) {
+	case 0x80000000:
+		r.eax = MIN(h.eax, 0x80000021u);
+		break;
+	case 0x80000007: /* invariant TSC only */
+		r = (struct cpuid_regs){ 0, 0, 0, h.edx & 0x100 };
+		break;
+	case 0x80000021: /* no nested data breakpoints, LFENCE serializing, null
+			  * selector clears base; not AutoIBRS, not SBPB */
+		r = (struct cpuid_regs){ h.eax & 0x45, 0, 0, 0 };
+		break;
 	case 0:
 		r.eax = is_intel ? 0x15 : max_basic;
 		break;
@@ -313,11 +327,6 @@ static struct cpuid_regs want(const struct config *c, u32 leaf, u32 sub)
 		}
 		r.ecx = (h.ecx & ~0xffu) | (MIN(c->nr, 256u) - 1);
 		break;
-	case 0x8000000a:
-	case 0x8000001d:
-	case 0x8000001e:
-	case 0x8000001f:
-		return zero;
 	default:
 		break;
 	}
@@ -368,9 +377,13 @@ static const struct probe {
 	{ 0x80000004, { 0 }, 1, false },
 	{ 0x80000005, { 0 }, 1, false },
 	{ 0x80000006, { 0 }, 1, false },
-	{ 0x80000007, { 0 }, 1, true },
+	{ 0x80000007, { 0 }, 1, false },
 	{ 0x80000008, { 0 }, 1, false },
-	{ 0x80000009, { 0 }, 1, true },
+	{ 0x80000009, { 0 }, 1, false },
+	{ 0x80000019, { 0 }, 1, false },
+	{ 0x80000020, { 0 }, 1, false },
+	{ 0x80000021, { 0 }, 1, false },
+	{ 0x80000026, { 0 }, 1, false },
 	{ 0x8000000a, { 0 }, 1, false },
 	{ 0x8000001d, { 0, 1 }, 2, false },
 	{ 0x8000001e, { 0 }, 1, false },
@@ -615,6 +628,20 @@ TEST(topology)
 	/* 0x1f is past the policy's maximum: leaf 0xb is the only one. */
 	r = guest_cpuid(0x1f, 1);
 	CHECK_EQ(r.eax | r.ebx | r.ecx | r.edx, 0);
+
+	/* The parent's APIC IDs are the physical CPUs', sparse with
+	 * smt=off: the core field covers the highest (0x25: 6 bits). */
+	static struct vcpu others[3];
+	guest(3, 1, 0x25);
+	for (u32 i = 0; i < 3; i++) {
+		others[i].part = &part;
+		others[i].apic_id = i == 1 ? 0x25 : i * 2;
+		part.vcpu[i] = &others[i];
+	}
+	r = guest_cpuid(0xb, 1);
+	CHECK_EQ(r.eax, 6);
+	CHECK_EQ(r.ebx, 3);
+	CHECK_EQ(r.edx, 0x25);
 }
 
 /* Leaf 0x15: the virtual LAPIC's 100 MHz crystal and the TSC, for Intel

@@ -638,6 +638,11 @@ TEST(string_page_faults)
 		{ "INS from CPL 3 to a supervisor page", true, PTE_P | PTE_W, 3, 0x7 },
 		{ "INS from CPL 3 to a read-only user page", true, PTE_P | PTE_U, 3, 0x7 },
 		{ "OUTS from CPL 3 of a supervisor page", false, PTE_P | PTE_W, 3, 0x5 },
+		/* Not present: P = 0 though the directory above is present,
+		 * and an error code of 0 (a CPL 0 read) is a #PF all the same. */
+		{ "OUTS at CPL 0 from a page that is not present", false, 0, 0, 0x0 },
+		{ "INS at CPL 0 to a page that is not present", true, 0, 0, 0x2 },
+		{ "OUTS from CPL 3 of a page that is not present", false, PTE_U, 3, 0x4 },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -674,6 +679,33 @@ TEST(string_page_faults)
 	CHECK_EQ(exc_vector, VEC_PF_V);
 	CHECK_EQ(exc_cr2, 0x51000);
 	CHECK_EQ(regs[VREG_RIP], 0x1000);
+}
+
+/* An INS whose element runs onto a page it may not write: the fault
+ * comes before the port is read (no device access), naming that page. */
+TEST(string_ins_across_pages)
+{
+	setup(ALL_DEVS, false);
+	paging32();
+	set_pte(0x51, PTE_P | PTE_U); /* read-only; 0x50 writable */
+	vcpu.gpr[GPR_RDI] = 0x50ffe;
+	vcpu.gpr[GPR_RCX] = 1;
+	CHECK_EQ(string_io(0x70, 4, true, true, 4, SEG_DS), EXIT_RESUME);
+	CHECK_EQ(nlog, 0);
+	CHECK_EQ(exc_vector, VEC_PF_V);
+	CHECK_EQ(exc_error, 0x3);
+	CHECK_EQ(exc_cr2, 0x51000);
+	CHECK_EQ(vcpu.gpr[GPR_RCX], 1);
+	CHECK_EQ(vcpu.gpr[GPR_RDI], 0x50ffe);
+	/* Both pages writable: the port is read, the dword split over them. */
+	setup(ALL_DEVS, false);
+	paging32();
+	vcpu.gpr[GPR_RDI] = 0x50ffe;
+	vcpu.gpr[GPR_RCX] = 1;
+	CHECK_EQ(string_io(0x70, 4, true, true, 4, SEG_DS), EXIT_RESUME);
+	CHECK(nlog > 0);
+	CHECK_EQ(exc_count, 0);
+	CHECK_EQ(vcpu.gpr[GPR_RDI], 0x51002);
 }
 
 /* A device that restarts the partition or fails during OUTS. */
@@ -716,6 +748,7 @@ int main(void)
 	RUN(string_budget);
 	RUN(string_refusals);
 	RUN(string_page_faults);
+	RUN(string_ins_across_pages);
 	RUN(string_restart_and_error);
 	int r = harness_finish();
 	free(ram);

@@ -26,6 +26,7 @@
 #include "vmm/base/log.h"
 #include "vmm/hyperv.h"
 #include "vmm/msr.h"
+#include "vmm/base/cpu.h"
 #include "vmm/partition.h"
 #include "vmm/sched.h"
 #include "vmm/spec.h"
@@ -48,6 +49,7 @@ static u32 timer_changes;
 
 u64 tsc_khz = 2000000;
 struct spec_policy spec;
+struct cpu_info boot_cpu = { .phys_addr_bits = 40 };
 
 static u64 fake_get_reg(struct vcpu *v, enum vreg r)
 {
@@ -580,6 +582,17 @@ TEST(mtrr_policy)
 	WR_GP(0x204, 0x200007);
 	RD_EQ(0x204, 0x500006);
 	WR_OK(0x205, 0xfffff800); /* a mask: the low byte is no type */
+	/* Reserved bits (SDM Vol. 3A 12.11.2.3): PHYSBASE 8-11, PHYSMASK
+	 * 0-10, both at and above MAXPHYADDR (40 bits here). */
+	WR_GP(0x204, 0x500106);
+	WR_GP(0x204, 0x500806);
+	WR_GP(0x205, 0xfffff801);
+	WR_GP(0x205, 0xfffff000 | 0x400);
+	WR_GP(0x204, (1ULL << 40) | 6);
+	WR_GP(0x205, (1ULL << 40) | 0x800);
+	WR_OK(0x204, ((1ULL << 40) - 0x1000) | 6);
+	WR_OK(0x205, ((1ULL << 40) - 0x1000) | 0x800);
+	RD_EQ(0x205, ((1ULL << 40) - 0x1000) | 0x800);
 }
 
 /* IA32_SPEC_CTRL: present exactly when some bit is offered, and only the
@@ -784,7 +797,7 @@ TEST(fixed_answers)
 		{ 0x17, 0, 1ULL << 50, true },
 		{ 0x79, 0, 0x12345678, false },       /* microcode update: ignored */
 		{ 0x8b, 0, ~0ULL, false },
-		{ 0x179, 0, 0, false },               /* MCG_CAP: no banks */
+		{ 0x179, 0, 0, true },                /* MCG_CAP: read-only, no banks */
 		{ 0x179, 0, 0x10, true },
 		{ 0x17a, 0, 0, false },
 		{ 0x17a, 0, 4, true },

@@ -17,5 +17,7 @@
 #define ERANGE 34
 #define ENOSYS 38
 #define ENOTSUP 95
+/* Hypervisor-internal: the guest takes a page fault (vmm/gmem.h). */
+#define EPF 256
 
 #endif
