@@ -60,6 +60,17 @@ UNIT_NAMES := test_pt test_pmm test_cmdline test_acpi test_mb2 test_hv_cfg test_
 	test_cpuid test_io test_mmio
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/,$(UNIT_NAMES))
 
+# hvctl's pure parts (partitions/parent/hvctl/): the definition-file parser,
+# the image loaders (with the real kernel when build/cache/vmlinuz exists,
+# and the test guests when built), the JSON writer.
+HVCTL_UNIT := test_hvctl_cfg test_hvctl_load test_hvctl_json
+UNIT_SRCS_test_hvctl_cfg := partitions/parent/hvctl/cfg.c
+UNIT_SRCS_test_hvctl_load := partitions/parent/hvctl/load.c partitions/parent/hvctl/load_linux.c \
+	partitions/parent/hvctl/load_elf.c
+UNIT_SRCS_test_hvctl_json := partitions/parent/hvctl/json.c
+UNIT_NAMES += $(HVCTL_UNIT)
+UNIT_TESTS += $(addprefix $(UNIT_DIR)/,$(HVCTL_UNIT))
+
 # The sanitizers' own settings: report with a stack, and stop at the
 # first error so the test exits non-zero.
 UNIT_ENV := ASAN_OPTIONS=abort_on_error=0:halt_on_error=1:detect_leaks=1 \

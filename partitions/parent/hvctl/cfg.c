@@ -148,7 +148,9 @@ static int lex_escape(struct parser *ps)
 				return fail(ps, ps->line, NULL, "octal escape \\%o is above \\377", v);
 			return put(ps, (char)v);
 		}
-		return fail(ps, ps->line, NULL, "unknown escape \\%s in a string",
+		if (ch >= 0x20 && ch < 0x7f)
+			return fail(ps, ps->line, NULL, "unknown escape '\\%c' in a string", ch);
+		return fail(ps, ps->line, NULL, "unknown escape: '\\' then byte %s in a string",
 			    show_char((unsigned char)ch, b));
 	}
 }
@@ -455,6 +457,7 @@ static int k_cpus(struct ctx *x, const char *key, const struct value *v)
 		return -1;
 	if (cfg_parse_cpus(v->s, &x->c->cpus, msg, sizeof(msg)))
 		return fail(&x->ps, v->line, key, "%s", msg);
+	x->c->line[CFG_LINE_CPUS] = v->line;
 	return 0;
 }
 

@@ -37,6 +37,7 @@ enum cfg_key_line {
 	CFG_LINE_RAMDISK,
 	CFG_LINE_CMDLINE, /* cmdline, or root/extra when they make it */
 	CFG_LINE_PLATFORM,
+	CFG_LINE_CPUS,
 	CFG_LINES,
 };
 

@@ -29,6 +29,7 @@
 #define RETRY_MS 10
 #define IN_BUF 4096
 #define OUT_BUF 16384
+#define STUCK_NS (10ull * 1000000000ull)
 
 int console_escape_parse(const char *cmd, const char *s, int *out)
 {
@@ -77,6 +78,8 @@ struct session {
 	uint64_t pos;       /* next output byte wanted */
 	bool replayed;      /* the first read is done (its gap is not a loss) */
 	uint64_t activity;  /* last output or input taken, for the linger */
+	uint64_t taken;     /* last time input was taken */
+	bool no_input;      /* it cannot take input: drop what comes */
 	unsigned char in[IN_BUF];
 	size_t in_len;
 };
@@ -115,7 +118,7 @@ static int write_all(const unsigned char *b, size_t n)
 }
 
 /* Everything the ring has past s->pos. 0, 1 when the child is gone,
- * -1 when output cannot be written. */
+ * -1 when output cannot be written or read. */
 static int pump_output(struct session *s)
 {
 	static unsigned char buf[OUT_BUF];
@@ -130,7 +133,7 @@ static int pump_output(struct session *s)
 			if (errno == EINTR)
 				return 0;
 			note(s, "cannot read the console of '%s': %s", s->name, hv_strerror(errno));
-			return 1;
+			return -1;
 		}
 		if (r.pos > s->pos && s->replayed)
 			note(s, "%s: %llu bytes of console output were lost (the ring overflowed)",
@@ -153,6 +156,8 @@ static int pump_output(struct session *s)
 /* Offers the pending input; 1 when the child is gone. */
 static int pump_input(struct session *s)
 {
+	if (s->no_input)
+		s->in_len = 0;
 	while (s->in_len) {
 		struct hv_ioc_input req = {
 			.id = s->id,
@@ -165,8 +170,14 @@ static int pump_input(struct session *s)
 				return 1;
 			if (errno == EAGAIN || errno == EBUSY || errno == EINTR)
 				return 0; /* again at the next turn */
-			note(s, "cannot type at the console of '%s': %s", s->name, hv_strerror(errno));
-			return 1;
+			if (errno == ENOSYS)
+				note(s, "'%s' has no UART (platform none): input is dropped", s->name);
+			else
+				note(s, "cannot type at the console of '%s': %s; input is dropped",
+				     s->name, hv_strerror(errno));
+			s->in_len = 0;
+			s->no_input = true;
+			return 0;
 		}
 		if (n == 0)
 			return 0; /* its UART is full: again at the next turn */
@@ -174,7 +185,7 @@ static int pump_input(struct session *s)
 			n = (int)s->in_len;
 		memmove(s->in, s->in + n, s->in_len - (size_t)n);
 		s->in_len -= (size_t)n;
-		s->activity = now_ns();
+		s->activity = s->taken = now_ns();
 	}
 	return 0;
 }
@@ -224,6 +235,14 @@ int console_attach(int fd, uint32_t id, const char *name, const struct console_o
 			if ((double)quiet >= o->linger * 1e9)
 				break;
 		}
+		/* At the end of input, a child that takes nothing (stopped,
+		 * paused, rebuilding) is not waited for forever. */
+		if (eof && s.in_len && now_ns() - s.taken > STUCK_NS) {
+			note(&s, "'%s' took no input for %llu s: %zu bytes were not typed", name,
+			     (unsigned long long)(STUCK_NS / 1000000000ull), s.in_len);
+			rc = EXIT_FAIL;
+			break;
+		}
 
 		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
 		bool want_in = !eof && s.in_len < IN_BUF;
@@ -236,7 +255,7 @@ int console_attach(int fd, uint32_t id, const char *name, const struct console_o
 			continue;
 		if (n <= 0) {
 			eof = true;
-			s.activity = now_ns();
+			s.activity = s.taken = now_ns();
 			continue;
 		}
 		if (s.tty && o->escape >= 0) {
@@ -286,5 +305,10 @@ int cmd_console(int argc, char **argv)
 	int fd = hv_open();
 	if (fd < 0 || hv_find(fd, pos[0], &st))
 		return EXIT_FAIL;
+	if (st.flags & HV_STATUS_PARENT) {
+		errmsg("'%s' is the parent partition: its console is the machine's serial port",
+		       hv_name(&st, nb));
+		return EXIT_FAIL;
+	}
 	return console_attach(fd, st.id, hv_name(&st, nb), &co);
 }

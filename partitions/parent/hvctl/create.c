@@ -126,10 +126,22 @@ static void create_failed(int fd, const char *file, const struct cfg *c, int e)
 		errmsg("cannot create '%s': no room for another partition (at most %u)", c->name,
 		       HV_PARTITIONS_MAX);
 		break;
-	case EINVAL:
+	case EINVAL: {
+		/* The one check the file cannot make: CPUs that are online. */
+		struct hv_pool_info p;
+		memset(&p, 0, sizeof(p));
+		if (c->cpus && !hv_ioctl(fd, HV_IOC_POOL, &p) && p.cpus < 64 &&
+		    !(c->cpus & ((1ull << p.cpus) - 1))) {
+			char list[256];
+			cfg_format_cpus(c->cpus, list, sizeof(list));
+			errmsg("%s:%d: cpus: \"%s\" names no online CPU (%u are online)", file,
+			       c->line[CFG_LINE_CPUS], list, p.cpus);
+			break;
+		}
 		errmsg("cannot create '%s': the hypervisor refused its settings (%s)", c->name,
 		       hv_strerror(e));
 		break;
+	}
 	default:
 		errmsg("cannot create '%s': %s", c->name, hv_strerror(e));
 		break;
@@ -202,14 +214,18 @@ int cmd_create(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	uint32_t id = req.id;
-	const char *step = NULL;
+	const char *step = NULL, *what = NULL;
+	char stepbuf[64];
 	int e = 0;
 	hv_u32 arg = id;
 	if (hv_ioctl(fd, HV_IOC_POPULATE, &arg)) {
 		e = errno;
 		step = "populating its memory";
-	} else if (build_load(fd, id, &img.plan, &step)) {
+	} else if (build_load(fd, id, &img.plan, &what)) {
 		e = errno;
+		bool vcpu = !strcmp(what, "setting vCPU 0");
+		snprintf(stepbuf, sizeof(stepbuf), "%s%s", vcpu ? "" : "writing its ", what);
+		step = stepbuf;
 	} else if (wants_monitor(c) && monitor_spawn(id, c->name, file, c, img.pc)) {
 		e = errno == ECHILD ? 0 : errno;
 		step = "starting its monitor (which restarts it)";

@@ -104,11 +104,40 @@ static int ended(const struct hv_partition_status *before, const struct hv_parti
 	return -1;
 }
 
+/* The first ending of partition before->id among the waiting events,
+ * as an HV_OUTCOME_*, or -1. */
+static int scan_events(int fd, const struct hv_partition_status *before, const char *name,
+		       char *reason, size_t rlen)
+{
+	struct hv_event ev[16];
+	int outcome = -1;
+
+	for (;;) {
+		ssize_t n = read(fd, ev, sizeof(ev));
+		if (n <= 0)
+			return outcome;
+		for (ssize_t i = 0; i < n / (ssize_t)sizeof(ev[0]) && outcome < 0; i++) {
+			if (ev[i].id != before->id || strncmp(ev[i].name, name, HV_NAME_MAX))
+				continue;
+			switch (ev[i].type) {
+			case HV_EVENT_POWEROFF: outcome = HV_OUTCOME_POWEROFF; break;
+			case HV_EVENT_REBOOTED: outcome = HV_OUTCOME_REBOOT; break;
+			case HV_EVENT_CRASHED: outcome = HV_OUTCOME_CRASH; break;
+			case HV_EVENT_STOPPED: outcome = HV_OUTCOME_EXIT; break;
+			case HV_EVENT_DESTROYED: outcome = HV_OUTCOME_DESTROYED; break;
+			default: continue;
+			}
+			fmt_safe(ev[i].reason, sizeof(ev[i].reason), reason, rlen);
+		}
+		if (outcome >= 0)
+			return outcome;
+	}
+}
+
 static int shutdown_wait(int fd, const struct hv_partition_status *before, const char *name,
 			 double timeout)
 {
 	uint64_t start = now_ns(), deadline = start + (uint64_t)(timeout * 1e9);
-	struct hv_event ev[16];
 	int outcome = -1;
 	char reason[128] = "";
 
@@ -119,38 +148,26 @@ static int shutdown_wait(int fd, const struct hv_partition_status *before, const
 			break;
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		uint64_t left_ms = (deadline - now) / 1000000 + 1;
-		int r = poll(&p, 1, left_ms < 250 ? (int)left_ms : 250);
-		if (r > 0) {
-			ssize_t n = read(fd, ev, sizeof(ev));
-			for (ssize_t i = 0; n > 0 && i < n / (ssize_t)sizeof(ev[0]); i++) {
-				if (ev[i].id != before->id || strncmp(ev[i].name, name, HV_NAME_MAX))
-					continue;
-				switch (ev[i].type) {
-				case HV_EVENT_POWEROFF: outcome = HV_OUTCOME_POWEROFF; break;
-				case HV_EVENT_REBOOTED: outcome = HV_OUTCOME_REBOOT; break;
-				case HV_EVENT_CRASHED: outcome = HV_OUTCOME_CRASH; break;
-				case HV_EVENT_STOPPED: outcome = HV_OUTCOME_EXIT; break;
-				case HV_EVENT_DESTROYED: outcome = HV_OUTCOME_DESTROYED; break;
-				default: continue;
-				}
-				fmt_safe(ev[i].reason, sizeof(ev[i].reason), reason, sizeof(reason));
-				break;
-			}
-			if (n < 0 && errno == EAGAIN)
-				sleep_ns(100000000ull);
-		}
+		if (poll(&p, 1, left_ms < 250 ? (int)left_ms : 250) > 0 &&
+		    (outcome = scan_events(fd, before, name, reason, sizeof(reason))) < 0)
+			sleep_ns(50000000ull); /* a poll that says ready with nothing to read */
 		if (outcome >= 0)
 			break;
-		/* Events may be lost (the ring keeps 256): the status says too. */
+		/* Events may be lost (the ring keeps 256): the status says too.
+		 * It may also have ended just now: its events first. */
 		struct hv_partition_status st;
 		char nb[HV_NAME_MAX];
-		if (hv_status(fd, before->id, &st)) {
-			if (errno == ENOENT)
-				outcome = HV_OUTCOME_DESTROYED;
-		} else if (strcmp(hv_name(&st, nb), name)) {
-			outcome = HV_OUTCOME_DESTROYED; /* and the id reused */
-		} else {
+		bool gone = false;
+		if (hv_status(fd, before->id, &st))
+			gone = errno == ENOENT;
+		else if (strcmp(hv_name(&st, nb), name))
+			gone = true; /* and the id reused */
+		else
 			outcome = ended(before, &st);
+		if (gone) {
+			outcome = scan_events(fd, before, name, reason, sizeof(reason));
+			if (outcome < 0)
+				outcome = HV_OUTCOME_DESTROYED;
 		}
 	}
 	double took = (double)(now_ns() - start) / 1e9;
@@ -211,7 +228,11 @@ int cmd_shutdown(int argc, char **argv)
 	hv_name(&st, name);
 	hv_u32 arg = st.id;
 	if (hv_ioctl(fd, HV_IOC_SHUTDOWN, &arg)) {
-		hv_report(fd, "shut down", name, st.id, errno);
+		if (errno == ENOSYS)
+			errmsg("cannot shut down '%s': it has no power button (platform none); "
+			       "'hvctl destroy %s' stops it", name, name);
+		else
+			hv_report(fd, "shut down", name, st.id, errno);
 		return EXIT_FAIL;
 	}
 	if (!wait)

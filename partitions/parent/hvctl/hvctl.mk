@@ -24,3 +24,21 @@ hvctl: $(HVCTL)
 parent-tools: $(HVCTL)
 
 -include $(HVCTL_OBJS:.o=.d)
+
+# The command line on the host (tests/hvctl/cli.sh), part of `make unit`:
+# usage, errors and "driver not loaded" with the static tool; every
+# command against a fake /dev/hv (tests/hvctl/fakehv.c) with a dynamic
+# build under ASan and UBSan.
+HVCTL_FAKE := $(BUILD)/unit/hvctl-fake
+$(HVCTL_FAKE): $(HVCTL_SRCS) tests/hvctl/fakehv.c $(wildcard $(HVCTL_DIR)/*.h) \
+		partitions/hv_abi.h partitions/parent/include/hv_ioctl.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTLD $@"; $(HOSTCC) -std=gnu11 -D_GNU_SOURCE -O1 -g $(WARN) \
+		-Ipartitions -Ipartitions/parent/include -fsanitize=address,undefined \
+		-fno-sanitize-recover=undefined -fno-omit-frame-pointer -o $@ \
+		$(HVCTL_SRCS) tests/hvctl/fakehv.c
+
+.PHONY: unit-hvctl
+unit-hvctl: $(HVCTL) $(HVCTL_FAKE)
+	@tests/hvctl/cli.sh $(HVCTL) $(HVCTL_FAKE)
+unit: unit-hvctl

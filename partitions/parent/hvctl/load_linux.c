@@ -67,7 +67,11 @@
 #define H_INIT_SIZE 0x260
 
 #define LOADED_HIGH 0x01
-#define KEEP_SEGMENTS 0x40 /* clear: the kernel reloads its segments */
+/* Obsolete since Linux 5.8, which loads its own GDT first; before, it
+ * makes startup_32 keep the flat segments it was entered with instead of
+ * loading __BOOT_DS (0x18) from a GDT the entry state does not have
+ * (HV_MODE_PROTECTED: flat CS 0x08, data 0x10, no boot GDT). */
+#define KEEP_SEGMENTS 0x40
 #define VID_MODE_NORMAL 0xffff
 
 static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
@@ -226,7 +230,7 @@ int load_linux(const struct load_input *in, struct load_plan *plan, char *err, s
 	zp[BP_SENTINEL] = 0;
 	wr16(zp + H_VID_MODE, VID_MODE_NORMAL);
 	zp[H_TYPE_OF_LOADER] = 0xff; /* no assigned boot loader id */
-	zp[H_LOADFLAGS] = (uint8_t)(zp[H_LOADFLAGS] & ~KEEP_SEGMENTS);
+	zp[H_LOADFLAGS] = (uint8_t)(zp[H_LOADFLAGS] | KEEP_SEGMENTS);
 	wr32(zp + H_CODE32_START, (uint32_t)load);
 	wr32(zp + H_CMD_LINE_PTR, (uint32_t)LOAD_LINUX_CMDLINE);
 	wr32(zp + H_RAMDISK_IMAGE, (uint32_t)plan->initrd_gpa);
@@ -247,7 +251,9 @@ int load_linux(const struct load_input *in, struct load_plan *plan, char *err, s
 
 	/* "At entry, the CPU must be in 32-bit protected mode with paging
 	 * disabled; ... %esi must hold the base address of the struct
-	 * boot_params; %ebp, %edi and %ebx must be zero." */
+	 * boot_params; %ebp, %edi and %ebx must be zero." The protocol's
+	 * __BOOT_CS/__BOOT_DS selectors are not the mode's (KEEP_SEGMENTS
+	 * above); interrupts are off in every HV_MODE entry state. */
 	struct hv_vcpu_state *s = &plan->vcpu0;
 	s->mode = HV_MODE_PROTECTED;
 	s->flags = HV_VCPU_RUNNABLE;

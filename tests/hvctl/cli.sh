@@ -1,0 +1,320 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# hvctl's command line on the host: usage, exit codes and one-line errors
+# with the static tool (no /dev/hv here: "driver not loaded", never a
+# hang), then every command against the fake /dev/hv of tests/hvctl/fakehv.c
+# linked into a dynamic build: create (Linux bzImage and ELF, synthetic),
+# the monitor's restart, console through a pipe, pause/resume, sched,
+# shutdown -w, reboot, destroy, top -b, events, dmesg, pool, and the
+# failures (name taken, pool exhausted, a build step failing, no power
+# button). Prints "PASS unit/hvctl_cli/NAME" or "FAIL ...: why" per check,
+# as the unit tests do.
+# Usage: tests/hvctl/cli.sh HVCTL HVCTL_FAKE
+set -u
+HVCTL=$(readlink -f "$1")
+FAKE=$(readlink -f "$2")
+T=$(mktemp -d /tmp/hvctl-cli.XXXXXX)
+export FAKEHV_STATE=$T/state
+export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+failed=0
+
+cleanup() {
+	# The monitors this run started (they end with their child anyway).
+	if [ -f "$T/state.kmsg" ]; then
+		for pid in $(sed -n 's/.*: monitor \([0-9]*\) follows.*/\1/p' "$T/state.kmsg"); do
+			kill "$pid" 2>/dev/null
+		done
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+pass() { echo "PASS unit/hvctl_cli/$1"; }
+fail() { echo "FAIL unit/hvctl_cli/$1: $2"; failed=1; }
+flat() { local s=${1//$'\n'/ | }; echo "${s:0:400}"; }
+
+# expect NAME RC TEXT CMD...: exit status RC and TEXT somewhere in the output.
+expect() {
+	local name=$1 rc=$2 want=$3 out got
+	shift 3
+	out=$(timeout 30 "$@" 2>&1 </dev/null)
+	got=$?
+	if [ "$got" != "$rc" ]; then
+		fail "$name" "exit status $got, not $rc: $(flat "$out")"
+	elif [ -n "$want" ] && ! grep -qF -- "$want" <<<"$out"; then
+		fail "$name" "no '$want' in: $(flat "$out")"
+	else
+		pass "$name"
+	fi
+}
+
+# expect_err NAME RC LINE CMD...: exit status RC, nothing on stdout, and
+# exactly LINE on stderr.
+expect_err() {
+	local name=$1 rc=$2 want=$3 got
+	shift 3
+	timeout 30 "$@" >"$T/out" 2>"$T/err" </dev/null
+	got=$?
+	if [ "$got" != "$rc" ]; then
+		fail "$name" "exit status $got, not $rc: $(flat "$(cat "$T/err")")"
+	elif [ -s "$T/out" ]; then
+		fail "$name" "printed on stdout: $(flat "$(cat "$T/out")")"
+	elif [ "$(cat "$T/err")" != "$want" ]; then
+		fail "$name" "stderr '$(flat "$(cat "$T/err")")', not '$want'"
+	else
+		pass "$name"
+	fi
+}
+
+# waitfor NAME SECS CMD...: CMD succeeds within SECS seconds.
+waitfor() {
+	local name=$1 secs=$2
+	shift 2
+	for ((i = 0; i < secs * 10; i++)); do
+		if "$@" >/dev/null 2>&1; then
+			pass "$name"
+			return
+		fi
+		sleep 0.1
+	done
+	fail "$name" "not within ${secs}s: $*"
+}
+
+# ---- images, built byte by byte --------------------------------------------
+
+le() { # VALUE BYTES: little-endian bytes on stdout
+	local v=$1 n=$2 s="" i
+	for ((i = 0; i < n; i++)); do
+		s+=$(printf '\\x%02x' $(((v >> (8 * i)) & 255)))
+	done
+	printf "$s"
+}
+put() { # FILE OFFSET VALUE BYTES
+	le "$3" "$4" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+mkbz() { # a protocol 2.15 bzImage: 4 setup sectors, 8 KiB kernel, init_size 16 MiB
+	local f=$1
+	head -c $((5 * 512 + 8192)) /dev/zero >"$f"
+	put "$f" $((0x1f1)) 4 1
+	put "$f" $((0x1fe)) $((0xaa55)) 2
+	put "$f" $((0x200)) $((0xeb)) 1
+	put "$f" $((0x201)) $((0x6a)) 1
+	put "$f" $((0x202)) $((0x53726448)) 4
+	put "$f" $((0x206)) $((0x20f)) 2
+	put "$f" $((0x211)) 1 1
+	put "$f" $((0x22c)) $((0x7fffffff)) 4
+	put "$f" $((0x230)) $((0x200000)) 4
+	put "$f" $((0x234)) 1 1
+	put "$f" $((0x238)) 2047 4
+	put "$f" $((0x258)) $((0x1000000)) 8
+	put "$f" $((0x260)) $((0x1000000)) 4
+	printf 'KERNEL' | dd of="$f" bs=1 seek=$((5 * 512)) conv=notrunc status=none
+}
+
+mkelf() { # an ELF64 image: one PT_LOAD of 16 bytes (and bss) at 1 MiB
+	local f=$1
+	head -c 136 /dev/zero >"$f"
+	put "$f" 0 $((0x464c457f)) 4
+	put "$f" 4 2 1
+	put "$f" 5 1 1
+	put "$f" 6 1 1
+	put "$f" 16 2 2
+	put "$f" 18 62 2
+	put "$f" 20 1 4
+	put "$f" 24 $((0x100000)) 8
+	put "$f" 32 64 8
+	put "$f" 52 64 2
+	put "$f" 54 56 2
+	put "$f" 56 1 2
+	put "$f" 64 1 4
+	put "$f" 68 7 4
+	put "$f" 72 120 8
+	put "$f" 80 $((0x100000)) 8
+	put "$f" 88 $((0x100000)) 8
+	put "$f" 96 16 8
+	put "$f" 104 4096 8
+	put "$f" 112 8 8
+	printf '\xf4\xeb\xfd' | dd of="$f" bs=1 seek=120 conv=notrunc status=none
+}
+
+cd "$T" || exit 1
+mkdir -p img cfg
+mkbz img/vmlinuz
+mkelf img/guest.elf
+head -c 100000 /dev/urandom >img/initrd
+cat >cfg/demo.cfg <<'EOF'
+# a Linux child
+name = "demo"
+kernel = "../img/vmlinuz"
+ramdisk = "../img/initrd"
+cmdline = "console=ttyS0"
+memory = 64
+EOF
+cat >cfg/elf.cfg <<'EOF'
+name = "elf"
+kernel = "../img/guest.elf"
+memory = 32
+EOF
+sed 's/"demo"/"other"/' cfg/demo.cfg >cfg/other.cfg
+sed 's/"demo"/"x-deaf"/' cfg/demo.cfg >cfg/deaf.cfg
+sed 's/"demo"/"big"/; s/^memory = 64/memory = 2048/' cfg/demo.cfg >cfg/big.cfg
+sed 's/"demo"/"pinned"/; $ a cpus = "8-9"' cfg/demo.cfg >cfg/pinned.cfg
+printf 'name = "bad"\nkernel = "k"\nmemroy = 64\n' >cfg/bad.cfg
+printf 'name = "bad"\nkernel = "k"\ndisk = [ "phy:/dev/sda,xvda,w" ]\n' >cfg/disk.cfg
+printf 'name = "nok"\nkernel = "../img/missing"\n' >cfg/nok.cfg
+
+# ---- the static tool, no device -------------------------------------------------
+
+expect help 0 "SYNOPSIS" "$HVCTL" --help
+expect help_create 0 'on_crash = "ACTION"' "$HVCTL" help create
+expect help_option 0 "hvctl top" "$HVCTL" top --help
+expect version 0 "hvctl " "$HVCTL" --version
+expect no_command 2 "usage: hvctl" "$HVCTL"
+expect_err unknown_command 2 "hvctl: unknown command 'frob' (see 'hvctl --help')" "$HVCTL" frob
+expect_err unknown_option 2 "hvctl: list: unknown option '--frob' (see 'hvctl help list')" \
+	"$HVCTL" list --frob
+expect_err missing_name 2 "hvctl: pause: missing NAME (see 'hvctl help pause')" "$HVCTL" pause
+expect_err extra_arg 2 "hvctl: destroy: unexpected argument 'b' (see 'hvctl help destroy')" \
+	"$HVCTL" destroy a b
+expect_err bad_delay 2 "hvctl: top: -d needs a number of seconds, not 'soon' (see 'hvctl help top')" \
+	"$HVCTL" top -d soon
+expect_err bad_weight 2 \
+	"hvctl: sched: --weight must be between 1 and 65535, not 0 (see 'hvctl help sched')" \
+	"$HVCTL" sched demo --weight 0
+expect_err bad_escape 2 \
+	"hvctl: console: escape character must be like '^]', '^A', a single character, or 'none', not 'xx' (see 'hvctl help console')" \
+	"$HVCTL" console demo -e xx
+if [ ! -e /dev/hv ]; then
+	expect_err no_driver 1 \
+		"hvctl: /dev/hv does not exist: the hv driver is not loaded (load it with insmod /lib/modules/hv.ko)" \
+		env -u HVCTL_DEVICE "$HVCTL" list
+fi
+expect_err no_driver_path 1 \
+	"hvctl: /dev/hv-absent does not exist: the hv driver is not loaded (load it with insmod /lib/modules/hv.ko)" \
+	env HVCTL_DEVICE=/dev/hv-absent "$HVCTL" list
+expect_err not_a_device 1 \
+	"hvctl: $T/cfg/elf.cfg is not a character device: the hv driver is not loaded (load it with insmod /lib/modules/hv.ko)" \
+	env HVCTL_DEVICE="$T/cfg/elf.cfg" "$HVCTL" list
+mkfifo "$T/fifo"
+expect_err fifo_no_hang 1 \
+	"hvctl: $T/fifo is not a character device: the hv driver is not loaded (load it with insmod /lib/modules/hv.ko)" \
+	env HVCTL_DEVICE="$T/fifo" "$HVCTL" list
+expect_err other_driver 1 "hvctl: /dev/null is not the hv driver (it does not know HV_IOC_VERSION)" \
+	env HVCTL_DEVICE=/dev/null "$HVCTL" events
+expect_err cfg_unknown_key 1 "hvctl: cfg/bad.cfg:3: memroy: unknown key (did you mean 'memory'?)" \
+	"$HVCTL" create cfg/bad.cfg
+expect_err cfg_disk 1 \
+	"hvctl: cfg/disk.cfg:3: disk: not supported yet (virtual devices come with the parent-child channel)" \
+	"$HVCTL" create cfg/disk.cfg
+expect_err cfg_missing_kernel 1 \
+	"hvctl: cfg/nok.cfg:2: kernel: cannot read cfg/../img/missing: No such file or directory" \
+	"$HVCTL" create cfg/nok.cfg
+expect_err cfg_missing_file 1 "hvctl: cannot read cfg/none.cfg: No such file or directory" \
+	"$HVCTL" create cfg/none.cfg
+expect dry_run_linux 0 "0x0001000000-0x0001002000       8192 bytes  kernel" \
+	"$HVCTL" create -n cfg/demo.cfg
+expect dry_run_elf 0 "long mode, rip 0x100000, cr3 0x1ffa000, rsi 0x2000000" \
+	"$HVCTL" create -n cfg/elf.cfg
+expect_err no_driver_create 1 \
+	"hvctl: /dev/hv-absent does not exist: the hv driver is not loaded (load it with insmod /lib/modules/hv.ko)" \
+	env HVCTL_DEVICE=/dev/hv-absent "$HVCTL" create cfg/demo.cfg
+
+# ---- against the fake /dev/hv ------------------------------------------------
+
+expect_err abi_mismatch 1 \
+	"hvctl: the hypervisor speaks ABI version 1 and this hvctl version 2: use the hvctl built with this hypervisor" \
+	env FAKEHV_ABI=1 "$FAKE" list
+expect list_empty 0 "ID  NAME  STATE" "$FAKE" list
+expect create_linux 0 "demo: created (id 1)" "$FAKE" create cfg/demo.cfg
+expect create_elf 0 "elf: created (id 2)" "$FAKE" create cfg/elf.cfg
+expect list 0 "  1  demo  running         1      64M" "$FAKE" list
+expect list_json 0 '"name": "demo"' "$FAKE" list --json
+expect info 0 "state:           running" "$FAKE" info demo
+expect info_unnamed_exit 0 "reason-21      7" "$FAKE" info demo
+expect info_by_id 0 "name:            elf" "$FAKE" info 2
+expect info_json 0 '"on_reboot": "restart"' "$FAKE" info demo --json
+expect_err info_unknown 1 "hvctl: no partition named 'nope' (see 'hvctl list')" "$FAKE" info nope
+expect_err create_taken 1 \
+	"hvctl: a partition named 'demo' already exists (id 1): destroy it or change the name in cfg/demo.cfg" \
+	"$FAKE" create cfg/demo.cfg
+expect_err create_no_memory 1 \
+	"hvctl: not enough memory for 'big' (2048 MiB): the pool has 928 MiB free of 1 GiB" \
+	"$FAKE" create cfg/big.cfg
+expect_err create_offline_cpus 1 "hvctl: cfg/pinned.cfg:7: cpus: \"8-9\" names no online CPU (4 are online)" \
+	"$FAKE" create cfg/pinned.cfg
+expect_err create_write_fails 1 \
+	"hvctl: cannot create 'other': writing its zero page failed: bad address (a driver bug) (the partition was destroyed)" \
+	env FAKEHV_FAIL=WRITE:14 "$FAKE" create cfg/other.cfg
+expect_err create_start_fails 1 \
+	"hvctl: cannot create 'other': starting it failed: busy (the partition was destroyed)" \
+	env FAKEHV_FAIL=START:16 "$FAKE" create cfg/other.cfg
+expect_err create_populate_fails 1 \
+	"hvctl: not enough memory for 'other' (64 MiB): the pool has 928 MiB free of 1 GiB" \
+	env FAKEHV_FAIL=POPULATE:12 "$FAKE" create cfg/other.cfg
+expect half_built_destroyed 0 "" bash -c "! '$FAKE' list | grep -q other"
+
+# The console: replay from the start, a piped line typed and answered,
+# input the UART takes a few bytes at a time, no input at all.
+expect console_pipe 0 "ran: uname -a" bash -c "printf 'uname -a\n' | '$FAKE' console demo"
+expect console_replay 0 "fake boot: demo, " bash -c "printf 'x\n' | '$FAKE' console demo"
+expect console_slow_uart 0 "ran: a longer line typed slowly" \
+	bash -c "printf 'a longer line typed slowly\n' | FAKEHV_INPUT_ROOM=3 '$FAKE' console demo --linger 0.5"
+expect console_no_input 0 "login:" "$FAKE" console demo
+expect console_no_uart 0 "'elf' has no UART (platform none): input is dropped" \
+	bash -c "printf 'x\n' | '$FAKE' console elf"
+expect_err console_gone 1 "hvctl: no partition named 'gone' (see 'hvctl list')" "$FAKE" console gone
+
+# Lifecycle.
+expect pause 0 "" "$FAKE" pause demo
+expect paused 0 "state:           paused" "$FAKE" info demo
+expect_err pause_again 1 "hvctl: cannot pause 'demo': it is paused (busy)" "$FAKE" pause demo
+expect resume 0 "" "$FAKE" resume demo
+expect sched_show 0 "demo: weight 256, cap none" "$FAKE" sched demo
+expect sched_set 0 "" "$FAKE" sched demo --weight 512 --cap 50
+expect sched_shown 0 "demo: weight 512, cap 50%" "$FAKE" sched demo
+expect_err sched_cap_high 1 \
+	"hvctl: cannot set the cap of 'demo' to 150%: its 1 vCPU can use at most 100%" \
+	"$FAKE" sched demo --cap 150
+expect top_batch 0 "ITER ID NAME STATE VCPUS MEM_MIB CPU_PCT" "$FAKE" top -b -n 2 -d 0.2
+lines=$("$FAKE" top -b -n 3 -d 0.1 | awk 'NR > 1 && NF == 13 { n++ } END { print n + 0 }')
+if [ "$lines" = 6 ]; then pass top_batch_lines; else fail top_batch_lines "$lines lines of 13 fields, not 6"; fi
+expect events 0 "demo             started" "$FAKE" events
+expect events_json 0 '"type": "created"' "$FAKE" events --json
+expect dmesg 0 "hv: fake hypervisor" "$FAKE" dmesg
+expect pool 0 "free:        " "$FAKE" pool
+expect pool_json 0 '"cpus": 4' "$FAKE" pool --json
+
+# The monitor: a reset child (on_reboot restart) is loaded again and runs.
+expect reboot 0 "" "$FAKE" reboot demo
+waitfor monitor_restarts 5 bash -c "'$FAKE' info demo | grep -q 'restarts:        1' &&
+	'$FAKE' info demo | grep -q 'state:           running'"
+expect monitor_log 0 "demo: restarted after a reboot (restart 1)" cat "$T/state.kmsg"
+expect console_after_restart 0 "fake boot: demo, " "$FAKE" console demo --linger 0.2
+
+# shutdown -w: obeyed (and on_poweroff destroy ends the monitor too),
+# and ignored until the timeout.
+mon=$(sed -n 's/.*demo: monitor \([0-9]*\) follows.*/\1/p' "$T/state.kmsg" | tail -1)
+expect shutdown_wait 0 "demo: powered off after " "$FAKE" shutdown -w demo
+waitfor monitor_ends 5 bash -c "! kill -0 $mon"
+expect create_deaf 0 "x-deaf: created" "$FAKE" create cfg/deaf.cfg
+expect_err shutdown_ignored 1 \
+	"hvctl: 'x-deaf' did not power off within 0.5 s (does its OS handle the ACPI power button?); 'hvctl destroy x-deaf' stops it" \
+	"$FAKE" shutdown x-deaf --timeout 0.5
+expect_err shutdown_no_button 1 \
+	"hvctl: cannot shut down 'elf': it has no power button (platform none); 'hvctl destroy elf' stops it" \
+	"$FAKE" shutdown elf
+
+# Killing a monitor leaves its child alone.
+mon=$(sed -n 's/.*x-deaf: monitor \([0-9]*\) follows.*/\1/p' "$T/state.kmsg" | tail -1)
+kill "$mon" 2>/dev/null
+sleep 0.3
+expect monitor_killed 0 "state:           running" "$FAKE" info x-deaf
+
+expect destroy 0 "" "$FAKE" destroy x-deaf
+expect destroy_elf 0 "" "$FAKE" destroy elf
+expect_err destroy_unknown 1 "hvctl: no partition named 'x-deaf' (see 'hvctl list')" \
+	"$FAKE" destroy x-deaf
+expect list_after 0 "" bash -c "[ \$('$FAKE' list | wc -l) = 1 ]"
+exit $failed
