@@ -147,8 +147,8 @@ static void monitor_loop(struct monitor *m)
 			sleep_ns(1000000000ull);
 		if (r > 0) {
 			ssize_t n = read(m->ev_fd, ev, sizeof(ev));
-			if (n < 0 && errno == EAGAIN)
-				sleep_ns(200000000ull); /* a poll that always says ready */
+			if (n < 0) /* EPOLLERR, or a poll that says ready for nothing */
+				sleep_ns(errno == EAGAIN ? 200000000ull : 1000000000ull);
 			for (ssize_t i = 0; n > 0 && i < n / (ssize_t)sizeof(ev[0]); i++)
 				if (ev[i].type == HV_EVENT_DESTROYED &&
 				    same_child(m, ev[i].id, ev[i].name))

@@ -119,10 +119,11 @@ static void screen(int fd, const struct row *rows, int n, double interval)
 	if (!hv_ioctl(fd, HV_IOC_POOL, &p)) {
 		fmt_mib(p.free_bytes, f, sizeof(f));
 		fmt_mib(p.total_bytes, t, sizeof(t));
-		printf("hvctl top - %s  %d partitions  %u CPUs  pool %s free of %s  every %gs\n\n",
-		       clock, n, p.cpus, f, t, interval);
+		printf("hvctl top - %s  %d partition%s  %u CPU%s  pool %s free of %s  every %gs\n\n",
+		       clock, n, n == 1 ? "" : "s", p.cpus, p.cpus == 1 ? "" : "s", f, t, interval);
 	} else {
-		printf("hvctl top - %s  %d partitions  every %gs\n\n", clock, n, interval);
+		printf("hvctl top - %s  %d partition%s  every %gs\n\n", clock, n, n == 1 ? "" : "s",
+		       interval);
 	}
 	printf("%3s %-16s %-10s %5s %7s %6s %6s %6s %10s %10s\n", "ID", "NAME", "STATE", "VCPUS",
 	       "MEMORY", "CPU%", "WAIT%", "CAP%", "CPU-TIME", "EXITS/S");
