@@ -55,9 +55,12 @@ UNIT_SRCS_test_io := vmm/io.c vmm/gmem.c vmm/guest_insn.c vmm/insn/decode.c
 UNIT_SRCS_test_mmio := vmm/mmio.c vmm/gmem.c vmm/guest_insn.c vmm/insn/decode.c \
 	vmm/insn/emulate.c
 
+# The management calls' stateless argument checks.
+UNIT_SRCS_test_manage_check := partitions/manage_check.c partitions/names.c
+
 UNIT_NAMES := test_pt test_pmm test_cmdline test_acpi test_mb2 test_hv_cfg test_fmt \
 	test_acpi_tables test_loaders test_platform test_parent_lanes test_msr \
-	test_cpuid test_io test_mmio
+	test_cpuid test_io test_mmio test_manage_check
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/,$(UNIT_NAMES))
 
 # hvctl's pure parts (partitions/parent/hvctl/): the definition-file parser,
