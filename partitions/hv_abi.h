@@ -51,7 +51,9 @@ typedef uint64_t hv_u64;
 
 /*
  * Parent only: managing partitions (HV_ABI_VERSION 2). A partition is
- * named by its id (1..HV_PARTITIONS_MAX; ids are reused after a destroy).
+ * named by its id (1, 2, ... in creation order, never reused: a call with
+ * the id of a partition that is gone gets -HV_ENOENT). At most
+ * HV_PARTITIONS_MAX partitions exist at once.
  * Every address is a guest-physical address in the parent's memory (the
  * parent's memory is identity-mapped, so a kernel buffer's physical
  * address). A call that would take long -- populate, destroy -- does a

@@ -55,7 +55,7 @@ static bool takes_input(const struct partition *p)
 /* The next partition after `cur` (or the first, from NULL) with a UART. */
 static struct partition *next_focus(const struct partition *cur)
 {
-	u32 start = cur ? cur->id : 0; /* ids are table slots + 1 */
+	u32 start = cur ? cur->slot + 1 : 0;
 
 	/* The parent first: it is the machine's console. */
 	for (u32 i = 0; !cur && i < MAX_PARTITIONS; i++) {

@@ -124,9 +124,9 @@ enum exit_action vmm_handle_hypercall(struct vcpu *v)
 		vcpu_inject_ud(v);
 		return EXIT_RESUME;
 	}
-	if (hyperv_hypercalls_enabled(v)) {
-		/* The guest chose the Hyper-V convention through its hypercall
-		 * page; we implement none of those calls (TLFS 3.7). */
+	if (hyperv_hypercall_from_page(v)) {
+		/* A call through the Hyper-V hypercall page: the Hyper-V
+		 * convention, of which we implement no call (TLFS 3.7). */
 		vcpu_skip_insn(v);
 		v->gpr[GPR_RAX] = HV_STATUS_INVALID_HYPERCALL_CODE;
 		return EXIT_RESUME;

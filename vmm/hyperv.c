@@ -4,6 +4,7 @@
 #include "vmm/base/cpu.h"
 #include "vmm/base/errno.h"
 #include "vmm/gmem.h"
+#include "vmm/guest_insn.h"
 #include "vmm/base/math.h"
 #include "vmm/partition.h"
 #include "vmm/base/string.h"
@@ -161,7 +162,24 @@ int hyperv_msr_write(struct vcpu *v, u32 msr, u64 val)
 	}
 }
 
-bool hyperv_hypercalls_enabled(struct vcpu *v)
+/*
+ * Whether the VMCALL/VMMCALL at RIP is a Hyper-V hypercall: one made
+ * through the hypercall page the guest enabled (TLFS 3.13). Linux enables
+ * that page as soon as it sees Hyper-V, and then still makes our own calls
+ * (the parent's /dev/hv driver) with its own VMCALL: those come from
+ * anywhere else. The instruction is found where the CPU fetched it: RIP
+ * through CS and the guest's paging.
+ */
+bool hyperv_hypercall_from_page(struct vcpu *v)
 {
-	return v->part->hyperv.hypercall & MSR_ENABLE;
+	u64 page = v->part->hyperv.hypercall;
+	u64 gpa;
+	u32 pf;
+
+	if (!(page & MSR_ENABLE))
+		return false;
+	u64 lin = vcpu_linear(v, SEG_CS, backend->get_reg(v, VREG_RIP));
+	if (gva_to_gpa(v, lin, ACC_FETCH, &gpa, &pf))
+		return false;
+	return (gpa & PAGE_MASK) == (page & PAGE_MASK);
 }

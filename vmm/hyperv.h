@@ -39,7 +39,9 @@ int hyperv_msr_read(struct vcpu *v, u32 msr, u64 *val);
 int hyperv_msr_write(struct vcpu *v, u32 msr, u64 val);
 /* Whether VMCALL from this vCPU follows the Hyper-V calling convention
  * (the guest enabled the hypercall page) rather than ours. */
-bool hyperv_hypercalls_enabled(struct vcpu *v);
+/* Whether the hypercall at RIP came through the guest's Hyper-V
+ * hypercall page (a Hyper-V call) rather than its own VMCALL (ours). */
+bool hyperv_hypercall_from_page(struct vcpu *v);
 /* Hyper-V status for a hypercall we do not implement (TLFS 3.9). */
 #define HV_STATUS_INVALID_HYPERCALL_CODE 2
 

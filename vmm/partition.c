@@ -231,17 +231,24 @@ const char *partition_add_vcpu(struct partition *p, u32 apic_id, u64 cpu_mask)
 	return NULL;
 }
 
+/* Ids count up and are never reused, so a call that names a partition
+ * that went (a repeated destroy, a late status) cannot reach another. */
+static u32 next_id = 1;
+
 const char *partition_register(struct partition *p)
 {
+	u32 slot;
+
 	u64 f = spin_lock_irqsave(&table_lock);
-	for (p->id = 1; p->id <= MAX_PARTITIONS && partitions[p->id - 1]; p->id++)
+	for (slot = 0; slot < MAX_PARTITIONS && partitions[slot]; slot++)
 		;
-	if (p->id > MAX_PARTITIONS) {
+	if (slot >= MAX_PARTITIONS) {
 		spin_unlock_irqrestore(&table_lock, f);
-		p->id = 0;
 		return "too many partitions";
 	}
-	partitions[p->id - 1] = p;
+	p->slot = slot;
+	p->id = next_id++;
+	partitions[slot] = p;
 	nr_partitions++;
 	spin_unlock_irqrestore(&table_lock, f);
 	return NULL;
@@ -249,9 +256,12 @@ const char *partition_register(struct partition *p)
 
 struct partition *partition_by_id(u64 id)
 {
-	if (id < 1 || id > MAX_PARTITIONS)
-		return NULL;
-	return READ_ONCE(partitions[array_index_nospec(id - 1, MAX_PARTITIONS)]);
+	for (u32 i = 0; id && i < MAX_PARTITIONS; i++) {
+		struct partition *p = READ_ONCE(partitions[i]);
+		if (p && p->id == id)
+			return p;
+	}
+	return NULL;
 }
 
 void partition_scrub(struct partition *p)
@@ -277,8 +287,8 @@ static void free_ram(struct partition *p, bool scrubbed)
 void partition_unregister(struct partition *p)
 {
 	u64 f = spin_lock_irqsave(&table_lock);
-	if (p->id && partitions[p->id - 1] == p) {
-		partitions[p->id - 1] = NULL;
+	if (p->id && partitions[p->slot] == p) {
+		partitions[p->slot] = NULL;
 		nr_partitions--;
 	}
 	spin_unlock_irqrestore(&table_lock, f);

@@ -116,7 +116,8 @@ struct testdev {
 };
 
 struct partition {
-	u32 id;
+	u32 id;                /* 1, 2, ...: never reused */
+	u32 slot;              /* its place in partitions[] */
 	bool is_parent;        /* privileged: the parent-only hypercalls, the machine's console */
 	const struct partition_ops *ops;
 	struct part_config cfg;

@@ -1463,6 +1463,7 @@ TEST(console_input_focus)
 	for (u32 i = 0; i < 3; i++) {
 		snprintf(cparts[i].cfg.name, sizeof(cparts[i].cfg.name), "p%u", i);
 		cparts[i].id = i + 1;
+		cparts[i].slot = i;
 		cparts[i].cfg.vcpus = 1;
 		cparts[i].cfg.console_log = true; /* boot children */
 		cparts[i].state = PART_RUNNING;
