@@ -60,14 +60,14 @@ DefinitionBlock ("", "DSDT", 2, "HVHV  ", "HVDSDT  ", 0x00000001)
 	/* The system bus (ACPI 6.5 5.3.1). */
 	Scope (\_SB)
 	{
-		/* pvpanic at port 0x505 (PLAT_PVPANIC_PORT), one byte. */
+		/* pvpanic at port 0x510 (PLAT_PVPANIC_PORT), one byte. */
 		Device (PEVT)
 		{
 			Name (_HID, "QEMU0001")
 			Name (_STA, 0x0F)
 			Name (_CRS, ResourceTemplate ()
 			{
-				IO (Decode16, 0x0505, 0x0505, 0x01, 0x01)
+				IO (Decode16, 0x0510, 0x0510, 0x01, 0x01)
 			})
 		}
 	}

@@ -133,7 +133,7 @@ _Static_assert(sizeof(struct hv_partition_info) == 88, "hv_partition_info layout
  * there; an OS should treat [HV_LOW_RAM_END, 1 MiB) as reserved, as on a
  * PC. The PC platform: 16550 UART at 0x3f8 (IRQ 4), CMOS RTC, ACPI PM
  * block with the power button (fixed feature, SCI on IRQ 9), reset
- * register 0xcf9, i8042 reset, pvpanic at port 0x505.
+ * register 0xcf9, i8042 reset, pvpanic (ACPI QEMU0001) at port 0x510.
  */
 #define HV_LOW_RAM_MAX (3ull << 30)
 #define HV_HIGH_RAM_BASE (4ull << 30)

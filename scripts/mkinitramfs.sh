@@ -9,6 +9,8 @@
 # Kernel modules built here, named in INITRAMFS_KO (space-separated .ko
 # paths), go to /lib/modules too, listed in load-order after the others
 # (the init may treat them on their own: partitions/parent/init).
+# Other files named in INITRAMFS_FILES (space-separated SRC=DEST pairs,
+# DEST absolute) are copied to DEST.
 set -euo pipefail
 out=$1 init=$2
 shift 2
@@ -50,6 +52,12 @@ for ko in ${INITRAMFS_KO:-}; do
 	name=$(basename "$ko" .ko)
 	cp "$ko" "$root/lib/modules/${name//-/_}.ko"
 	order+=("${name//-/_}")
+done
+for f in ${INITRAMFS_FILES:-}; do
+	src=${f%%=*} dest=${f#*=}
+	[ -f "$src" ] && [ "${dest#/}" != "$dest" ] || { echo "mkinitramfs: bad file $f" >&2; exit 1; }
+	mkdir -p "$root$(dirname "$dest")"
+	cp "$src" "$root$dest"
 done
 if [ ${#order[@]} -gt 0 ]; then
 	printf '%s\n' "${order[@]}" > "$root/lib/modules/load-order"

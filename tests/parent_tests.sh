@@ -10,13 +10,15 @@
 
 PARENT_MODULES=(virtio_blk virtio_pci e1000 ata_piix sd_mod)
 
-# parent_iso OUT PARENT_MEM_MIB CPUS DISK NET [HOSTILE END]: END is how the
-# parent ends the run, poweroff (S5) or reset (through a mediated lane).
+# parent_iso OUT PARENT_MEM_MIB CPUS DISK NET HOSTILE END MANAGE FUZZ
+# INITRD: END is how the parent ends the run, poweroff (S5) or reset
+# (through a mediated lane); MANAGE the management phase (guests, linux,
+# or 0 for none), with FUZZ calls of the parent's fuzzer.
 parent_iso() {
 	local hostile=${6:-0} end=${7:-poweroff}
 	scripts/mkiso.sh "$1" build/hv.elf "console=com1 test=1 parent_mem=${2}M" \
-		build/cache/vmlinuz "parent expect=$end timeout=1500000 -- console=ttyS0 hvtest.cpus=$3 hvtest.mem=$2 hvtest.disk=$4 hvtest.net=$5 hvtest.hostile=$hostile hvtest.end=$end" \
-		"$OUT/parent-test.cpio.gz" "initrd name=parent" \
+		build/cache/vmlinuz "parent expect=$end timeout=1500000 -- console=ttyS0 hvtest.cpus=$3 hvtest.mem=$2 hvtest.disk=$4 hvtest.net=$5 hvtest.hostile=$hostile hvtest.end=$end hvtest.manage=$8 hvtest.fuzz=$9" \
+		"${10}" "initrd name=parent" \
 		build/guests/ticker.elf "child name=ticker mem=16M cpus=$(($3 - 1)) expect=$end"
 }
 
@@ -117,11 +119,21 @@ parent_tests() {
 		return
 	fi
 	[ -f build/parent/hv.ko ] || { fail parent/module "build/parent/hv.ko is missing (make parent-module)"; return; }
-	INITRAMFS_BINS="build/parent-tools/portio build/parent-tools/hvdev" INITRAMFS_KO=build/parent/hv.ko \
-		scripts/mkinitramfs.sh "$OUT/parent-test.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" ||
+	# The parent's test image, and a bigger one for QEMU with a Linux
+	# child for the management phase: the parent's own kernel with a
+	# small initramfs (tests/parent/child-init) and its button, input
+	# and pvpanic drivers.
+	local bins="build/parent-tools/portio build/parent-tools/hvdev build/parent-tools/hvctl build/parent-tools/hvfuzz"
+	INITRAMFS_BINS=$bins INITRAMFS_KO=build/parent/hv.ko INITRAMFS_FILES="$(manage_files)" \
+		scripts/mkinitramfs.sh "$OUT/parent-test.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" &&
+	scripts/mkinitramfs.sh "$OUT/child.cpio.gz" tests/parent/child-init button evdev pvpanic-mmio &&
+	INITRAMFS_BINS=$bins INITRAMFS_KO=build/parent/hv.ko \
+		INITRAMFS_FILES="$(manage_files) build/cache/vmlinuz=/boot/vmlinuz $OUT/child.cpio.gz=/boot/child.cpio.gz" \
+		scripts/mkinitramfs.sh "$OUT/parent-test-linux.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" ||
 		{ fail parent/initramfs "mkinitramfs failed"; return; }
 
-	parent_iso "$OUT/parent-q.iso" 768 4 vda ping 1 poweroff || { fail parent/image "mkiso failed"; return; }
+	parent_iso "$OUT/parent-q.iso" 768 4 vda ping 1 poweroff linux 3000 "$OUT/parent-test-linux.cpio.gz" ||
+		{ fail parent/image "mkiso failed"; return; }
 	make_disk "$OUT/parent-q.img"
 	qemu_run parent-svm 900 -smp 4 -m 2048 -cdrom "$OUT/parent-q.iso" \
 		-drive "file=$OUT/parent-q.img,format=raw,if=none,id=d0" -device virtio-blk-pci,drive=d0 \
@@ -132,8 +144,11 @@ parent_tests() {
 	RUN_PROBLEM=$problem
 	check_hostile_run parent-svm quota
 	result hostile/amd-v-parent-ports "$REASON"
+	RUN_PROBLEM=$problem
+	check_manage_run parent-svm amd-v linux
 
-	parent_iso "$OUT/parent-b.iso" 384 2 sda dhcp 1 reset || { fail parent/image "mkiso failed"; return; }
+	parent_iso "$OUT/parent-b.iso" 384 2 sda dhcp 1 reset guests 500 "$OUT/parent-test.cpio.gz" ||
+		{ fail parent/image "mkiso failed"; return; }
 	make_disk "$OUT/parent-b.img"
 	BOCHS_IPS=400000000 bochs_run parent-vmx 1500 "$OUT/parent-b.iso" 2 corei7_skylake_x 1024 \
 		"pci: enabled=1, chipset=i440fx, slot1=e1000" \
@@ -146,4 +161,6 @@ parent_tests() {
 	RUN_PROBLEM=$problem
 	check_hostile_run parent-vmx
 	result hostile/vt-x-parent-ports "$REASON"
+	RUN_PROBLEM=$problem
+	check_manage_run parent-vmx vt-x
 }

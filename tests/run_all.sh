@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 . tests/guest_tests.sh
 . tests/linux_tests.sh
 . tests/parent_tests.sh
+. tests/manage_tests.sh
 . tests/stress_tests.sh
 
 unit_tests() {

@@ -20,9 +20,10 @@ stress_tests() {
 	scripts/fetch-kernel.sh > /dev/null || { fail stress/kernel "cannot fetch the Debian kernel"; return; }
 	# The parent's image as parent_tests builds it, without its hostile part.
 	INITRAMFS_BINS=build/parent-tools/portio \
-		scripts/mkinitramfs.sh "$OUT/parent-test.cpio.gz" tests/parent/init \
+		scripts/mkinitramfs.sh "$OUT/stress-parent.cpio.gz" tests/parent/init \
 		"${PARENT_MODULES[@]}" || { fail stress/image "mkinitramfs failed"; return; }
-	parent_iso "$OUT/stress-q.iso" 768 4 vda ping || { fail stress/image "mkiso failed"; return; }
+	parent_iso "$OUT/stress-q.iso" 768 4 vda ping 0 poweroff 0 0 "$OUT/stress-parent.cpio.gz" ||
+		{ fail stress/image "mkiso failed"; return; }
 	for _ in 1 2; do
 		(while :; do :; done) &
 		hogs+=($!)

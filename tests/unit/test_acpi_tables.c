@@ -615,6 +615,18 @@ TEST(dsdt_blob)
 	REQUIRE(acpi_find_s5(acpi_dsdt_aml + 36, len - 36, &a, &b));
 	CHECK_EQ(a, PLAT_SLP_TYP_S5);
 	CHECK_EQ(b, PLAT_SLP_TYP_S5);
+	/* The pvpanic device: _HID "QEMU0001" and one I/O port descriptor
+	 * (ACPI 6.5 6.4.2.5: 0x47, decode16, min, max, align, length) at
+	 * PLAT_PVPANIC_PORT, the port the platform serves. */
+	const u8 io[] = { 0x47, 0x01, PLAT_PVPANIC_PORT & 0xff, PLAT_PVPANIC_PORT >> 8,
+			  PLAT_PVPANIC_PORT & 0xff, PLAT_PVPANIC_PORT >> 8, 0x01, 0x01 };
+	bool hid = false, port = false;
+	for (u64 i = 0; i + sizeof(io) <= len; i++) {
+		hid = hid || !memcmp(acpi_dsdt_aml + i, "QEMU0001", 8);
+		port = port || !memcmp(acpi_dsdt_aml + i, io, sizeof(io));
+	}
+	CHECK(hid);
+	CHECK(port);
 }
 
 /* ---- optional dump for `iasl -d` ---------------------------------------- */

@@ -31,7 +31,8 @@ struct vcpu;
 #define PLAT_RTC_IRQ 8
 #define PLAT_I8042_DATA 0x60
 #define PLAT_I8042_CMD 0x64
-#define PLAT_PVPANIC_PORT 0x505     /* QEMU's pvpanic (ACPI QEMU0001) */
+#define PLAT_PVPANIC_PORT 0x510     /* pvpanic (ACPI QEMU0001); QEMU puts it at
+                                     * 0x505, inside the test device here */
 /* SLP_TYP for S5 in the DSDT's \_S5 package and the PM1a_CNT write. */
 #define PLAT_SLP_TYP_S5 5
 

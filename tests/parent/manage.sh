@@ -1,0 +1,256 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The management test, sourced by the parent's test script
+# (tests/parent/init) with hvtest.manage=guests|linux: it drives children
+# through hvctl as a user would and prints "HVTEST ok manage-NAME: ..." or
+# "HVTEST FAILED manage-NAME: ..." per check; the runner
+# (tests/manage_tests.sh) turns them into manage/<backend>-NAME and checks
+# the hypervisor's own log lines beside them. With "linux" a Linux child
+# is created too (the parent's kernel, tests/parent/child-init).
+
+mcheck() { check "manage-$1" "$2" "$3"; }
+hv() { hvctl "$@" 2> /tmp/hvctl.err; }
+jnum() { sed -n "s/.*\"$1\": *\([0-9][0-9]*\).*/\1/p" | head -n 1; }
+jstr() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" | head -n 1; }
+state() { hvctl info "$1" --json 2>/dev/null | jstr state; }
+# wait_state NAME STATE SECS: until NAME is in STATE (or gone: "gone").
+wait_state() {
+	local i s
+	for i in $(seq $(($3 * 2))); do
+		s=$(state "$1"); [ -z "$s" ] && s=gone
+		[ "$s" = "$2" ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+# console_has NAME PATTERN SECS: until its console output matches.
+console_has() {
+	local i
+	for i in $(seq "$3"); do
+		hvctl console "$1" -q --linger 0 < /dev/null 2>/dev/null | grep -q "$2" && return 0
+		sleep 1
+	done
+	return 1
+}
+ticks() { hvctl console mticker -q --linger 0 < /dev/null 2>/dev/null | grep -c 'tick'; }
+pool_free() { hvctl pool --json | jnum free_bytes; }
+
+echo "HVTEST manage phase started"
+mode=$(param manage)
+cfg=/etc/hv
+pool0=$(pool_free)
+echo "HVTEST manage: pool free at the start: $((pool0 / 1048576)) MiB"
+
+# ---- create-two: two children from definition files, listed right ----
+hv create $cfg/ticker.cfg && hv create $cfg/pc.cfg
+r=$?
+list=$(hvctl list 2>&1)
+echo "$list" | sed 's/^/HVTEST manage list: /'
+echo "$list" | grep -Eq '^ *[0-9]+ +mticker +running +1 +16M ' &&
+	echo "$list" | grep -Eq '^ *[0-9]+ +pc +running +1 +16M '
+r2=$?
+json=$(hvctl list --json 2>&1)
+echo "$json" | tr -d ' \n' | grep -q '"name":"mticker","state":"running"' &&
+	echo "$json" | tr -d ' \n' | grep -q '"name":"pc","state":"running"' &&
+	echo "$json" | tr -d ' \n' | grep -q '"memory_bytes":16777216'
+r3=$?
+[ $r = 0 ] && [ $r2 = 0 ] && [ $r3 = 0 ]
+mcheck create-two $? "create: $r, list: $r2, list --json: $r3 ($(cat /tmp/hvctl.err))"
+
+# ---- console: output replayed, a typed line reaches the child ----
+console_has pc 'pcguest: ready' 30
+r=$?
+out=$(echo "hello-from-the-parent" | hvctl console pc -q --linger 2 2>&1)
+echo "$out" | sed 's/^/HVTEST manage console: /'
+echo "$out" | grep -q 'pcguest: got hello-from-the-parent'
+mcheck console $(( r | $? )) "ready seen: $r; the typed line came back"
+
+# ---- pause and resume: the ticker stops ticking, then ticks again ----
+console_has mticker 'tick' 30
+t0=$(ticks)
+hv pause mticker
+r=$?
+echo "HVTEST manage: mticker paused"
+s=$(state mticker)
+sleep 1
+t1=$(ticks)
+sleep 5
+t2=$(ticks)
+echo "HVTEST manage: resuming mticker"
+hv resume mticker
+r2=$?
+sleep 5
+t3=$(ticks)
+[ $r = 0 ] && [ $r2 = 0 ] && [ "$s" = paused ] && [ "$t2" = "$t1" ] && [ "$t3" -gt "$t2" ]
+mcheck pause-resume $? "state while paused: $s; ticks $t0, paused $t1 -> $t2 over 5 s, resumed -> $t3"
+
+# ---- shutdown -w: the ACPI power button, obeyed ----
+hv shutdown pc -w --timeout 60
+r=$?
+s=$(state pc)
+[ $r = 0 ] && [ -z "$s" ]
+mcheck shutdown $? "shutdown -w: $r ($(cat /tmp/hvctl.err)); then: ${s:-gone (on_poweroff=destroy)}"
+
+# ---- crashes: a triple fault kept (preserve), one freed (destroy) ----
+hv create $cfg/triple.cfg
+wait_state crasher stopped 30
+r=$?
+info=$(hvctl info crasher --json 2>&1)
+out=$(echo "$info" | jstr outcome) why=$(echo "$info" | jstr stop_reason)
+hv create $cfg/triple-destroy.cfg
+wait_state crasher2 gone 30
+r2=$?
+ev=$(hvctl events 2>&1)
+echo "$ev" | grep -E 'crasher|crasher2' | sed 's/^/HVTEST manage events: /'
+echo "$ev" | grep -q 'crasher .*crashed.*preserve' && echo "$ev" | grep -q 'crasher2 .*crashed.*destroy'
+r3=$?
+[ $r = 0 ] && [ "$out" = crash ] && [ $r2 = 0 ] && [ $r3 = 0 ]
+mcheck crash $? "kept: $r, outcome $out ($why); freed: $r2; events: $r3"
+hv destroy crasher
+
+# ---- every parent-only call from a child: refused ----
+hv create $cfg/childcalls.cfg
+wait_state childcalls stopped 60
+r=$?
+why=$(hvctl info childcalls --json | jstr stop_reason)
+[ $r = 0 ] && [ "$why" = "the guest reported success" ]
+mcheck child-calls $? "its verdict: ${why:-none}"
+hv destroy childcalls
+
+# ---- scrubbing: a child finds nothing of the one before it ----
+hv create $cfg/scrubfill.cfg
+console_has scrubfill 'scrub: filled' 60
+r=$?
+hv destroy scrubfill
+hv create $cfg/scrubcheck.cfg
+wait_state scrubcheck stopped 120
+r2=$?
+why=$(hvctl info scrubcheck --json | jstr stop_reason)
+hvctl console scrubcheck -q --linger 0 < /dev/null | sed 's/^/HVTEST manage scrub: /'
+[ $r = 0 ] && [ $r2 = 0 ] && [ "$why" = "the guest reported success" ]
+mcheck scrub $? "filled: $r; the next child's verdict: ${why:-none}"
+hv destroy scrubcheck
+
+# ---- the pool: exhausted gives its error, everything else runs on ----
+free=$(pool_free)
+mib=$(((free / 1048576 + 64) / 2 * 2))
+sed "s/^memory = .*/memory = $mib/; s/^name = .*/name = \"toobig\"/" $cfg/ticker.cfg > /tmp/toobig.cfg
+hvctl create /tmp/toobig.cfg 2> /tmp/toobig.err
+r=$?
+echo "HVTEST manage pool: $(cat /tmp/toobig.err)"
+t0=$(ticks); sleep 3; t1=$(ticks)
+[ $r = 1 ] && grep -q 'free' /tmp/toobig.err && [ -z "$(state toobig)" ] && [ "$t1" -gt "$t0" ]
+mcheck pool-exhausted $? "exit $r; mticker $t0 -> $t1 meanwhile"
+
+# ---- destroy: one goes, the other keeps running ----
+hv create $cfg/pc.cfg
+console_has pc 'pcguest: ready' 30
+hv destroy mticker
+r=$?
+s=$(state mticker)
+out=$(echo "still-there" | hvctl console pc -q --linger 2 2>&1)
+echo "$out" | grep -q 'pcguest: got still-there'
+r2=$?
+[ $r = 0 ] && [ -z "$s" ] && [ $r2 = 0 ]
+mcheck destroy $? "destroy: $r, mticker ${s:-gone}; pc answers: $r2"
+
+# ---- fairness: weights 256:512 on one CPU, then a 25% cap ----
+hv create $cfg/burn-a.cfg && hv create $cfg/burn-b.cfg
+a0=$(hvctl info burn-a --json | jnum run_ns) b0=$(hvctl info burn-b --json | jnum run_ns)
+sleep 6
+a1=$(hvctl info burn-a --json | jnum run_ns) b1=$(hvctl info burn-b --json | jnum run_ns)
+hv destroy burn-a; hv destroy burn-b
+da=$(((a1 - a0) / 1000000)) db=$(((b1 - b0) / 1000000))
+ratio=$((db * 100 / (da > 0 ? da : 1)))
+[ "$ratio" -ge 180 ] && [ "$ratio" -le 220 ]
+mcheck weights $? "CPU time over 6 s: weight 256 ${da} ms, weight 512 ${db} ms (ratio x100: $ratio, want 200 +-10%)"
+hv create $cfg/burn-cap.cfg
+sleep 1
+i0=$(hvctl info burn-cap --json) ; sleep 6; i1=$(hvctl info burn-cap --json)
+hv destroy burn-cap
+run=$((($(echo "$i1" | jnum run_ns) - $(echo "$i0" | jnum run_ns)) / 1000000))
+up=$((($(echo "$i1" | jnum uptime_ns) - $(echo "$i0" | jnum uptime_ns)) / 1000000))
+pct=$((run * 100 / (up > 0 ? up : 1)))
+capped=$(($(echo "$i1" | jnum capped_ns) / 1000000))
+[ "$pct" -ge 20 ] && [ "$pct" -le 30 ] && [ "$capped" -gt 0 ]
+mcheck cap $? "cap 25%: ${run} ms of ${up} ms (${pct}%), held back ${capped} ms"
+
+# ---- a Linux child: console, power button, pvpanic ----
+if [ "$mode" = linux ]; then
+	hv create $cfg/linux.cfg
+	r=$?
+	console_has linux 'linux-child: up' 120
+	r2=$?
+	out=$(echo "hi-linux" | hvctl console linux -q --linger 3 2>&1)
+	echo "$out" | grep -q 'linux-child: got hi-linux'
+	r3=$?
+	hvctl console linux -q --linger 0 < /dev/null | tail -n 5 | sed 's/^/HVTEST manage linux: /'
+	[ $r = 0 ] && [ $r2 = 0 ] && [ $r3 = 0 ]
+	mcheck linux-console $? "create: $r, up: $r2, typed line answered: $r3"
+	hv shutdown linux -w --timeout 120
+	r=$?
+	[ $r = 0 ] && [ -z "$(state linux)" ]
+	mcheck linux-shutdown $? "shutdown -w: $r ($(cat /tmp/hvctl.err))"
+	hv create $cfg/linux.cfg
+	console_has linux 'linux-child: up' 120
+	echo "panic" | hvctl console linux -q --linger 1 > /dev/null 2>&1
+	wait_state linux stopped 60
+	r=$?
+	info=$(hvctl info linux --json)
+	why=$(echo "$info" | jstr stop_reason)
+	[ $r = 0 ] && [ "$(echo "$info" | jstr outcome)" = crash ] &&
+		echo "$why" | grep -q pvpanic
+	mcheck linux-panic $? "stopped: $r, ${why:-no reason}"
+	hv destroy linux
+fi
+
+# ---- hostile: the parent's own calls, fuzzed ----
+hvfuzz "$(param fuzz)"
+r=$?
+n=$(hvctl list | grep -c .)
+hv create $cfg/pc.cfg 2>/dev/null # (it may still be there)
+out=$(echo "after-fuzz" | hvctl console pc -q --linger 2 2>&1)
+echo "$out" | grep -q 'pcguest: got after-fuzz'
+mcheck fuzz $(( r | $? )) "hvfuzz: $r; pc answers afterwards"
+hv destroy pc
+
+# ---- bad definition files: one line each ----
+bad=0 n=0
+while IFS='|' read -r body want; do
+	n=$((n + 1))
+	printf '%b\n' "$body" > /tmp/bad.cfg
+	hvctl create /tmp/bad.cfg 2> /tmp/bad.err
+	r=$?
+	lines=$(grep -c . /tmp/bad.err)
+	if [ $r != 1 ] || [ "$lines" != 1 ] || ! grep -q -- "$want" /tmp/bad.err; then
+		bad=$((bad + 1))
+		echo "HVTEST manage bad-file: exit $r, $lines lines for '$body': $(cat /tmp/bad.err)"
+	fi
+done <<'EOF'
+name = "x"\nmemory = 16\nkernel = "/guests/ticker.elf"\ncolour = "blue"|bad.cfg:4: colour: unknown key
+name = "x"\nmemory = "lots"\nkernel = "/guests/ticker.elf"|bad.cfg:2: memory
+name = "x"\nmemory = 16|kernel
+name = "x y"\nkernel = "/guests/ticker.elf"|bad.cfg:1: name
+name = "x"\nkernel = "/nonexistent"|bad.cfg:2: kernel
+name = "x"\nkernel = "/guests/ticker.elf"\nvcpus = 0|bad.cfg:3: vcpus
+name = "x"\nkernel = "/guests/ticker.elf"\non_crash = "explode"|bad.cfg:3: on_crash
+name = "x"\nkernel = "/guests/ticker.elf"\ndisk = [ "a" ]|bad.cfg:3: disk
+name = "x"\nkernel = "/guests/ticker.elf"\nmemory = 16\nmemory = 32|bad.cfg:4: memory
+name = "x\nkernel = "/guests/ticker.elf"|bad.cfg:1
+EOF
+[ "$bad" = 0 ]
+mcheck bad-files $? "$n bad definition files, $bad without their one-line error"
+
+# The pool after a create and destroy is what it was before (measured
+# around a second cycle: the first may grow the hypervisor's own heap,
+# which keeps what it grew for the next partition).
+hv create $cfg/scrubcheck.cfg; wait_state scrubcheck stopped 60; hv destroy scrubcheck
+p1=$(pool_free)
+hv create $cfg/scrubcheck.cfg; wait_state scrubcheck stopped 60
+p2=$(pool_free)
+hv destroy scrubcheck
+p3=$(pool_free)
+free=$(pool_free)
+[ "$p3" = "$p1" ] && [ "$p2" -lt "$p1" ]
+mcheck pool-returns $? "pool free: $p1 bytes, $p2 with a 64 MiB child, $p3 after its destroy (at the start of the phase: $pool0)"
+hvctl list | sed 's/^/HVTEST manage list: /'
+echo "HVTEST manage phase done"
