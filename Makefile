@@ -56,8 +56,18 @@ PARENT_MODULES := virtio_blk virtio_pci virtio_net e1000 e1000e ahci ata_piix sd
 PARENT_CMDLINE ?= console=ttyS0
 $(BUILD)/cache/vmlinuz:
 	scripts/fetch-kernel.sh
-$(BUILD)/parent.cpio.gz: partitions/parent/init scripts/mkinitramfs.sh $(BUILD)/cache/vmlinuz
-	scripts/mkinitramfs.sh $@ partitions/parent/init $(PARENT_MODULES)
+# It carries hvctl, the sample definitions (/etc/hv) and what demo.cfg
+# boots: the same kernel and a small initramfs (partitions/parent/demo-init).
+PARENT_FILES = partitions/parent/hv/demo.cfg=/etc/hv/demo.cfg \
+	partitions/parent/hv/demo-smp.cfg=/etc/hv/demo-smp.cfg \
+	$(BUILD)/cache/vmlinuz=/boot/vmlinuz $(BUILD)/demo.cpio.gz=/boot/demo.cpio.gz
+$(BUILD)/demo.cpio.gz: partitions/parent/demo-init scripts/mkinitramfs.sh $(BUILD)/cache/vmlinuz
+	scripts/mkinitramfs.sh $@ partitions/parent/demo-init button evdev pvpanic-mmio
+$(BUILD)/parent.cpio.gz: partitions/parent/init scripts/mkinitramfs.sh $(BUILD)/cache/vmlinuz \
+		$(BUILD)/demo.cpio.gz $(BUILD)/parent-tools/hvctl partitions/parent/hv/demo.cfg \
+		partitions/parent/hv/demo-smp.cfg
+	INITRAMFS_BINS=$(BUILD)/parent-tools/hvctl INITRAMFS_FILES="$(PARENT_FILES)" \
+		scripts/mkinitramfs.sh $@ partitions/parent/init $(PARENT_MODULES)
 $(BUILD)/hv-usb.img: $(BUILD)/hv.elf $(BUILD)/hv.efi scripts/mkusb.sh $(BUILD)/parent.cpio.gz
 	scripts/mkusb.sh $@ $(BUILD)/hv.elf $(BUILD)/hv.efi "$(HV_CMDLINE)" 3 \
 		$(BUILD)/cache/vmlinuz "parent -- $(PARENT_CMDLINE)" \

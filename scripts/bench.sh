@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Benchmarks (`make bench`, or `scripts/bench.sh exits|linux`):
+# Benchmarks (`make bench`, or `scripts/bench.sh exits|linux|manage`):
 #  - exits: the bench guest times exit round trips from inside (TSC ticks)
 #    and the exits per second of an idle guest with a 1 kHz timer, on each
 #    backend and emulator, each with the same run's no-exit baseline loop;
@@ -123,5 +123,43 @@ linux_bench() {
 	echo "no start-to-script figure."
 }
 
+# Management (QEMU, AMD-V): the parent creates a Linux child with hvctl
+# beside the same child pre-launched at boot, both timed from the
+# hypervisor's log (creation or start to the child's init); then hvctl
+# list with 32 partitions, next to hvctl pool (one hypercall).
+manage_bench() {
+	. tests/parent_tests.sh
+	. tests/manage_tests.sh
+	scripts/fetch-kernel.sh > /dev/null || exit 1
+	make -s parent-tools || exit 1
+	scripts/mkinitramfs.sh "$OUT/child.cpio.gz" tests/parent/child-init button evdev \
+		pvpanic-mmio || exit 1
+	INITRAMFS_BINS="build/parent-tools/portio build/parent-tools/hvctl" \
+		INITRAMFS_KO=build/parent/hv.ko \
+		INITRAMFS_FILES="$(manage_files) build/cache/vmlinuz=/boot/vmlinuz $OUT/child.cpio.gz=/boot/child.cpio.gz" \
+		scripts/mkinitramfs.sh "$OUT/parent.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" ||
+		exit 1
+	scripts/mkiso.sh "$OUT/manage.iso" build/hv.elf "console=com1 test=1 parent_mem=768M" \
+		build/cache/vmlinuz "parent expect=poweroff timeout=900000 -- console=ttyS0 hvtest.cpus=4 hvtest.mem=768 hvtest.disk=none hvtest.net=0 hvtest.manage=bench" \
+		"$OUT/parent.cpio.gz" "initrd name=parent" \
+		build/cache/vmlinuz "child name=pre mem=128M vcpus=2 expect=any -- console=ttyS0 quiet panic=0" \
+		"$OUT/child.cpio.gz" "initrd name=pre" || exit 1
+	qemu_run manage-bench 900 -smp 4 -m 2048 -cdrom "$OUT/manage.iso"
+	local pre lx list pool
+	pre=$(log_seconds manage-bench "partition [0-9]+ 'pre': .* starting" "\[pre\] linux-child: up")
+	lx=$(log_seconds manage-bench "manage: partition [0-9]+ 'linux' created" \
+		"\[linux\] linux-child: up")
+	list=$(log_value manage-bench '^HVTEST bench: list with ([0-9]+ partitions: [0-9.]+ ms) per call')
+	pool=$(log_value manage-bench '^HVTEST bench: pool \(one hypercall\): ([0-9.]+ ms) per call')
+	echo "| Linux child (2 vCPUs, 128 MiB), to its init | pre-launched, from its start | hvctl create, from its creation | ratio |"
+	echo "|---|---|---|---|"
+	printf '| AMD-V, QEMU TCG (-cpu max) | %s s | %s s | %s |\n' "${pre:--}" "${lx:--}" \
+		"$(ratio "$pre" "$lx")"
+	echo
+	echo "hvctl list: ${list:-no result} per call; hvctl pool (one hypercall): ${pool:--} per call"
+	echo "(in the parent, 50 calls each, timed with its clock)."
+}
+
 case $which in all|exits) exit_bench ;; esac
 case $which in all|linux) linux_bench ;; esac
+case $which in all|manage) manage_bench ;; esac

@@ -34,9 +34,35 @@ console_has() {
 ticks() { hvctl console mticker -q --linger 0 < /dev/null 2>/dev/null | grep -c 'tick'; }
 pool_free() { hvctl pool --json | jnum free_bytes; }
 
-echo "HVTEST manage phase started"
 mode=$(param manage)
 cfg=/etc/hv
+# hvtest.manage=bench (scripts/bench.sh): a Linux child created next to
+# the same one pre-launched at boot, and hvctl list with 32 partitions.
+if [ "$mode" = bench ]; then
+	console_has pre 'linux-child: up' 300
+	hvctl create $cfg/linux.cfg
+	console_has linux 'linux-child: up' 300
+	echo "HVTEST bench: linux child up"
+	n=$(hvctl list | grep -c .)
+	i=0
+	sed 's/^name = .*/name = "fill"/' $cfg/ticker.cfg > /tmp/fill.cfg
+	while [ "$((n - 1 + i))" -lt 32 ]; do
+		sed -i "s/^name = .*/name = \"fill$i\"/" /tmp/fill.cfg
+		hvctl create /tmp/fill.cfg || break
+		i=$((i + 1))
+	done
+	n=$(($(hvctl list | grep -c .) - 1))
+	u0=$(cut -d' ' -f1 /proc/uptime)
+	for i in $(seq 50); do hvctl list > /dev/null; done
+	u1=$(cut -d' ' -f1 /proc/uptime)
+	echo "HVTEST bench: list with $n partitions: $(awk -v a="$u0" -v b="$u1" 'BEGIN { printf "%.1f", (b - a) * 1000 / 50 }') ms per call"
+	u0=$(cut -d' ' -f1 /proc/uptime)
+	for i in $(seq 50); do hvctl pool > /dev/null; done
+	u1=$(cut -d' ' -f1 /proc/uptime)
+	echo "HVTEST bench: pool (one hypercall): $(awk -v a="$u0" -v b="$u1" 'BEGIN { printf "%.1f", (b - a) * 1000 / 50 }') ms per call"
+	return 0 2>/dev/null || exit 0
+fi
+echo "HVTEST manage phase started"
 pool0=$(pool_free)
 echo "HVTEST manage: pool free at the start: $((pool0 / 1048576)) MiB"
 
