@@ -139,14 +139,18 @@ manage_bench() {
 		INITRAMFS_FILES="$(manage_files) build/cache/vmlinuz=/boot/vmlinuz $OUT/child.cpio.gz=/boot/child.cpio.gz" \
 		scripts/mkinitramfs.sh "$OUT/parent.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" ||
 		exit 1
+	# The child pre-launched, alone on the machine (it powers off once
+	# up), then the parent creating the same child, in the same run.
+	scripts/mkiso.sh "$OUT/pre.iso" build/hv.elf "console=com1 test=1" \
+		build/cache/vmlinuz "child name=pre mem=128M vcpus=2 expect=poweroff -- console=ttyS0 quiet panic=0 childtest.poweroff=1" \
+		"$OUT/child.cpio.gz" "initrd name=pre" || exit 1
 	scripts/mkiso.sh "$OUT/manage.iso" build/hv.elf "console=com1 test=1 parent_mem=768M" \
 		build/cache/vmlinuz "parent expect=poweroff timeout=900000 -- console=ttyS0 hvtest.cpus=4 hvtest.mem=768 hvtest.disk=none hvtest.net=0 hvtest.manage=bench" \
-		"$OUT/parent.cpio.gz" "initrd name=parent" \
-		build/cache/vmlinuz "child name=pre mem=128M vcpus=2 expect=any -- console=ttyS0 quiet panic=0" \
-		"$OUT/child.cpio.gz" "initrd name=pre" || exit 1
+		"$OUT/parent.cpio.gz" "initrd name=parent" || exit 1
+	qemu_run manage-pre 300 -smp 4 -m 2048 -cdrom "$OUT/pre.iso"
 	qemu_run manage-bench 900 -smp 4 -m 2048 -cdrom "$OUT/manage.iso"
 	local pre lx list pool
-	pre=$(log_seconds manage-bench "partition [0-9]+ 'pre': .* starting" "\[pre\] linux-child: up")
+	pre=$(log_seconds manage-pre "partition [0-9]+ 'pre': .* starting" "\[pre\] linux-child: up")
 	lx=$(log_seconds manage-bench "manage: partition [0-9]+ 'linux' created" \
 		"\[linux\] linux-child: up")
 	list=$(log_value manage-bench '^HVTEST bench: list with ([0-9]+ partitions: [0-9.]+ ms) per call')
