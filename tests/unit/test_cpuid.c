@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "tests/unit/harness.h"
+#include "tests/unit/fake_backend.h"
 #include "vmm/backend.h"
 #include "vmm/base/cpu.h"
 #include "vmm/exit.h"
@@ -31,41 +32,14 @@
 
 /* ---- stubs ---- */
 
-#define INSN_LEN 2
+#define INSN_LEN FAKE_INSN_LEN
 
-static u64 regs[VREG_INTR_SHADOW + 1];
 static u64 xcr0_allowed;
 static u32 area_size;
 
 struct cpu_info boot_cpu;
 struct spec_policy spec;
 u64 tsc_khz = 2345678;
-
-static u64 fake_get_reg(struct vcpu *v, enum vreg r)
-{
-	(void)v;
-	return regs[r];
-}
-
-static void fake_set_reg(struct vcpu *v, enum vreg r, u64 val)
-{
-	(void)v;
-	regs[r] = val;
-}
-
-static u64 fake_next_rip(struct vcpu *v)
-{
-	(void)v;
-	return regs[VREG_RIP] + INSN_LEN;
-}
-
-static const struct backend_ops fake_backend = {
-	.name = "fake",
-	.get_reg = fake_get_reg,
-	.set_reg = fake_set_reg,
-	.next_rip = fake_next_rip,
-};
-const struct backend_ops *backend = &fake_backend;
 
 u64 fpu_xcr0_allowed(void)
 {

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "tests/unit/harness.h"
+#include "tests/unit/fake_backend.h"
 #include "vmm/backend.h"
 #include "vmm/base/errno.h"
 #include "vmm/event.h"
@@ -27,50 +28,15 @@
 
 /* ---- stubs: backend registers, events, vmm_stop ---- */
 
-#define INSN_LEN 2
+#define INSN_LEN FAKE_INSN_LEN
 #define RAM_SIZE 0x100000
 
-static u64 regs[VREG_INTR_SHADOW + 1];
-static struct segment segs[NR_SEGS];
 static u8 *ram;
 static u32 exc_count, stops;
 static u8 exc_vector;
 static u32 exc_error;
 static u64 exc_cr2;
 static char stop_reason[160];
-
-static u64 fake_get_reg(struct vcpu *v, enum vreg r)
-{
-	(void)v;
-	return regs[r];
-}
-
-static void fake_set_reg(struct vcpu *v, enum vreg r, u64 val)
-{
-	(void)v;
-	regs[r] = val;
-}
-
-static void fake_get_seg(struct vcpu *v, enum seg_reg s, struct segment *out)
-{
-	(void)v;
-	*out = segs[s];
-}
-
-static u64 fake_next_rip(struct vcpu *v)
-{
-	(void)v;
-	return regs[VREG_RIP] + INSN_LEN;
-}
-
-static const struct backend_ops fake_backend = {
-	.name = "fake",
-	.get_reg = fake_get_reg,
-	.set_reg = fake_set_reg,
-	.get_seg = fake_get_seg,
-	.next_rip = fake_next_rip,
-};
-const struct backend_ops *backend = &fake_backend;
 
 bool vcpu_queue_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
 {

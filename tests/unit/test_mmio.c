@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "tests/unit/harness.h"
+#include "tests/unit/fake_backend.h"
 #include "vmm/backend.h"
 #include "vmm/base/errno.h"
 #include "vmm/event.h"
@@ -36,40 +37,12 @@
 #define RAM_SIZE 0x100000
 #define CODE 0x1000ULL
 
-static u64 regs[VREG_INTR_SHADOW + 1];
-static struct segment segs[NR_SEGS];
 static u8 *ram;
 static u32 gps, pfs, stops;
 static u32 pf_error;
 static u64 pf_addr;
 static char stop_reason[200];
 static u32 counted[NR_EXIT_STATS];
-
-static u64 fake_get_reg(struct vcpu *v, enum vreg r)
-{
-	(void)v;
-	return regs[r];
-}
-
-static void fake_set_reg(struct vcpu *v, enum vreg r, u64 val)
-{
-	(void)v;
-	regs[r] = val;
-}
-
-static void fake_get_seg(struct vcpu *v, enum seg_reg s, struct segment *out)
-{
-	(void)v;
-	*out = segs[s];
-}
-
-static const struct backend_ops fake_backend = {
-	.name = "fake",
-	.get_reg = fake_get_reg,
-	.set_reg = fake_set_reg,
-	.get_seg = fake_get_seg,
-};
-const struct backend_ops *backend = &fake_backend;
 
 void vcpu_inject_gp(struct vcpu *v, u32 error)
 {

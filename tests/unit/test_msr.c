@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "tests/unit/harness.h"
+#include "tests/unit/fake_backend.h"
 #include "vmm/backend.h"
 #include "vmm/event.h"
 #include "vmm/exit.h"
@@ -36,10 +37,9 @@
 
 /* ---- stubs: the backend's registers, events, the scheduler ---- */
 
-#define INSN_LEN 2
+#define INSN_LEN FAKE_INSN_LEN
 #define POISON 0x5a5a5a5a5a5a5a5aULL
 
-static u64 regs[VREG_INTR_SHADOW + 1];
 static u32 gp_count, gp_error;
 static u32 hv_reads, hv_writes, hv_last_msr;
 static u64 hv_last_val;
@@ -50,32 +50,6 @@ static u32 timer_changes;
 u64 tsc_khz = 2000000;
 struct spec_policy spec;
 struct cpu_info boot_cpu = { .phys_addr_bits = 40 };
-
-static u64 fake_get_reg(struct vcpu *v, enum vreg r)
-{
-	(void)v;
-	return regs[r];
-}
-
-static void fake_set_reg(struct vcpu *v, enum vreg r, u64 val)
-{
-	(void)v;
-	regs[r] = val;
-}
-
-static u64 fake_next_rip(struct vcpu *v)
-{
-	(void)v;
-	return regs[VREG_RIP] + INSN_LEN;
-}
-
-static const struct backend_ops fake_backend = {
-	.name = "fake",
-	.get_reg = fake_get_reg,
-	.set_reg = fake_set_reg,
-	.next_rip = fake_next_rip,
-};
-const struct backend_ops *backend = &fake_backend;
 
 void vcpu_inject_gp(struct vcpu *v, u32 error)
 {
