@@ -10,6 +10,25 @@
  * are repeated by the driver until done; a signal interrupts them with
  * EINTR (the partition stays as it was left: call again, or destroy it).
  *
+ * What the errors mean, call by call (the hypervisor's HV_E* codes):
+ *   any call naming a partition: ENOENT no such id (or it is being
+ *     destroyed; ids are never reused), EPERM the parent itself where
+ *     only a child may be named (pause, destroy, console, ...);
+ *   CREATE: EINVAL a field out of range or a reserved field set (name,
+ *     memory, vCPUs, flags, CPUs none of which is online, weight, cap,
+ *     on_* action), EEXIST the name is taken, ENOMEM the pool has not
+ *     that much free (HV_IOC_POOL says how much);
+ *   POPULATE: EBUSY not being built, ENOMEM/ENOSPC the pool ran out or is
+ *     too fragmented;
+ *   WRITE, VCPU_SET, START: EBUSY not being built (not CREATED or
+ *     REBUILD; START also before POPULATE finished), EFAULT an address
+ *     outside its populated RAM, EINVAL a bad vCPU state or index, ENOSPC
+ *     its ACPI tables do not fit;
+ *   PAUSE, RESUME, SHUTDOWN, RESET: EBUSY not in a state that allows it,
+ *     ENOSYS (SHUTDOWN) no ACPI power button (no PC platform);
+ *   CONSOLE_INPUT: ENOSYS no UART; E2BIG more than HV_INPUT_MAX bytes;
+ *   SCHED: EINVAL weight or cap out of range, or a cap for the parent.
+ *
  * read() returns whole struct hv_event records, oldest first, from the
  * file's position: events after the open unless HV_IOC_EVENTS_FROM moved
  * it. It blocks unless O_NONBLOCK; poll() says POLLIN when one waits.
