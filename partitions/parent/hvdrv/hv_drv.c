@@ -96,15 +96,35 @@ static int hv_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* Closing never touches a partition: partitions live in the hypervisor. */
+/* Closing never touches a partition: partitions live in the hypervisor.
+ * An attached file's channel closes (no mapping holds the file any more). */
 static int hv_release(struct inode *inode, struct file *file)
 {
 	struct hv_file *hf = file->private_data;
 
+	hv_chan_release(hf);
 	hv_events_release(hf);
 	mutex_destroy(&hf->lock);
 	kfree(hf);
 	return 0;
+}
+
+/* An attached file polls its channel, any other the events (hv_ioctl.h). */
+static __poll_t hv_poll(struct file *file, struct poll_table_struct *wait)
+{
+	__poll_t mask;
+
+	if (hv_chan_poll(file, wait, &mask))
+		return mask;
+	return hv_events_poll(file, wait);
+}
+
+static long hv_unlocked_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	long r = hv_chan_ioctl(file, cmd, arg);
+
+	return r == -ENOIOCTLCMD ? hv_ioctl(file, cmd, arg) : r;
 }
 
 static const struct file_operations hv_fops = {
@@ -112,8 +132,9 @@ static const struct file_operations hv_fops = {
 	.open = hv_open,
 	.release = hv_release,
 	.read = hv_events_read,
-	.poll = hv_events_poll,
-	.unlocked_ioctl = hv_ioctl,
+	.poll = hv_poll,
+	.mmap = hv_chan_mmap,
+	.unlocked_ioctl = hv_unlocked_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = no_llseek,
 };

@@ -11,6 +11,10 @@
  * for each new event (HVC_EVENT_NOTIFY). Elsewhere, or if the hypervisor
  * refuses, a work item polls the ring every HV_POLL_MS while a file is
  * open.
+ *
+ * The channels (hv_chan.c) use the same vector: it is set up at load,
+ * whoever reads events, and each interrupt wakes the channels' pollers
+ * too; without it the poll work wakes them at each round.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -109,15 +113,18 @@ static void hv_poll_fn(struct work_struct *work)
 		hv_poll_seq = seq;
 		hv_events_changed();
 	}
+	hv_chan_wake();
 	if (atomic_read(&hv_open_files))
 		schedule_delayed_work(&hv_poll_work, msecs_to_jiffies(HV_POLL_MS));
 }
 
 #if IS_ENABLED(CONFIG_HYPERV)
-/* HYPERVISOR_CALLBACK_VECTOR, in interrupt context: wake, nothing more. */
+/* HYPERVISOR_CALLBACK_VECTOR, in interrupt context: wake, nothing more.
+ * The vector does not say whether an event or a channel raised it. */
 static void hv_event_isr(void)
 {
 	hv_events_changed();
+	hv_chan_wake();
 }
 
 static bool hv_event_irq_setup(void)
@@ -191,6 +198,21 @@ void hv_events_exit(void)
 		hv_event_irq_remove();
 	cancel_delayed_work_sync(&hv_poll_work);
 	kfree(hv_poll_buf);
+}
+
+/**
+ * hv_events_vector() - the vector the hypervisor raises for the parent
+ *
+ * Return: HYPERVISOR_CALLBACK_VECTOR when its handler is installed and
+ * the hypervisor took it for events, else 0 (none: polled).
+ */
+unsigned int hv_events_vector(void)
+{
+#if IS_ENABLED(CONFIG_HYPERV)
+	if (hv_event_irq)
+		return HYPERVISOR_CALLBACK_VECTOR;
+#endif
+	return 0;
 }
 
 /**

@@ -27,13 +27,33 @@
  *   PAUSE, RESUME, SHUTDOWN, RESET: EBUSY not in a state that allows it,
  *     ENOSYS (SHUTDOWN) no ACPI power button (no PC platform);
  *   CONSOLE_INPUT: ENOSYS no UART; E2BIG more than HV_INPUT_MAX bytes;
- *   SCHED: EINVAL weight or cap out of range, or a cap for the parent.
+ *   SCHED: EINVAL weight or cap out of range, or a cap for the parent;
+ *   device and channel calls: EPERM also a pre-launched child (devices
+ *     are for children the parent created);
+ *   DEVICE_ADD: EINVAL a field out of range or a reserved field set
+ *     (type not an HV_VIRTIO_*, queues, queue_size, no
+ *     HV_VIRTIO_F_VERSION_1, config_len) or a child without the PC
+ *     platform (no PCI bus), EBUSY the child is not being built (devices
+ *     come before START), ENOSPC it has HV_DEVICES_MAX devices already;
+ *   DEVICE_QUERY, DEVICE_ACK: ENOENT no such device; ACK also EINVAL an
+ *     unknown `what` or a reason without its NUL in HV_REASON_MAX bytes;
+ *   CHANNEL_ATTACH: EINVAL pages out of range or reserved set, EBUSY this
+ *     file is attached already, the child has a channel (from any file)
+ *     or is not populated yet (attach after POPULATE), ENOMEM no
+ *     contiguous pages for the ring area, EIO the hypervisor answered
+ *     ranges the driver will not map (logged);
+ *   CHANNEL_SIGNAL: ENOTCONN this file is not attached, ENOENT the
+ *     channel was closed under it (the child is gone, or the hypervisor
+ *     closed it), EINVAL the hypervisor closed it now: the backend wrote
+ *     a bad OUT write index (logged by the hypervisor).
  *
  * read() returns whole struct hv_event records, oldest first, from the
  * file's position: events after the open unless HV_IOC_EVENTS_FROM moved
- * it. It blocks unless O_NONBLOCK; poll() says POLLIN when one waits.
+ * it. It blocks unless O_NONBLOCK; poll() says POLLIN when one waits --
+ * except on a file attached to a channel, whose poll() tells of the
+ * channel only (below): a backend reads events from another file.
  * Closing the file never touches a partition: partitions live in the
- * hypervisor.
+ * hypervisor (closing an attached file closes its channel only).
  */
 #ifndef HV_IOCTL_H
 #define HV_IOCTL_H
@@ -130,5 +150,79 @@ struct hv_ioc_input {
 /* Moves this file's event position: the next read() starts at the
  * oldest kept event with seq >= the argument (1 = everything kept). */
 #define HV_IOC_EVENTS_FROM _IOW(HV_IOC_MAGIC, 0x12, hv_u64)
+
+/*
+ * Devices and the channel, for a child's device backend (hv_abi.h,
+ * "devices and the channel"). Devices are added while the child is
+ * built, before HV_IOC_START.
+ *
+ * HV_IOC_CHANNEL_ATTACH binds the file to a child's channel: the driver
+ * allocates the ring area (`pages` zeroed pages), opens the channel on
+ * it, and answers where the child's RAM is in the parent's physical
+ * address space (HVC_MEMORY_SHARE). One channel per file and per child;
+ * closing the file closes the channel, never the child. An attached
+ * file then
+ *  - mmap()s, MAP_SHARED only, at offset HV_MMAP_RING (up to pages *
+ *    4096 bytes) the ring area as hv_abi.h lays it out, and at offset
+ *    HV_MMAP_CHILD + gpa the child's RAM from guest-physical address gpa
+ *    (page-aligned; the whole mapping inside one of `ranges`), cached
+ *    write-back. mmap() fails with ENOTCONN before the attach, EINVAL for
+ *    a private mapping or one outside the rings or the ranges. The
+ *    child's RAM stays mapped after the child is gone: stop using it
+ *    when its HV_EVENT_DESTROYED comes;
+ *  - poll()s EPOLLIN when the IN ring is not empty or HV_CHAN_OVERFLOW is
+ *    set, woken by the channel's interrupt (the events' vector; where the
+ *    driver has none, "events: polled" in its log, it opens the channel
+ *    without an interrupt and looks every 100 ms): clear
+ *    interrupt_mask and look at the ring once more before sleeping
+ *    (hv_abi.h), or no interrupt comes;
+ *  - drains the OUT ring with HV_IOC_CHANNEL_SIGNAL, which returns the
+ *    number of records the hypervisor took.
+ */
+struct hv_ioc_device_add {
+	hv_u32 id;
+	hv_u32 device;               /* out: its index, 0..HV_DEVICES_MAX-1 */
+	struct hv_device dev;
+};
+
+struct hv_ioc_device_query {
+	hv_u32 id;
+	hv_u32 device;
+	struct hv_device_state state; /* out */
+};
+
+struct hv_ioc_device_ack {
+	hv_u32 id;
+	hv_u32 device;
+	hv_u32 what;                 /* HV_ACK_* */
+	char reason[HV_REASON_MAX];  /* NUL-terminated; "" for none */
+};
+
+/* A child's RAM is at most this many ranges (the pool's pieces). */
+#define HV_IOC_RANGES_MAX 64
+struct hv_ioc_channel_attach {
+	hv_u32 id;
+	hv_u32 pages;                /* HV_CHAN_PAGES_MIN..HV_CHAN_PAGES_MAX */
+	hv_u32 nranges;              /* out: entries of ranges used */
+	hv_u32 reserved;             /* zero */
+	struct hv_mem_range ranges[HV_IOC_RANGES_MAX]; /* out */
+};
+
+/* mmap() offsets of an attached file. */
+#define HV_MMAP_RING 0ull
+#define HV_MMAP_CHILD (1ull << 40)
+
+#define HV_IOC_DEVICE_ADD _IOWR(HV_IOC_MAGIC, 0x13, struct hv_ioc_device_add)
+#define HV_IOC_DEVICE_QUERY _IOWR(HV_IOC_MAGIC, 0x14, struct hv_ioc_device_query)
+#define HV_IOC_DEVICE_ACK _IOW(HV_IOC_MAGIC, 0x15, struct hv_ioc_device_ack)
+#define HV_IOC_CHANNEL_ATTACH _IOWR(HV_IOC_MAGIC, 0x16, struct hv_ioc_channel_attach)
+#define HV_IOC_CHANNEL_SIGNAL _IO(HV_IOC_MAGIC, 0x17)
+
+#ifndef __cplusplus
+_Static_assert(sizeof(struct hv_ioc_device_add) == 320, "hv_ioc_device_add layout");
+_Static_assert(sizeof(struct hv_ioc_device_query) == 576, "hv_ioc_device_query layout");
+_Static_assert(sizeof(struct hv_ioc_device_ack) == 108, "hv_ioc_device_ack layout");
+_Static_assert(sizeof(struct hv_ioc_channel_attach) == 1552, "hv_ioc_channel_attach layout");
+#endif
 
 #endif
