@@ -13,6 +13,8 @@
  *   +0x0b0  XSDT   52 bytes  5.2.8; FACP and APIC, 64-bit pointers
  *   +0x0f0  FADT  276 bytes  5.2.9; revision 6, minor 5
  *   +0x210  DSDT             5.2.11.1; partitions/dsdt.asl, compiled
+ *   then    MCFG   60 bytes  PCI Firmware 3.2 4.1.2: ECAM for bus 0
+ *                            (vmm/dev/pci.h), reserved in the DSDT
  *   then    MADT             5.2.12; the one table whose size depends on
  *                            the vCPU count, last so the others never move
  *
@@ -278,7 +280,7 @@ _Static_assert(sizeof(struct madt_x2apic_nmi) == 12, "ACPI 6.5 Table 5.40");
 #define OFF_DSDT 0x210
 #define TABLE_ALIGN 16
 
-#define RSDT_ENTRIES 2 /* FACP, APIC */
+#define RSDT_ENTRIES 3 /* FACP, APIC, MCFG */
 #define RSDT_LEN (sizeof(struct sdt_header) + RSDT_ENTRIES * 4)
 #define XSDT_LEN (sizeof(struct sdt_header) + RSDT_ENTRIES * 8)
 
@@ -297,9 +299,26 @@ static u64 dsdt_len(void)
 	return (u64)(acpi_dsdt_aml_end - acpi_dsdt_aml);
 }
 
-static u64 madt_offset(void)
+/* MCFG (PCI Firmware Specification 3.2 4.1.2): the header, 8 reserved
+ * bytes, one ECAM allocation. */
+struct mcfg {
+	struct sdt_header h;
+	u64 reserved;
+	u64 base;
+	u16 segment;
+	u8 bus_start, bus_end;
+	u32 reserved1;
+} __packed;
+_Static_assert(sizeof(struct mcfg) == 60, "PCI Firmware 3.2 Table 4-3");
+
+static u64 mcfg_offset(void)
 {
 	return ALIGN_UP(OFF_DSDT + dsdt_len(), (u64)TABLE_ALIGN);
+}
+
+static u64 madt_offset(void)
+{
+	return ALIGN_UP(mcfg_offset() + sizeof(struct mcfg), (u64)TABLE_ALIGN);
 }
 
 static u64 madt_length(u32 nr_cpus)
@@ -389,7 +408,7 @@ static void tw_put(struct table_writer *w, const void *data, u32 n)
 /* ---- the tables ----------------------------------------------------- */
 
 struct acpi_layout {
-	u64 rsdp, facs, rsdt, xsdt, fadt, dsdt, madt;
+	u64 rsdp, facs, rsdt, xsdt, fadt, dsdt, mcfg, madt;
 	u32 nr_cpus;
 	u32 ioapic_id;
 };
@@ -443,10 +462,12 @@ static int write_roots(struct partition *p, const struct acpi_layout *l)
 	header_init(&rsdt.h, "RSDT", sizeof(rsdt), 1, "HVRSDT  ");
 	rsdt.entry[0] = (u32)l->fadt;
 	rsdt.entry[1] = (u32)l->madt;
+	rsdt.entry[2] = (u32)l->mcfg;
 	table_checksum(&rsdt, sizeof(rsdt));
 	header_init(&xsdt.h, "XSDT", sizeof(xsdt), 1, "HVXSDT  ");
 	xsdt.entry[0] = l->fadt;
 	xsdt.entry[1] = l->madt;
+	xsdt.entry[2] = l->mcfg;
 	table_checksum(&xsdt, sizeof(xsdt));
 	if ((err = gpa_write(p, l->rsdt, &rsdt, sizeof(rsdt))))
 		return err;
@@ -609,6 +630,20 @@ static int write_madt(struct partition *p, const struct acpi_layout *l)
 	return gpa_write(p, l->madt, &m, sizeof(m));
 }
 
+static int write_mcfg(struct partition *p, const struct acpi_layout *l)
+{
+	struct mcfg m;
+
+	memset(&m, 0, sizeof(m));
+	header_init(&m.h, "MCFG", sizeof(m), 1, "HVMCFG  ");
+	m.base = HV_PCI_ECAM_BASE;
+	m.segment = 0;
+	m.bus_start = 0;
+	m.bus_end = (u8)(HV_PCI_ECAM_SIZE / MiB(1) - 1);
+	table_checksum(&m, sizeof(m));
+	return gpa_write(p, l->mcfg, &m, sizeof(m));
+}
+
 /* The DSDT is the compiled AML as iasl wrote it, header and checksum
  * included; it is only checked, never changed. */
 static bool dsdt_blob_ok(void)
@@ -653,6 +688,7 @@ int acpi_tables_write(struct partition *p, const struct acpi_tables_params *prm,
 	l.xsdt = base + OFF_XSDT;
 	l.fadt = base + OFF_FADT;
 	l.dsdt = base + OFF_DSDT;
+	l.mcfg = base + mcfg_offset();
 	l.madt = base + madt_offset();
 
 	/* Nothing stale survives from an earlier boot of the partition
@@ -663,7 +699,7 @@ int acpi_tables_write(struct partition *p, const struct acpi_tables_params *prm,
 	if ((err = write_rsdp(p, &l)) || (err = write_facs(p, &l)) ||
 	    (err = write_roots(p, &l)) || (err = write_fadt(p, &l)) ||
 	    (err = gpa_write(p, l.dsdt, acpi_dsdt_aml, dsdt_len())) ||
-	    (err = write_madt(p, &l)))
+	    (err = write_mcfg(p, &l)) || (err = write_madt(p, &l)))
 		return err;
 	*rsdp_gpa = l.rsdp;
 	return 0;

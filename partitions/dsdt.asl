@@ -15,9 +15,13 @@
  *  - \_PIC: lets the OS say which interrupt model it uses (ACPI 6.5
  *    5.8.1). The platform needs no change either way; the method only
  *    exists so the call succeeds.
- *  - \_SB: the system bus scope (ACPI 6.5 5.3.1), with one device: the
- *    pvpanic port (QEMU's ACPI ID QEMU0001, which Linux's pvpanic driver
- *    binds), through which a panicking guest kernel says so. The UART,
+ *  - \_SB: the system bus scope (ACPI 6.5 5.3.1), with the pvpanic port
+ *    (QEMU's ACPI ID QEMU0001, which Linux's pvpanic driver binds),
+ *    through which a panicking guest kernel says so; the PCI host bridge
+ *    of bus 0 (PNP0A08, vmm/dev/pci.h) with the windows its devices'
+ *    BARs decode in; and a motherboard-resources device (PNP0C02) that
+ *    reserves the ECAM area the MCFG names, which Linux requires before
+ *    it uses ECAM (PCI Firmware 3.2 4.1.2). The UART,
  *    RTC and PIC sit at their legacy ISA addresses, which Linux probes
  *    without namespace objects; processors come from the MADT alone; the
  *    power button is the FADT's fixed-feature one.
@@ -68,6 +72,47 @@ DefinitionBlock ("", "DSDT", 2, "HVHV  ", "HVDSDT  ", 0x00000001)
 			Name (_CRS, ResourceTemplate ()
 			{
 				IO (Decode16, 0x0510, 0x0510, 0x01, 0x01)
+			})
+		}
+
+		/*
+		 * PCI bus 0 (ACPI 6.5 6.1.5, 6.2.2; PCI Firmware 3.2 4.1).
+		 * Its resources, which must match hv_abi.h's HV_PCI_*:
+		 * bus 0 only; configuration mechanism #1 at 0xcf8-0xcff
+		 * (consumed); the I/O window 0xc000-0xcfff and the memory
+		 * window 0xc0000000-0xcfffffff the BARs sit in (produced).
+		 * Interrupts are MSI-X only: no _PRT. No _OSC either: the
+		 * functions are conventional PCI, with nothing native to
+		 * hand over.
+		 */
+		Device (PCI0)
+		{
+			Name (_HID, EisaId ("PNP0A08"))
+			Name (_CID, EisaId ("PNP0A03"))
+			Name (_UID, Zero)
+			Name (_SEG, Zero)
+			Name (_BBN, Zero)
+			Name (_CRS, ResourceTemplate ()
+			{
+				WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode,
+					0x0000, 0x0000, 0x0000, 0x0000, 0x0001)
+				IO (Decode16, 0x0CF8, 0x0CF8, 0x01, 0x08)
+				WordIO (ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange,
+					0x0000, 0xC000, 0xCFFF, 0x0000, 0x1000)
+				DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed,
+					NonCacheable, ReadWrite,
+					0x00000000, 0xC0000000, 0xCFFFFFFF, 0x00000000, 0x10000000)
+			})
+		}
+
+		/* The ECAM area of bus 0: HV_PCI_ECAM_BASE, 1 MiB. */
+		Device (MRES)
+		{
+			Name (_HID, EisaId ("PNP0C02"))
+			Name (_UID, One)
+			Name (_CRS, ResourceTemplate ()
+			{
+				Memory32Fixed (ReadWrite, 0xE0000000, 0x00100000)
 			})
 		}
 	}

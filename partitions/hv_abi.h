@@ -28,7 +28,7 @@ typedef uint32_t hv_u32;
 typedef uint64_t hv_u64;
 #endif
 
-#define HV_ABI_VERSION 2
+#define HV_ABI_VERSION 3
 
 /* CPUID: the hypervisor's vendor leaf, found by scanning 0x40000000 up
  * in steps of 0x100 for the signature (as with KVM's leaves). The range
@@ -80,6 +80,14 @@ typedef uint64_t hv_u64;
 #define HVC_EVENT_READ 0x110         /* (gpa of struct hv_event[max], max, from seq) -> count */
 #define HVC_EVENT_NOTIFY 0x111       /* (vector 0x20-0xff, or 0 for none) -> 0 */
 #define HVC_POOL_INFO 0x112          /* (gpa of struct hv_pool_info) -> 0 */
+/* Devices and the channel (HV_ABI_VERSION 3; see "the channel" below). */
+#define HVC_DEVICE_ADD 0x113     /* (id, gpa of struct hv_device) -> device index */
+#define HVC_DEVICE_QUERY 0x114   /* (id, device, gpa of struct hv_device_state) -> 0 */
+#define HVC_DEVICE_ACK 0x115     /* (id, device, HV_ACK_*, gpa of reason or 0) -> 0 */
+#define HVC_CHANNEL_OPEN 0x116   /* (id, gpa of the ring area, bytes, vector or 0) -> 0 */
+#define HVC_CHANNEL_SIGNAL 0x117 /* (id) -> records taken from the out ring */
+#define HVC_CHANNEL_CLOSE 0x118  /* (id) -> 0 */
+#define HVC_MEMORY_SHARE 0x119   /* (id, gpa of struct hv_mem_range[max], max) -> count */
 #define HVC_COUNT_MAX 0x200          /* numbers >= this are never valid */
 
 /* A call that did part of its work: call again. */
@@ -275,6 +283,174 @@ struct hv_pool_info {
 	hv_u32 partitions;   /* partitions now */
 	hv_u64 reserved[4];
 };
+
+/* ---- devices and the channel (parent only, HV_ABI_VERSION 3) ------------ *
+ *
+ * A child's devices are virtio devices (virtio 1.2, "modern" PCI transport
+ * only) on a PCI host bridge its ACPI tables describe (DSDT PNP0A08 on bus
+ * 0, MCFG for ECAM at HV_PCI_ECAM_BASE; config mechanism #1 at ports
+ * 0xcf8/0xcfc works too). The hypervisor emulates only the transport:
+ * config space, the virtio capabilities, the common configuration, the
+ * ISR, the MSI-X table. What a device does happens in the parent, in a
+ * backend process that
+ *  - adds the device before the child starts (HVC_DEVICE_ADD: its virtio
+ *    device type, offered features, queues and the bytes of its
+ *    device-specific configuration, which the hypervisor serves);
+ *  - sees the child's RAM (HVC_MEMORY_SHARE maps it into the parent at the
+ *    host addresses it returns, until the child is destroyed);
+ *  - opens the child's channel (HVC_CHANNEL_OPEN): two rings in the
+ *    parent's own memory. The hypervisor writes to the IN ring what the
+ *    child's driver did (a queue notification, a status or configuration
+ *    write) and the child's vCPU resumes at once: it never waits for the
+ *    parent. The parent writes to the OUT ring "raise queue Q's interrupt
+ *    in device D" records and drains many with one HVC_CHANNEL_SIGNAL.
+ *
+ * Device index d is PCI device d + 1 on bus 0 (function 0). Its BARs, as
+ * the hypervisor assigns them at start (the guest may move them within
+ * the windows below): BAR0, I/O, HV_PCI_IO_BAR_SIZE ports: the queue
+ * notification registers (queue q at offset 2q, a 16-bit write; port I/O
+ * so that a kick exits with the port number and needs no instruction
+ * decode); BAR1, 32-bit memory, HV_PCI_MEM_BAR_SIZE: common configuration
+ * at 0, ISR at 0x1000, device configuration at 0x2000, MSI-X table at
+ * 0x3000 (queues + 1 vectors), PBA at 0x3800. Interrupts are MSI-X only.
+ */
+#define HV_PCI_ECAM_BASE 0xe0000000ull  /* bus 0 only: 1 MiB */
+#define HV_PCI_ECAM_SIZE 0x100000ull
+#define HV_PCI_MEM_BASE 0xc0000000ull   /* the 32-bit BAR window */
+#define HV_PCI_MEM_SIZE 0x10000000ull
+#define HV_PCI_IO_BASE 0xc000u          /* the I/O BAR window */
+#define HV_PCI_IO_SIZE 0x1000u
+#define HV_PCI_IO_BAR_SIZE 0x20u
+#define HV_PCI_MEM_BAR_SIZE 0x4000u
+
+#define HV_DEVICES_MAX 8         /* per child */
+#define HV_QUEUES_MAX 8          /* per device */
+#define HV_QUEUE_SIZE_MAX 1024   /* a power of two */
+#define HV_DEVICE_CONFIG_MAX 256
+/* hv_device.type: virtio device IDs (virtio 1.2 5). */
+#define HV_VIRTIO_NET 1
+#define HV_VIRTIO_BLOCK 2
+#define HV_VIRTIO_CONSOLE 3
+#define HV_VIRTIO_RNG 4
+#define HV_VIRTIO_F_VERSION_1 (1ull << 32) /* must be offered */
+
+struct hv_device {
+	hv_u32 type;           /* HV_VIRTIO_* */
+	hv_u16 queues;         /* 1..HV_QUEUES_MAX */
+	hv_u16 queue_size;     /* largest queue, a power of two <= HV_QUEUE_SIZE_MAX */
+	hv_u64 features;       /* offered; HV_VIRTIO_F_VERSION_1 required */
+	hv_u32 config_len;     /* <= HV_DEVICE_CONFIG_MAX */
+	hv_u32 reserved0;
+	hv_u8 config[HV_DEVICE_CONFIG_MAX]; /* device-specific configuration */
+	hv_u64 reserved[4];    /* zero */
+};
+
+struct hv_queue_state {
+	hv_u64 desc, driver, device; /* guest-physical: descriptor table, available, used ring */
+	hv_u16 size;           /* as the driver set it */
+	hv_u16 msix_vector;    /* 0xffff: none */
+	hv_u16 enabled;
+	hv_u16 reserved;
+};
+
+/* hv_device_state.status: the virtio device status the driver wrote. */
+#define HV_VIRTIO_S_ACKNOWLEDGE 1
+#define HV_VIRTIO_S_DRIVER 2
+#define HV_VIRTIO_S_DRIVER_OK 4
+#define HV_VIRTIO_S_FEATURES_OK 8
+#define HV_VIRTIO_S_NEEDS_RESET 0x40
+#define HV_VIRTIO_S_FAILED 0x80
+
+struct hv_device_state {
+	hv_u32 type;
+	hv_u8 status;          /* HV_VIRTIO_S_* */
+	hv_u8 reset_pending;   /* the driver reset it; waits for HV_ACK_RESET */
+	hv_u16 queues;
+	hv_u64 driver_features;
+	hv_u32 resets;         /* how many resets the driver asked for */
+	hv_u32 config_len;
+	hv_u8 config[HV_DEVICE_CONFIG_MAX]; /* as now, with the driver's writes */
+	struct hv_queue_state queue[HV_QUEUES_MAX];
+	hv_u64 reserved[4];
+};
+
+/* HVC_DEVICE_ACK: what the backend says of a device. */
+#define HV_ACK_RESET 1   /* done with the reset the driver asked for: it reads
+			  * status 0 from now on */
+#define HV_ACK_BROKEN 2  /* the driver broke the virtio rules: status
+			  * NEEDS_RESET, a configuration interrupt, a log
+			  * line with the reason (a NUL-terminated string of
+			  * at most HV_REASON_MAX bytes in the parent) */
+#define HV_REASON_MAX 96
+
+/*
+ * The channel. The ring area (HVC_CHANNEL_OPEN) is page-aligned parent
+ * memory of 3 to 64 pages: page 0 holds the two rings' control blocks
+ * (IN at 0, OUT at 2048); the IN ring's data takes the first half of the
+ * remaining pages, the OUT ring's the second half (so their data sizes
+ * are (bytes - 4096) / 2 rounded down to a page). A ring's indices are
+ * byte offsets into its data, always multiples of HV_CHAN_RECORD; the
+ * writer owns write_index, the reader read_index; equal means empty, and
+ * the writer keeps one record free. The hypervisor reads the parent's
+ * indices once per use and checks them: a bad one closes the channel.
+ *
+ * IN ring (hypervisor -> parent): the hypervisor raises the vector given
+ * at open (0x20-0xff; 0: none, the reader polls) in the parent's vCPU 0
+ * when a record makes the ring non-empty while interrupt_mask is 0. The reader sets interrupt_mask while it
+ * drains, clears it, then looks once more (the usual race). A full IN
+ * ring sets HV_CHAN_OVERFLOW in flags and drops the record: notifications
+ * are idempotent, and a reader that sees the flag clears it and looks at
+ * every queue of every device.
+ * OUT ring (parent -> hypervisor): records the hypervisor takes at
+ * HVC_CHANNEL_SIGNAL, at most the ring's worth per call.
+ */
+#define HV_CHAN_PAGES_MIN 3
+#define HV_CHAN_PAGES_MAX 64
+#define HV_CHAN_RECORD 8
+#define HV_CHAN_OVERFLOW (1u << 0)
+#define HV_CHAN_CLOSED (1u << 1)   /* in IN's flags: the hypervisor closed it */
+
+struct hv_chan_ctl {
+	hv_u32 write_index;
+	hv_u32 read_index;
+	hv_u32 interrupt_mask;
+	hv_u32 flags;          /* HV_CHAN_OVERFLOW, HV_CHAN_CLOSED */
+	hv_u32 data_size;      /* bytes of data (set by the hypervisor at open) */
+	hv_u32 reserved[11];
+};
+
+/* A record. IN: HV_CHAN_KICK (the driver notified queue `queue`),
+ * HV_CHAN_STATUS (it wrote device status `value`; 0 is a reset, which the
+ * backend answers with HV_ACK_RESET; HVC_DEVICE_QUERY tells the queues'
+ * addresses and the features once DRIVER_OK is set). OUT: HV_CHAN_IRQ
+ * (raise queue `queue`'s MSI-X vector, HV_CHAN_CONFIG_IRQ for the
+ * configuration vector; a masked vector stays pending until unmasked). */
+#define HV_CHAN_KICK 1
+#define HV_CHAN_STATUS 2
+#define HV_CHAN_IRQ 3
+#define HV_CHAN_CONFIG_IRQ 0xffff
+struct hv_chan_record {
+	hv_u8 type;
+	hv_u8 device;
+	hv_u16 queue;
+	hv_u32 value;
+};
+
+/* HVC_MEMORY_SHARE: where the child's RAM is visible to the parent. */
+struct hv_mem_range {
+	hv_u64 child_gpa;
+	hv_u64 parent_gpa;     /* where the parent sees it (its physical address) */
+	hv_u64 size;
+};
+
+#ifndef __cplusplus
+_Static_assert(sizeof(struct hv_device) == 312, "hv_device layout");
+_Static_assert(sizeof(struct hv_queue_state) == 32, "hv_queue_state layout");
+_Static_assert(sizeof(struct hv_device_state) == 568, "hv_device_state layout");
+_Static_assert(sizeof(struct hv_chan_ctl) == 64, "hv_chan_ctl layout");
+_Static_assert(sizeof(struct hv_chan_record) == HV_CHAN_RECORD, "hv_chan_record layout");
+_Static_assert(sizeof(struct hv_mem_range) == 24, "hv_mem_range layout");
+#endif
 
 #ifndef __cplusplus
 _Static_assert(sizeof(struct hv_create) == 96, "hv_create layout");

@@ -615,4 +615,5 @@ void manage_init(void)
 
 	for (u32 i = 0; i < ARRAY_SIZE(calls); i++)
 		hypercall_register(calls[i].nr, calls[i].fn, calls[i].name, HC_PARENT);
+	manage_dev_init();
 }

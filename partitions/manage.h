@@ -8,5 +8,8 @@
 /* Registers the calls in the hypercall table; at boot, before any
  * partition runs. */
 void manage_init(void);
+/* The device and channel calls (partitions/manage_dev.c); manage_init
+ * registers them. */
+void manage_dev_init(void);
 
 #endif

@@ -30,9 +30,7 @@
  * memory with it. */
 #define ON_DEMAND_TABLE_PAGES 512
 
-
 static paddr_t rsdp_page;
-static spinlock_t map_lock = SPINLOCK_INIT;
 static u32 cpu_of[MAX_VCPUS];
 
 /* ---- memory -------------------------------------------------------------- */
@@ -223,10 +221,10 @@ bool parent_map_on_demand(struct partition *p, u64 gpa)
 		     !parent_host_overlaps(block, LARGE_PAGE_SIZE, BOOT_MEM_ACPI_NVS) &&
 		     !special_in(p, block, LARGE_PAGE_SIZE);
 	u64 base = large ? block : ALIGN_DOWN(gpa, PAGE_SIZE);
-	u64 flags = spin_lock_irqsave(&map_lock);
+	u64 flags = spin_lock_irqsave(&p->slat_lock);
 	int r = pt_map(&p->slat, base, base, large ? LARGE_PAGE_SIZE : PAGE_SIZE,
 		       PT_RWX | PT_USER | (firmware ? 0 : PT_UC));
-	spin_unlock_irqrestore(&map_lock, flags);
+	spin_unlock_irqrestore(&p->slat_lock, flags);
 	return r == 0;
 }
 

@@ -7,6 +7,7 @@
  * (partitions/), which reaches the core through partition_ops.
  */
 #include "vmm/partition.h"
+#include "vmm/channel.h"
 #include "vmm/backend.h"
 #include "vmm/fpu.h"
 #include "vmm/console_input.h"
@@ -316,6 +317,7 @@ static void free_partition(struct partition *p, bool scrubbed)
 	if (p->slat.root)
 		pt_destroy(&p->slat);
 	platform_detach(p);
+	channel_free(p);
 	if (p->con_ring)
 		pmm_free(virt_to_phys(p->con_ring), CONSOLE_RING / PAGE_SIZE);
 	kfree(p);

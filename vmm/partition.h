@@ -13,7 +13,7 @@
 #define MAX_PARTITIONS 64
 #define MAX_VCPUS 64
 #define MAX_RAM_REGIONS 64
-#define MAX_IO_DEVICES 16
+#define MAX_IO_DEVICES 24
 #define MAX_MMIO_DEVICES 16
 
 enum entry_mode { ENTRY_REAL, ENTRY_PROTECTED, ENTRY_LONG };
@@ -179,6 +179,13 @@ struct partition {
 	u64 reap_offset;
 	u8 ended_event, ended_action; /* posted when a rebuild is done */
 	char ended_reason[96];
+	/* Changes to slat once it runs (the parent's on-demand maps, shares). */
+	spinlock_t slat_lock;
+	/* Its RAM as mapped into another partition for device backends
+	 * (vmm/share.h): the parent, or NULL. */
+	struct partition *shared_to;
+	u8 unshare_phase;
+	struct channel *chan;  /* its device channel (vmm/channel.h), or NULL */
 };
 
 #define CONSOLE_RING KiB(16)

@@ -15,6 +15,8 @@
  */
 #include "vmm/partition.h"
 #include "vmm/backend.h"
+#include "vmm/channel.h"
+#include "vmm/share.h"
 #include "vmm/console_input.h"
 #include "vmm/part_event.h"
 #include "vmm/sched.h"
@@ -139,6 +141,7 @@ static bool destroy_step(struct partition *p)
 		p->state = PART_DYING;
 		p->outcome = OUTCOME_DESTROYED;
 		spin_unlock(&p->lock);
+		channel_close(p, "the partition is being destroyed");
 		kick_all(p);
 		p->reap_phase = 1;
 		p->reap_region = 0;
@@ -153,9 +156,16 @@ static bool destroy_step(struct partition *p)
 		p->reap_phase = 2;
 		return false;
 	case 2:
-		if (!scrub_step(p))
+		/* Its RAM out of the parent's reach before it is scrubbed and
+		 * can go to someone else. */
+		if (!partition_unshare_step(p))
 			return false;
 		p->reap_phase = 3;
+		return false;
+	case 3:
+		if (!scrub_step(p))
+			return false;
+		p->reap_phase = 4;
 		return false;
 	default:
 		part_event(p, HV_EVENT_DESTROYED, HV_ACTION_DESTROY, NULL);

@@ -483,7 +483,11 @@ static void run_vcpu(struct runqueue *rq, struct vcpu *v, u64 others_next)
 		rq->need_resched = false;
 
 		u64 t0 = rdtsc();
+		/* Set before the backend reads slat_generation: a shootdown
+		 * (vmm/share.c) that bumps it after that read sees the flag. */
+		__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
 		enum exit_action a = backend->run(v);
+		__atomic_store_n(&v->in_guest, false, __ATOMIC_SEQ_CST);
 		u64 ran = rdtsc() - t0;
 		v->cpu_tsc += ran;
 		v->vruntime += weighted(p, ran);

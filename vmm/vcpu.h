@@ -105,6 +105,9 @@ struct vcpu {
 	bool sipi_pending;
 	bool init_pending;
 	volatile bool on_cpu;  /* inside run_vcpu(): in the guest or an exit handler */
+	volatile bool in_guest; /* between the backend's entry and exit: its
+				 * second-level TLB entries may be in use */
+	u64 shootdown_exits;   /* exits when a shootdown began (vmm/share.c) */
 	bool queued;           /* on its CPU's runqueue (sched_add) */
 	volatile bool unlinked; /* taken off it again (its partition is dying) */
 	u64 cpu_tsc;           /* TSC ticks it held its CPU: its CPU time */

@@ -139,6 +139,7 @@ mkelf() { # an ELF64 image: one PT_LOAD of 16 bytes (and bss) at 1 MiB
 	printf '\xf4\xeb\xfd' | dd of="$f" bs=1 seek=120 conv=notrunc status=none
 }
 
+ABI=$(sed -n 's/^#define HV_ABI_VERSION \([0-9]*\)$/\1/p' partitions/hv_abi.h)
 cd "$T" || exit 1
 mkdir -p img cfg
 mkbz img/vmlinuz
@@ -224,7 +225,7 @@ expect_err no_driver_create 1 \
 # ---- against the fake /dev/hv ------------------------------------------------
 
 expect_err abi_mismatch 1 \
-	"hvctl: the hypervisor speaks ABI version 1 and this hvctl version 2: use the hvctl built with this hypervisor" \
+	"hvctl: the hypervisor speaks ABI version 1 and this hvctl version $ABI: use the hvctl built with this hypervisor" \
 	env FAKEHV_ABI=1 "$FAKE" list
 expect list_empty 0 "ID  NAME  STATE" "$FAKE" list
 expect create_linux 0 "demo: created (id 1)" "$FAKE" create cfg/demo.cfg

@@ -208,10 +208,26 @@ static void check_vcpus(void *arg)
 	CHECK_EQ(bad_maps, 0);
 	CHECK_EQ(ai.revision, 2);
 	CHECK(ai.have_xsdt);
-	/* Both tables passed their checksums (the parser drops bad ones). */
-	REQUIRE(ai.ntables == 2);
+	/* Every table passed its checksum (the parser drops bad ones). */
+	REQUIRE(ai.ntables == 3);
 	CHECK_STR(ai.table_sigs[0], "FACP");
 	CHECK_STR(ai.table_sigs[1], "APIC");
+	CHECK_STR(ai.table_sigs[2], "MCFG");
+	/* MCFG: one allocation, bus 0 at the ECAM base the bus decodes. */
+	u64 mcfg = 0;
+	for (u64 a = PLAT_ACPI_BASE; a + 60 <= PLAT_ACPI_BASE + PLAT_ACPI_SIZE; a += 16)
+		if (!memcmp(ram + a, "MCFG", 4)) {
+			mcfg = a;
+			break;
+		}
+	REQUIRE(mcfg);
+	CHECK_EQ(rd32(mcfg + 4), 60);
+	CHECK(acpi_checksum_ok(ram + mcfg, 60));
+	u64 ecam;
+	memcpy(&ecam, ram + mcfg + 44, 8);
+	CHECK_EQ(ecam, HV_PCI_ECAM_BASE);
+	CHECK_EQ(ram[mcfg + 54], 0);
+	CHECK_EQ(ram[mcfg + 55], 0);
 
 	/* MADT */
 	CHECK_EQ(ai.lapic_addr, PLAT_LAPIC_BASE);
@@ -259,7 +275,7 @@ static void check_vcpus(void *arg)
 	CHECK_EQ(ai.slp_typb, PLAT_SLP_TYP_S5);
 
 	CHECK_EQ(ai.hpet_addr, 0);
-	CHECK_EQ(ai.mcfg_addr, 0);
+	CHECK_EQ(ai.mcfg_addr, HV_PCI_ECAM_BASE); /* as the hypervisor's own parser reads it */
 
 	/* Every table in the area, aligned, checksummed, with our OEM ID;
 	 * the MADT last and ending where acpi_tables_size() says. */
@@ -301,9 +317,10 @@ TEST(legacy_scan_and_rsdt)
 	REQUIRE(acpi_parse(copy, sizeof(copy), tmap, &ai) == NULL);
 	CHECK_EQ(bad_maps, 0);
 	CHECK(!ai.have_xsdt);
-	REQUIRE(ai.ntables == 2);
+	REQUIRE(ai.ntables == 3);
 	CHECK_STR(ai.table_sigs[0], "FACP");
 	CHECK_STR(ai.table_sigs[1], "APIC");
+	CHECK_STR(ai.table_sigs[2], "MCFG");
 	CHECK_EQ(ai.ncpus, 4);
 	CHECK_EQ(ai.pm_tmr, PLAT_PM_TMR);
 	CHECK(ai.have_s5);
@@ -311,10 +328,10 @@ TEST(legacy_scan_and_rsdt)
 	/* The RSDT lists what the XSDT lists. */
 	struct found f;
 	find_tables(rsdp, &f);
-	CHECK_EQ(rd32(f.rsdt + 4), 36 + 2 * 4);
+	CHECK_EQ(rd32(f.rsdt + 4), 36 + 3 * 4);
 	CHECK_EQ(rd32(f.rsdt + 36), f.fadt);
 	CHECK_EQ(rd32(f.rsdt + 40), f.madt);
-	CHECK_EQ(rd32(f.xsdt + 4), 36 + 2 * 8);
+	CHECK_EQ(rd32(f.xsdt + 4), 36 + 3 * 8);
 }
 
 /* ---- fields the parser does not report ------------------------------ */
@@ -533,7 +550,7 @@ TEST(area_too_small)
 		u8 copy[36];
 		memcpy(copy, ram + rsdp, sizeof(copy));
 		REQUIRE(acpi_parse(copy, sizeof(copy), tmap, &ai) == NULL);
-		CHECK_EQ(ai.ntables, 2);
+		CHECK_EQ(ai.ntables, 3);
 		CHECK_EQ(ai.ncpus, n);
 		CHECK(ai.have_s5);
 		rsdp = 0xdead;
@@ -627,6 +644,30 @@ TEST(dsdt_blob)
 	}
 	CHECK(hid);
 	CHECK(port);
+	/* The PCI host bridge's windows and the ECAM reservation agree with
+	 * hv_abi.h (ACPI 6.5 6.4.3.5.3 WordIO, 6.4.3.5.2 DWordMemory: min,
+	 * max, translation, length at the end; 6.4.3.4 Memory32Fixed). */
+	const u32 io_max = HV_PCI_IO_BASE + HV_PCI_IO_SIZE - 1;
+	const u8 wio[] = { HV_PCI_IO_BASE & 0xff, HV_PCI_IO_BASE >> 8, io_max & 0xff, io_max >> 8,
+			   0, 0, HV_PCI_IO_SIZE & 0xff, HV_PCI_IO_SIZE >> 8 };
+	u32 mem[4] = { (u32)HV_PCI_MEM_BASE, (u32)(HV_PCI_MEM_BASE + HV_PCI_MEM_SIZE - 1), 0,
+		       (u32)HV_PCI_MEM_SIZE };
+	u8 ecam[12] = { 0x86, 0x09, 0x00, 0x01 };
+	u32 eb = (u32)HV_PCI_ECAM_BASE, el = (u32)HV_PCI_ECAM_SIZE;
+	memcpy(ecam + 4, &eb, 4);
+	memcpy(ecam + 8, &el, 4);
+	bool has_io = false, has_mem = false, has_ecam = false, has_pci = false;
+	for (u64 i = 0; i + sizeof(ecam) <= len; i++) {
+		has_io = has_io || !memcmp(acpi_dsdt_aml + i, wio, sizeof(wio));
+		has_mem = has_mem || !memcmp(acpi_dsdt_aml + i, mem, sizeof(mem));
+		has_ecam = has_ecam || !memcmp(acpi_dsdt_aml + i, ecam, sizeof(ecam));
+		/* EisaId("PNP0A08") as AML encodes it: 0x080ad041. */
+		has_pci = has_pci || !memcmp(acpi_dsdt_aml + i, "\x0c\x41\xd0\x0a\x08", 5);
+	}
+	CHECK(has_io);
+	CHECK(has_mem);
+	CHECK(has_ecam);
+	CHECK(has_pci);
 }
 
 /* ---- optional dump for `iasl -d` ---------------------------------------- */

@@ -31,7 +31,7 @@ UNIT_SRCS_test_loaders := partitions/linux.c partitions/multiboot.c vmm/vcpu_sta
 # The PC platform's devices and drivers/rtc.c's calendar arithmetic; the
 # test stubs the local APICs, scheduler, partition stop/restart and time.
 UNIT_SRCS_test_platform := vmm/dev/vioapic.c vmm/dev/vpic.c vmm/dev/vuart.c vmm/dev/vrtc.c vmm/dev/vpm.c \
-	vmm/dev/platform.c vmm/console_input.c drivers/rtc.c
+	vmm/dev/platform.c vmm/dev/pci.c vmm/dev/virtio_pci.c vmm/channel.c vmm/console_input.c drivers/rtc.c
 
 # The parent's port-lane decisions; the test stubs the console port and
 # test mode and fills in the machine's ACPI description.
@@ -73,6 +73,13 @@ UNIT_SRCS_test_hvctl_load := partitions/parent/hvctl/load.c partitions/parent/hv
 UNIT_SRCS_test_hvctl_json := partitions/parent/hvctl/json.c
 UNIT_NAMES += $(HVCTL_UNIT)
 UNIT_TESTS += $(addprefix $(UNIT_DIR)/,$(HVCTL_UNIT))
+
+# The virtqueue library of the parent's virtio backends
+# (partitions/parent/virtio/), against a fake child's memory. The same
+# library is fuzzed by tests/fuzz/ (tests/fuzz/fuzz.mk).
+UNIT_SRCS_test_virtq := partitions/parent/virtio/virtq.c
+UNIT_NAMES += test_virtq
+UNIT_TESTS += $(UNIT_DIR)/test_virtq
 
 # The sanitizers' own settings: report with a stack, and stop at the
 # first error so the test exits non-zero.

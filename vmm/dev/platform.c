@@ -5,6 +5,8 @@
  * whole (power-off, reset).
  */
 #include "vmm/dev/platform_dev.h"
+#include "vmm/dev/pci.h"
+#include "vmm/dev/virtio_pci.h"
 #include "vmm/base/heap.h"
 #include "vmm/base/log.h"
 #include "vmm/partition.h"
@@ -83,7 +85,9 @@ int platform_attach(struct partition *p, const struct platform_config *cfg)
 	err = err ?: add_ports(p, ps, PLAT_PM1A_EVT, 4, vpm_io_read, vpm_io_write);
 	err = err ?: add_ports(p, ps, PLAT_PM1A_CNT, 2, vpm_io_read, vpm_io_write);
 	err = err ?: add_ports(p, ps, PLAT_PM_TMR, 4, vpm_io_read, vpm_io_write);
-	err = err ?: add_ports(p, ps, PLAT_RESET_PORT, 1, vpm_io_read, vpm_io_write);
+	/* The reset register at 0xcf9 sits inside PCI configuration
+	 * mechanism #1's ports: the PCI bus passes its byte on to vpm. */
+	err = err ?: pci_attach(p, ps);
 	err = err ?: add_ports(p, ps, PLAT_I8042_DATA, 1, vpm_io_read, vpm_io_write);
 	err = err ?: add_ports(p, ps, PLAT_I8042_CMD, 1, vpm_io_read, vpm_io_write);
 	err = err ?: add_ports(p, ps, PLAT_PVPANIC_PORT, 1, pvpanic_read, pvpanic_write);
@@ -93,6 +97,8 @@ int platform_attach(struct partition *p, const struct platform_config *cfg)
 
 void platform_detach(struct partition *p)
 {
+	virtio_pci_free_all(p);
+	pci_detach(p);
 	kfree(p->platform);
 	p->platform = NULL;
 }
@@ -110,6 +116,7 @@ void platform_devices_reset(struct partition *p)
 	vrtc_reset(ps);
 	vpm_reset(ps);
 	vioapic_reset(ps);
+	virtio_pci_reset_all(p);
 }
 
 void platform_poweroff(struct partition *p)

@@ -66,6 +66,11 @@ u32 platform_ioapic_id(const struct partition *p);
 /* Virtual I/O APIC: raise or lower an input (ISA IRQs 0-15 = GSIs 0-15,
  * with IRQ0 on GSI2 as the MADT override says). */
 void vioapic_set_irq(struct partition *p, u32 gsi, bool level);
+/* An interrupt message (from the I/O APIC or an MSI) to the local APICs
+ * of p: an 8-bit destination, physical or logical; fixed, lowest
+ * priority, NMI or INIT (others reach nobody, as do vectors 0-15 in fixed
+ * and lowest-priority mode, SDM 11.5.3). True when some APIC took it. */
+bool platform_deliver(struct partition *p, u32 dest, bool logical, u32 mode, u8 vec, bool level);
 /* The LAPIC of v took an EOI for a level-triggered vector. */
 void vioapic_eoi(struct vcpu *v, u8 vector);
 

@@ -18,6 +18,7 @@
 #include "vmm/base/spinlock.h"
 #include "vmm/dev/platform.h"
 #include "drivers/rtc.h"
+#include "partitions/hv_abi.h"
 
 struct partition;
 struct vcpu;
@@ -89,6 +90,9 @@ struct vpm {
 	bool kbd_cmd_last; /* i8042 status A2: the last write was a command */
 };
 
+struct pci_bus;
+struct virtio_dev;
+
 struct platform_state {
 	struct partition *part;
 	struct platform_config cfg;
@@ -97,6 +101,9 @@ struct platform_state {
 	struct vuart uart;
 	struct vrtc rtc;
 	struct vpm pm;
+	struct pci_bus *pci;   /* a child's PCI bus 0 (pci.h); NULL for the parent */
+	struct virtio_dev *vdev[HV_DEVICES_MAX]; /* its virtio devices (virtio_pci.c) */
+	u32 nr_vdev;
 };
 
 /* Resets (also the initial state). */

@@ -70,13 +70,8 @@ void vioapic_reset(struct platform_state *ps)
 	spin_unlock_irqrestore(&io->lock, f);
 }
 
-/* Sends the message an entry describes; true when some local APIC took
- * it (what sets Remote IRR for level-triggered entries). */
-static bool deliver(struct partition *p, u64 e)
+bool platform_deliver(struct partition *p, u32 dest, bool logical, u32 mode, u8 vec, bool level)
 {
-	u32 mode = RTE_DELMODE(e), dest = RTE_DEST(e);
-	bool logical = e & RTE_LOGICAL, level = e & RTE_LEVEL;
-	u8 vec = RTE_VECTOR(e);
 	struct vcpu *lowest = NULL;
 	bool taken = false;
 
@@ -122,6 +117,14 @@ static bool deliver(struct partition *p, u64 e)
 		taken = true;
 	}
 	return taken;
+}
+
+/* Sends the message an entry describes; true when some local APIC took
+ * it (what sets Remote IRR for level-triggered entries). */
+static bool deliver(struct partition *p, u64 e)
+{
+	return platform_deliver(p, RTE_DEST(e), e & RTE_LOGICAL, RTE_DELMODE(e), RTE_VECTOR(e),
+				e & RTE_LEVEL);
 }
 
 /* A level-triggered pin delivers while asserted, unmasked and not

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The parent's device calls (hv_abi.h, "devices and the channel"): add a
+ * virtio device to a child being built, query and acknowledge a device,
+ * open, signal and close the child's channel, and share the child's RAM
+ * with the parent for its backends. As with every management call, the
+ * arguments are hostile input and each call holds partition_mgmt_lock,
+ * which keeps a destroy from freeing the child under it.
+ */
+#include "partitions/manage.h"
+#include "vmm/channel.h"
+#include "vmm/gmem.h"
+#include "vmm/hypercall.h"
+#include "vmm/share.h"
+#include "vmm/base/string.h"
+#include "vmm/dev/virtio_pci.h"
+
+#define SHARE_MAX 64u
+
+static struct hc_result err(s64 e)
+{
+	return hc_ok(-e);
+}
+
+/* A child the parent manages (devices are for those only). */
+static struct partition *child(u64 id, s64 *e)
+{
+	struct partition *p = partition_by_id(id);
+
+	*e = 0;
+	if (!p || p->state == PART_DYING)
+		*e = HV_ENOENT;
+	else if (p->is_parent || !p->cfg.managed)
+		*e = HV_EPERM;
+	return *e ? NULL : p;
+}
+
+static struct hc_result hc_device_add(struct vcpu *v, const struct hc_args *a)
+{
+	static struct hv_device d; /* under partition_mgmt_lock */
+	s64 e;
+	struct partition *p = child(a->a[0], &e);
+
+	if (!p)
+		return err(e);
+	if (p->state != PART_CREATED)
+		return err(HV_EBUSY); /* devices before it starts */
+	if (gpa_read(v->part, a->a[1], &d, sizeof(d)))
+		return err(HV_EFAULT);
+	int r = virtio_pci_add(p, &d);
+	return r < 0 ? err(-r) : hc_ok(r);
+}
+
+static struct hc_result hc_device_query(struct vcpu *v, const struct hc_args *a)
+{
+	static struct hv_device_state st;
+	s64 e;
+	struct partition *p = child(a->a[0], &e);
+
+	if (!p)
+		return err(e);
+	if (a->a[1] >= HV_DEVICES_MAX)
+		return err(HV_ENOENT);
+	int r = virtio_pci_query(p, (u32)a->a[1], &st);
+	if (r < 0)
+		return err(-r);
+	if (gpa_write(v->part, a->a[2], &st, sizeof(st)))
+		return err(HV_EFAULT);
+	return hc_ok(0);
+}
+
+static struct hc_result hc_device_ack(struct vcpu *v, const struct hc_args *a)
+{
+	char reason[HV_REASON_MAX + 1];
+	s64 e;
+	struct partition *p = child(a->a[0], &e);
+
+	if (!p)
+		return err(e);
+	if (a->a[1] >= HV_DEVICES_MAX || a->a[2] > 0xffffffffULL)
+		return err(a->a[1] >= HV_DEVICES_MAX ? HV_ENOENT : HV_EINVAL);
+	reason[0] = 0;
+	if (a->a[3]) {
+		if (gpa_read(v->part, a->a[3], reason, HV_REASON_MAX))
+			return err(HV_EFAULT);
+		reason[HV_REASON_MAX] = 0;
+		/* Into the log: printable ASCII only. */
+		for (char *c = reason; *c; c++)
+			if (*c < 0x20 || *c > 0x7e)
+				*c = '?';
+	}
+	int r = virtio_pci_ack(p, (u32)a->a[1], (u32)a->a[2], reason);
+	return r < 0 ? err(-r) : hc_ok(0);
+}
+
+static struct hc_result hc_channel_open(struct vcpu *v, const struct hc_args *a)
+{
+	s64 e;
+	struct partition *p = child(a->a[0], &e);
+
+	if (!p)
+		return err(e);
+	if (a->a[3] > 0xff || (a->a[3] && a->a[3] < 0x20))
+		return err(HV_EINVAL);
+	int r = channel_open(p, v->part, a->a[1], a->a[2], (u8)a->a[3]);
+	return r < 0 ? err(-r) : hc_ok(0);
+}
+
+static void take_record(struct partition *p, const struct hv_chan_record *r)
+{
+	/* Unknown records are the parent's bug; they change nothing. */
+	if (r->type == HV_CHAN_IRQ)
+		virtio_pci_irq(p, r->device, r->queue);
+}
+
+static struct hc_result hc_channel_signal(struct vcpu *v, const struct hc_args *a)
+{
+	s64 e;
+	struct partition *p = child(a->a[0], &e);
+	(void)v;
+
+	if (!p)
+		return err(e);
+	s64 n = channel_receive(p, take_record);
+	return n < 0 ? err(-n) : hc_ok(n);
+}
+
+static struct hc_result hc_channel_close(struct vcpu *v, const struct hc_args *a)
+{
+	s64 e;
+	struct partition *p = child(a->a[0], &e);
+	(void)v;
+
+	if (!p)
+		return err(e);
+	channel_close(p, "its backend closed it");
+	virtio_pci_backend_gone(p);
+	return hc_ok(0);
+}
+
+static struct hc_result hc_memory_share(struct vcpu *v, const struct hc_args *a)
+{
+	static struct hv_mem_range out[SHARE_MAX];
+	s64 e;
+	struct partition *p = child(a->a[0], &e);
+
+	if (!p)
+		return err(e);
+	if (a->a[2] > SHARE_MAX)
+		return err(HV_EINVAL);
+	if (p->populated < p->cfg.mem)
+		return err(HV_EBUSY); /* populate it first */
+	int n = partition_share_ram(p, v->part, out, SHARE_MAX);
+	if (n < 0)
+		return err(HV_ENOMEM);
+	u32 copy = MIN((u32)n, (u32)a->a[2]);
+	if (copy && gpa_write(v->part, a->a[1], out, copy * sizeof(out[0])))
+		return err(HV_EFAULT);
+	return hc_ok(n);
+}
+
+#define LOCKED(fn)                                                              \
+	static struct hc_result locked_##fn(struct vcpu *v, const struct hc_args *a) \
+	{                                                                       \
+		spin_lock(&partition_mgmt_lock);                                \
+		struct hc_result r = fn(v, a);                                  \
+		spin_unlock(&partition_mgmt_lock);                              \
+		return r;                                                       \
+	}
+LOCKED(hc_device_add)
+LOCKED(hc_device_query)
+LOCKED(hc_device_ack)
+LOCKED(hc_channel_open)
+LOCKED(hc_channel_signal)
+LOCKED(hc_channel_close)
+LOCKED(hc_memory_share)
+
+void manage_dev_init(void)
+{
+	hypercall_register(HVC_DEVICE_ADD, locked_hc_device_add, "device_add", HC_PARENT);
+	hypercall_register(HVC_DEVICE_QUERY, locked_hc_device_query, "device_query", HC_PARENT);
+	hypercall_register(HVC_DEVICE_ACK, locked_hc_device_ack, "device_ack", HC_PARENT);
+	hypercall_register(HVC_CHANNEL_OPEN, locked_hc_channel_open, "channel_open", HC_PARENT);
+	hypercall_register(HVC_CHANNEL_SIGNAL, locked_hc_channel_signal, "channel_signal",
+			   HC_PARENT);
+	hypercall_register(HVC_CHANNEL_CLOSE, locked_hc_channel_close, "channel_close", HC_PARENT);
+	hypercall_register(HVC_MEMORY_SHARE, locked_hc_memory_share, "memory_share", HC_PARENT);
+}
