@@ -135,8 +135,16 @@ hang_dump() {
 # with a dump first; marks the run as hung in $OUT/NAME.hung.
 emu_watch() {
 	local name=$1 pid=$3 fd=$4 end=$((SECONDS + $2))
+	rm -f "$OUT/$name.panic"
 	while [ "$SECONDS" -lt "$end" ]; do
 		kill -0 "$pid" 2> /dev/null || return
+		# The parent's kernel panicked (its console lines are the
+		# untagged ones: a child's carry its name, so a child cannot
+		# end a run this way): nothing more will come; stop now.
+		if grep -aq '^---\[ end Kernel panic' "$OUT/$name.log" 2> /dev/null; then
+			touch "$OUT/$name.panic"
+			break
+		fi
 		sleep 1
 	done
 	kill -0 "$pid" 2> /dev/null || return
@@ -152,6 +160,8 @@ emu_watch() {
 hang_report() {
 	local name=$1 secs=$2 log="$OUT/$1.log"
 	RUN_PROBLEM="did not end within $secs s; the log's last lines before the dump request, then the hypervisor's dump:"
+	[ -e "$OUT/$name.panic" ] &&
+		RUN_PROBLEM="the parent's kernel panicked ($(grep -a -m1 -o 'Kernel panic - not syncing: .*' "$log" | tr -d '\r')); the log's last lines before the dump request, then the hypervisor's dump:"
 	RUN_PROBLEM+=$'\n'$(awk -v m="^${HV_MARK}${HV_TS}(dump|console): " '$0 ~ m { exit } { print }' "$log" |
 		tail -n 15 | tr -d "$HV_MARK" | sed 's/^/    | /')
 	if grep -aEq "^${HV_MARK}${HV_TS}dump: " "$log"; then

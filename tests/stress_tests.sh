@@ -18,8 +18,10 @@ stress_tests() {
 	local i pass=0 why="" hogs=()
 
 	scripts/fetch-kernel.sh > /dev/null || { fail stress/kernel "cannot fetch the Debian kernel"; return; }
-	# The parent's image as parent_tests builds it, without its hostile part.
-	INITRAMFS_BINS=build/parent-tools/portio \
+	# The parent's image as parent_tests builds it (with the /dev/hv driver,
+	# whose event interrupt is one more wake-up to lose), without its
+	# hostile and management parts.
+	INITRAMFS_BINS="build/parent-tools/portio build/parent-tools/hvdev" INITRAMFS_KO=build/parent/hv.ko \
 		scripts/mkinitramfs.sh "$OUT/stress-parent.cpio.gz" tests/parent/init \
 		"${PARENT_MODULES[@]}" || { fail stress/image "mkinitramfs failed"; return; }
 	parent_iso "$OUT/stress-q.iso" 768 4 vda ping 0 poweroff 0 0 "$OUT/stress-parent.cpio.gz" ||

@@ -152,6 +152,8 @@ kernel = "../img/vmlinuz"
 ramdisk = "../img/initrd"
 cmdline = "console=ttyS0"
 memory = 64
+# no devices: the fake /dev/hv has no channel to serve them
+rng = 0
 EOF
 cat >cfg/elf.cfg <<'EOF'
 name = "elf"
@@ -207,7 +209,7 @@ expect_err other_driver 1 "hvctl: /dev/null is not the hv driver (it does not kn
 expect_err cfg_unknown_key 1 "hvctl: cfg/bad.cfg:3: memroy: unknown key (did you mean 'memory'?)" \
 	"$HVCTL" create cfg/bad.cfg
 expect_err cfg_disk 1 \
-	"hvctl: cfg/disk.cfg:3: disk: not supported yet (virtual devices come with the parent-child channel)" \
+	"hvctl: cfg/disk.cfg:3: disk: \"phy:/dev/sda,xvda,w\": after the path comes ,rw or ,ro" \
 	"$HVCTL" create cfg/disk.cfg
 expect_err cfg_missing_kernel 1 \
 	"hvctl: cfg/nok.cfg:2: kernel: cannot read cfg/../img/missing: No such file or directory" \
@@ -243,7 +245,7 @@ expect_err create_taken 1 \
 expect_err create_no_memory 1 \
 	"hvctl: not enough memory for 'big' (2048 MiB): the pool has 928 MiB free of 1 GiB" \
 	"$FAKE" create cfg/big.cfg
-expect_err create_offline_cpus 1 "hvctl: cfg/pinned.cfg:7: cpus: \"8-9\" names no online CPU (4 are online)" \
+expect_err create_offline_cpus 1 "hvctl: cfg/pinned.cfg:9: cpus: \"8-9\" names no online CPU (4 are online)" \
 	"$FAKE" create cfg/pinned.cfg
 expect_err create_write_fails 1 \
 	"hvctl: cannot create 'other': writing its zero page failed: bad address (a driver bug) (the partition was destroyed)" \

@@ -259,7 +259,7 @@ name = "x y"\nkernel = "/guests/ticker.elf"|bad.cfg:1: name
 name = "x"\nkernel = "/nonexistent"|bad.cfg:2: kernel
 name = "x"\nkernel = "/guests/ticker.elf"\nvcpus = 0|bad.cfg:3: vcpus
 name = "x"\nkernel = "/guests/ticker.elf"\non_crash = "explode"|bad.cfg:3: on_crash
-name = "x"\nkernel = "/guests/ticker.elf"\ndisk = [ "a" ]|bad.cfg:3: disk
+name = "x"\nkernel = "/guests/ticker.elf"\ndisk = [ "a,rx" ]|bad.cfg:3: disk
 name = "x"\nkernel = "/guests/ticker.elf"\nmemory = 16\nmemory = 32|bad.cfg:4: memory
 name = "x\nkernel = "/guests/ticker.elf"|bad.cfg:1
 EOF

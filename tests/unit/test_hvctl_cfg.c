@@ -131,6 +131,22 @@ TEST(paths)
 	CHECK_STR(c.ramdisk, "/abs/r.img");
 }
 
+TEST(disks)
+{
+	REQUIRE(parse_dir(BASE "disk = [ \"a.img,rw\", '/dev/sdb,ro',\n \"c.img\" ]\n", "cfgs") == 0);
+	REQUIRE(c.ndisks == 3);
+	CHECK_STR(c.disk[0].path, "cfgs/a.img");
+	CHECK(!c.disk[0].ro);
+	CHECK_STR(c.disk[1].path, "/dev/sdb");
+	CHECK(c.disk[1].ro);
+	CHECK_STR(c.disk[2].path, "cfgs/c.img");
+	CHECK(!c.disk[2].ro);
+	CHECK(c.rng);
+	REQUIRE(parse(BASE "rng = 0\n") == 0);
+	CHECK(!c.rng);
+	CHECK(c.ndisks == 0);
+}
+
 TEST(root_and_extra)
 {
 	REQUIRE(parse(BASE "root = \"/dev/vda1\"\nextra = \"console=ttyS0\"\n") == 0);
@@ -254,7 +270,11 @@ static const struct bad bad[] = {
 	{ BASE "Memory = 128\n", "t.cfg:3: Memory: unknown key (did you mean 'memory'?)" },
 	{ BASE "builder = \"hvm\"\n", "t.cfg:3: builder: unknown key" },
 	{ BASE "disk = [ \"phy:/dev/sda,xvda,w\" ]\n",
-	  "t.cfg:3: disk: not supported yet (virtual devices come with the parent-child channel)" },
+	  "t.cfg:3: disk: \"phy:/dev/sda,xvda,w\": after the path comes ,rw or ,ro" },
+	{ BASE "disk = \"a.img\"\n", "t.cfg:3: disk: expects a list, like [ \"disk.img,rw\" ]" },
+	{ BASE "disk = [ \"a\", \"b\", \"c\", \"d\", \"e\" ]\n", "t.cfg:3: disk: at most 4 disks" },
+	{ BASE "disk = [ \",rw\" ]\n", "t.cfg:3: disk: the path is empty" },
+	{ BASE "rng = 2\n", "t.cfg:3: rng: must be between 0 and 1, got 2" },
 	{ BASE "vif = [ 'bridge=br0' ]\n",
 	  "t.cfg:3: vif: not supported yet (virtual devices come with the parent-child channel)" },
 	{ BASE "pci = []\n",
@@ -412,6 +432,7 @@ int main(void)
 	RUN(minimal_defaults);
 	RUN(every_key);
 	RUN(paths);
+	RUN(disks);
 	RUN(root_and_extra);
 	RUN(syntax);
 	RUN(cpu_lists);

@@ -253,12 +253,13 @@ static int lex_skip_nl(struct parser *ps)
 	return 0;
 }
 
-/* A list after its '[': values are checked for syntax and counted; no
- * key takes a list today, so their contents are not kept. */
+/* A list after its '[': its values' texts are kept one after the other
+ * in v->s, each followed by a NUL (v->len bytes in all). */
 static int parse_list(struct parser *ps, const char *key, struct value *v)
 {
 	v->kind = V_LIST;
 	v->items = 0;
+	v->len = 0;
 	if (lex_skip_nl(ps))
 		return -1;
 	for (;;) {
@@ -269,6 +270,10 @@ static int parse_list(struct parser *ps, const char *key, struct value *v)
 		if (ps->t != T_STR && ps->t != T_NUM)
 			return fail(ps, ps->tline, key, "expected a value or ']' in the list, "
 				    "found %s", tok_name(ps->t));
+		if (v->len + ps->v.len + 1 > VALUE_MAX || memchr(ps->v.s, 0, ps->v.len))
+			return fail(ps, ps->tline, key, "the list is too long or holds a NUL byte");
+		memcpy(v->s + v->len, ps->v.s, ps->v.len + 1);
+		v->len += ps->v.len + 1;
 		v->items++;
 		if (lex_skip_nl(ps))
 			return -1;
@@ -495,6 +500,52 @@ static int k_ramdisk(struct ctx *x, const char *key, const struct value *v)
 	return copy_path(x, key, v, x->c->ramdisk);
 }
 
+/*
+ * disk = [ "PATH[,rw|,ro]", ... ] (xl.cfg's short form: the target and
+ * its access; a relative PATH is taken from the file's directory). Each
+ * becomes a virtio block device, in order.
+ */
+static int k_disk(struct ctx *x, const char *key, const struct value *v)
+{
+	if (v->kind != V_LIST)
+		return fail(&x->ps, v->line, key, "expects a list, like [ \"disk.img,rw\" ]");
+	if (v->items > CFG_DISKS_MAX)
+		return fail(&x->ps, v->line, key, "at most %d disks", CFG_DISKS_MAX);
+	const char *item = v->s;
+	for (unsigned i = 0; i < v->items; i++, item += strlen(item) + 1) {
+		struct value one = { .kind = V_STR, .line = v->line };
+		const char *comma = strchr(item, ',');
+		size_t plen = comma ? (size_t)(comma - item) : strlen(item);
+		bool ro = false;
+		if (comma && !strcmp(comma + 1, "ro"))
+			ro = true;
+		else if (comma && strcmp(comma + 1, "rw"))
+			return fail(&x->ps, v->line, key, "\"%s\": after the path comes ,rw or ,ro",
+				    item);
+		if (plen >= sizeof(one.s))
+			return fail(&x->ps, v->line, key, "the path is too long");
+		memcpy(one.s, item, plen);
+		one.s[plen] = 0;
+		one.len = plen;
+		if (copy_path(x, key, &one, x->c->disk[i].path))
+			return -1;
+		x->c->disk[i].ro = ro;
+	}
+	x->c->ndisks = v->items;
+	return 0;
+}
+
+/* rng = 0|1: a virtio entropy device (default 1). */
+static int k_rng(struct ctx *x, const char *key, const struct value *v)
+{
+	uint64_t n;
+
+	if (want_int(x, key, v, 0, 1, NULL, &n))
+		return -1;
+	x->c->rng = n == 1;
+	return 0;
+}
+
 static int copy_text(struct ctx *x, const char *key, const struct value *v, char *out)
 {
 	if (want_string(x, key, v))
@@ -597,12 +648,14 @@ static const struct key keys[] = {
 	{ "on_reboot", k_on_reboot },
 	{ "on_crash", k_on_crash },
 	{ "platform", k_platform },
+	{ "disk", k_disk },
+	{ "rng", k_rng },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(NKEYS <= 32, "ctx.seen holds every key");
 
 /* xl keys for devices that come with the channel. */
-static const char *const later_keys[] = { "disk", "vif", "pci" };
+static const char *const later_keys[] = { "vif", "pci" };
 
 /* Edit distance up to 3 (for "did you mean"), else 3. */
 static unsigned distance(const char *a, const char *b)
@@ -745,6 +798,7 @@ int cfg_parse(const char *buf, size_t len, const char *file, const char *dir,
 	memset(out, 0, sizeof(*out));
 	out->memory_mib = CFG_MEMORY_DEFAULT_MIB;
 	out->vcpus = 1;
+	out->rng = true;
 	out->on_poweroff = HV_ACTION_DESTROY;
 	out->on_reboot = HV_ACTION_RESTART;
 	out->on_crash = HV_ACTION_DESTROY;

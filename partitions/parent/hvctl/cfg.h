@@ -22,6 +22,7 @@
 #define CFG_CMDLINE_MAX 4096
 #define CFG_ERR_MAX 512
 #define CFG_MEMORY_DEFAULT_MIB 128
+#define CFG_DISKS_MAX 4
 
 enum cfg_platform {
 	CFG_PLATFORM_DEFAULT, /* pc for Linux kernels, none for ELF images */
@@ -54,6 +55,12 @@ struct cfg {
 	char ramdisk[CFG_PATH_MAX]; /* "" = none */
 	char cmdline[CFG_CMDLINE_MAX];
 	bool has_cmdline;           /* cmdline, root or extra given */
+	struct {
+		char path[CFG_PATH_MAX]; /* an image file or a block device */
+		bool ro;
+	} disk[CFG_DISKS_MAX];
+	unsigned ndisks;
+	bool rng;                   /* a virtio entropy device (default) */
 	int line[CFG_LINES];        /* 0 = not given */
 };
 

@@ -10,6 +10,7 @@
 #include "dev.h"
 #include "fmt.h"
 #include "hvctl.h"
+#include "backend.h"
 #include "image.h"
 #include "load.h"
 
@@ -202,6 +203,21 @@ int cmd_create(int argc, char **argv)
 		return EXIT_OK;
 	}
 
+	/* Its devices: disks opened now, so a wrong path is this command's
+	 * error and not a child without its disk. */
+	struct vdev devs[HV_DEVICES_MAX];
+	int ndev = 0;
+	if (img.pc && (ndev = backend_devices(c, devs, HV_DEVICES_MAX, err, sizeof(err))) < 0) {
+		errmsg("%s: %s", file, err);
+		image_release(&img);
+		return EXIT_FAIL;
+	}
+	if (!img.pc && c->ndisks) {
+		errmsg("%s: disks need the PC platform (platform = \"pc\")", file);
+		image_release(&img);
+		return EXIT_FAIL;
+	}
+
 	/* The hypervisor. */
 	int fd = hv_open();
 	if (fd < 0)
@@ -226,6 +242,12 @@ int cmd_create(int argc, char **argv)
 		bool vcpu = !strcmp(what, "setting vCPU 0");
 		snprintf(stepbuf, sizeof(stepbuf), "%s%s", vcpu ? "" : "writing its ", what);
 		step = stepbuf;
+	} else if (ndev && backend_add(fd, id, devs, (unsigned)ndev)) {
+		e = errno;
+		step = "adding its devices";
+	} else if (ndev && backend_spawn(id, c->name, devs, (unsigned)ndev)) {
+		e = errno == ECHILD ? 0 : errno;
+		step = "starting its device backend";
 	} else if (wants_monitor(c) && monitor_spawn(id, c->name, file, c, img.pc)) {
 		e = errno == ECHILD ? 0 : errno;
 		step = "starting its monitor (which restarts it)";

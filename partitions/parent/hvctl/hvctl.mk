@@ -6,12 +6,16 @@
 HOSTCC ?= gcc
 HVCTL_DIR := partitions/parent/hvctl
 HVCTL := $(BUILD)/parent-tools/hvctl
-HVCTL_SRCS := $(wildcard $(HVCTL_DIR)/*.c)
+HVCTL_SRCS := $(wildcard $(HVCTL_DIR)/*.c) partitions/parent/virtio/virtq.c
 HVCTL_OBJS := $(patsubst %.c,$(BUILD)/parent-tools/obj/%.o,$(HVCTL_SRCS))
 HVCTL_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 $(WARN) -Ipartitions -Ipartitions/parent/include \
 	-MMD -MP
 
 $(BUILD)/parent-tools/obj/$(HVCTL_DIR)/%.o: $(HVCTL_DIR)/%.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC $<"; $(HOSTCC) $(HVCTL_CFLAGS) -c $< -o $@
+
+$(BUILD)/parent-tools/obj/partitions/parent/virtio/%.o: partitions/parent/virtio/%.c
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC $<"; $(HOSTCC) $(HVCTL_CFLAGS) -c $< -o $@
 
@@ -31,7 +35,7 @@ parent-tools: $(HVCTL)
 # build under ASan and UBSan.
 HVCTL_FAKE := $(BUILD)/unit/hvctl-fake
 $(HVCTL_FAKE): $(HVCTL_SRCS) tests/hvctl/fakehv.c $(wildcard $(HVCTL_DIR)/*.h) \
-		partitions/hv_abi.h partitions/parent/include/hv_ioctl.h
+		partitions/hv_abi.h partitions/parent/include/hv_ioctl.h partitions/parent/virtio/virtq.h
 	@mkdir -p $(dir $@)
 	@echo "  HOSTLD $@"; $(HOSTCC) -std=gnu11 -D_GNU_SOURCE -O1 -g $(WARN) \
 		-Ipartitions -Ipartitions/parent/include -fsanitize=address,undefined \

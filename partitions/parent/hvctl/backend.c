@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A child's backend process (backend.h). The channel's IN ring is read
+ * the way hv_abi.h describes: interrupt_mask set while draining, cleared,
+ * then one more look; OUT records are written and handed over with
+ * HV_IOC_CHANNEL_SIGNAL, many per call. Queues are processed with
+ * notifications suppressed, and re-armed (EVENT_IDX's avail_event) before
+ * the last look, so a steady stream costs the driver no kicks.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/fs.h>
+
+#include "backend.h"
+#include "dev.h"
+#include "hvctl.h"
+#include "hv_ioctl.h"
+
+#define RING_PAGES 8
+#define PAGE 4096ull
+
+struct backend {
+	int fd;
+	uint32_t id;
+	char name[HV_NAME_MAX];
+	uint8_t *area;
+	struct hv_chan_ctl *in, *out;
+	uint8_t *in_data, *out_data;
+	uint32_t size, in_r, out_w;
+	unsigned irqs;             /* OUT records not yet signalled */
+	struct vq_mem mem;
+	struct vdev *dev;
+	unsigned ndev;
+	struct vq_chain chain;
+};
+
+__attribute__((format(printf, 3, 4)))
+static void blog(const struct backend *b, int level, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n = snprintf(line, sizeof(line), "<%d>hvctl: %s: backend: ", level, b->name);
+
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	strcat(line, "\n");
+	int k = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (k >= 0) {
+		if (write(k, line, strlen(line)) < 0) {
+			/* nowhere else to say it */
+		}
+		close(k);
+	}
+}
+
+/* ---- devices ---------------------------------------------------------------- */
+
+int backend_devices(const struct cfg *c, struct vdev *devs, unsigned max, char *err, size_t len)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < c->ndisks && n < max; i++, n++) {
+		struct vdev *d = &devs[n];
+		memset(d, 0, sizeof(*d));
+		d->type = HV_VIRTIO_BLOCK;
+		d->ro = c->disk[i].ro;
+		snprintf(d->path, sizeof(d->path), "%s", c->disk[i].path);
+		d->fd = open(d->path, (d->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+		struct stat sb;
+		uint64_t bytes = 0;
+		if (d->fd < 0 || fstat(d->fd, &sb)) {
+			snprintf(err, len, "disk %s: %s", d->path, strerror(errno));
+			goto fail;
+		}
+		if (S_ISBLK(sb.st_mode)) {
+			if (ioctl(d->fd, BLKGETSIZE64, &bytes)) {
+				snprintf(err, len, "disk %s: %s", d->path, strerror(errno));
+				goto fail;
+			}
+		} else if (S_ISREG(sb.st_mode)) {
+			bytes = (uint64_t)sb.st_size;
+		} else {
+			snprintf(err, len, "disk %s: neither a file nor a block device", d->path);
+			goto fail;
+		}
+		if (bytes < 512) {
+			snprintf(err, len, "disk %s: smaller than one 512-byte sector", d->path);
+			goto fail;
+		}
+		d->sectors = bytes / 512; /* a partial last sector is not the child's */
+		continue;
+fail:
+		for (unsigned k = 0; k <= n; k++)
+			if (devs[k].fd > 0)
+				close(devs[k].fd);
+		return -1;
+	}
+	if (c->rng && n < max) {
+		memset(&devs[n], 0, sizeof(devs[n]));
+		devs[n].type = HV_VIRTIO_RNG;
+		devs[n].fd = -1;
+		n++;
+	}
+	return (int)n;
+}
+
+int backend_add(int fd, uint32_t id, struct vdev *devs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct hv_ioc_device_add req;
+		memset(&req, 0, sizeof(req));
+		req.id = id;
+		if (devs[i].type == HV_VIRTIO_BLOCK)
+			vblk_describe(&devs[i], &req.dev);
+		else
+			vrng_describe(&devs[i], &req.dev);
+		if (hv_ioctl(fd, HV_IOC_DEVICE_ADD, &req))
+			return -1;
+		devs[i].index = req.device;
+		devs[i].nq = req.dev.queues;
+	}
+	return 0;
+}
+
+/* ---- the OUT ring ------------------------------------------------------------- */
+
+static void signal_now(struct backend *b)
+{
+	if (!b->irqs)
+		return;
+	b->irqs = 0;
+	if (ioctl(b->fd, HV_IOC_CHANNEL_SIGNAL) < 0 && errno != EINTR)
+		blog(b, 4, "signalling the hypervisor failed: %s", strerror(errno));
+}
+
+static void send_irq(struct backend *b, unsigned dev, uint16_t q)
+{
+	for (int tries = 0; tries < 2; tries++) {
+		uint32_t r = __atomic_load_n(&b->out->read_index, __ATOMIC_ACQUIRE);
+		if ((b->out_w + HV_CHAN_RECORD) % b->size != r) {
+			struct hv_chan_record rec = { .type = HV_CHAN_IRQ, .device = (uint8_t)dev,
+						      .queue = q };
+			memcpy(b->out_data + b->out_w, &rec, sizeof(rec));
+			b->out_w = (b->out_w + HV_CHAN_RECORD) % b->size;
+			__atomic_store_n(&b->out->write_index, b->out_w, __ATOMIC_RELEASE);
+			b->irqs++;
+			return;
+		}
+		b->irqs = 1;
+		signal_now(b); /* full: the hypervisor takes them all */
+	}
+}
+
+/* ---- queues ------------------------------------------------------------------- */
+
+static void mark_broken(struct backend *b, struct vdev *d, const char *why)
+{
+	struct hv_ioc_device_ack ack;
+
+	if (d->broken)
+		return;
+	d->broken = true;
+	blog(b, 4, "device %u: %s", d->index, why);
+	memset(&ack, 0, sizeof(ack));
+	ack.id = b->id;
+	ack.device = d->index;
+	ack.what = HV_ACK_BROKEN;
+	snprintf(ack.reason, sizeof(ack.reason), "%s", why);
+	if (hv_ioctl(b->fd, HV_IOC_DEVICE_ACK, &ack))
+		blog(b, 4, "device %u: telling the hypervisor failed: %s", d->index,
+		     strerror(errno));
+}
+
+static void process(struct backend *b, struct vdev *d, unsigned qi)
+{
+	struct virtq *q = &d->q[qi];
+	char why[96];
+	bool pushed = false;
+	int r;
+
+	if (!d->ready || d->broken || qi >= d->nq || !q->size)
+		return;
+	vq_disable_notify(q);
+	for (;;) {
+		while ((r = vq_pop(q, &b->chain)) == 1) {
+			why[0] = 0;
+			long n = d->type == HV_VIRTIO_BLOCK ? vblk_handle(d, &b->chain, why, sizeof(why))
+							     : vrng_handle(d, &b->chain, why, sizeof(why));
+			if (n < 0) {
+				mark_broken(b, d, why);
+				return;
+			}
+			vq_push(q, b->chain.head, (uint32_t)n);
+			pushed = true;
+		}
+		if (r < 0) {
+			snprintf(why, sizeof(why), "queue %u: %s", qi, q->why);
+			mark_broken(b, d, why);
+			return;
+		}
+		if (!vq_enable_notify(q))
+			break; /* nothing came meanwhile */
+		vq_disable_notify(q);
+	}
+	if (pushed && vq_need_interrupt(q))
+		send_irq(b, d->index, (uint16_t)qi);
+}
+
+/* What the driver has done to the device since we last looked. */
+static void refresh(struct backend *b, struct vdev *d)
+{
+	struct hv_ioc_device_query st;
+
+	memset(&st, 0, sizeof(st));
+	st.id = b->id;
+	st.device = d->index;
+	if (hv_ioctl(b->fd, HV_IOC_DEVICE_QUERY, &st))
+		return;
+	const struct hv_device_state *s = &st.state;
+	if (s->reset_pending || !s->status) {
+		d->ready = false;
+		d->broken = false;
+		memset(d->q, 0, sizeof(d->q));
+		if (s->reset_pending) {
+			struct hv_ioc_device_ack ack = { .id = b->id, .device = d->index,
+							 .what = HV_ACK_RESET };
+			hv_ioctl(b->fd, HV_IOC_DEVICE_ACK, &ack);
+		}
+		return;
+	}
+	if (d->ready || d->broken || !(s->status & HV_VIRTIO_S_DRIVER_OK) ||
+	    (s->status & (HV_VIRTIO_S_NEEDS_RESET | HV_VIRTIO_S_FAILED)))
+		return;
+	d->features = s->driver_features;
+	for (unsigned i = 0; i < d->nq && i < HV_QUEUES_MAX; i++) {
+		const struct hv_queue_state *qs = &s->queue[i];
+		if (!qs->enabled)
+			continue;
+		if (vq_init(&d->q[i], &b->mem, qs->size, 1024, qs->desc, qs->driver, qs->device,
+			    d->features & VIRTIO_F_EVENT_IDX)) {
+			char why[128];
+			snprintf(why, sizeof(why), "queue %u: %s", i, d->q[i].why);
+			mark_broken(b, d, why);
+			return;
+		}
+	}
+	d->ready = true;
+	for (unsigned i = 0; i < d->nq; i++)
+		process(b, d, i);
+}
+
+static struct vdev *dev_by_index(struct backend *b, unsigned index)
+{
+	for (unsigned i = 0; i < b->ndev; i++)
+		if (b->dev[i].index == index)
+			return &b->dev[i];
+	return NULL;
+}
+
+static void record(struct backend *b, const struct hv_chan_record *r)
+{
+	struct vdev *d = dev_by_index(b, r->device);
+
+	if (!d)
+		return;
+	if (r->type == HV_CHAN_KICK)
+		process(b, d, r->queue);
+	else if (r->type == HV_CHAN_STATUS)
+		refresh(b, d);
+}
+
+static void everything(struct backend *b)
+{
+	for (unsigned i = 0; i < b->ndev; i++) {
+		refresh(b, &b->dev[i]);
+		for (unsigned q = 0; q < b->dev[i].nq; q++)
+			process(b, &b->dev[i], q);
+	}
+}
+
+/* Drains the IN ring; false once the channel is closed. */
+static bool drain(struct backend *b)
+{
+	for (;;) {
+		__atomic_store_n(&b->in->interrupt_mask, 1, __ATOMIC_SEQ_CST);
+		uint32_t w = __atomic_load_n(&b->in->write_index, __ATOMIC_ACQUIRE);
+		if (w >= b->size || w % HV_CHAN_RECORD)
+			return false; /* not the hypervisor's doing: give up */
+		while (b->in_r != w) {
+			struct hv_chan_record r;
+			memcpy(&r, b->in_data + b->in_r, sizeof(r));
+			b->in_r = (b->in_r + HV_CHAN_RECORD) % b->size;
+			__atomic_store_n(&b->in->read_index, b->in_r, __ATOMIC_RELEASE);
+			record(b, &r);
+		}
+		uint32_t fl = __atomic_load_n(&b->in->flags, __ATOMIC_ACQUIRE);
+		if (fl & HV_CHAN_OVERFLOW) {
+			__atomic_fetch_and(&b->in->flags, ~HV_CHAN_OVERFLOW, __ATOMIC_SEQ_CST);
+			everything(b);
+		}
+		signal_now(b);
+		if (fl & HV_CHAN_CLOSED)
+			return false;
+		__atomic_store_n(&b->in->interrupt_mask, 0, __ATOMIC_SEQ_CST);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&b->in->write_index, __ATOMIC_ACQUIRE) == b->in_r)
+			return true;
+	}
+}
+
+/* ---- setting up --------------------------------------------------------------- */
+
+/* The child's RAM, mapped so that each of its two runs (below 3 GiB and
+ * from 4 GiB) is one stretch here, whatever chunks the pool gave. */
+static int map_memory(struct backend *b, const struct hv_ioc_channel_attach *at)
+{
+	uint64_t low = 0, high = 0;
+
+	for (unsigned i = 0; i < at->nranges; i++) {
+		const struct hv_mem_range *r = &at->ranges[i];
+		uint64_t end = r->child_gpa + r->size;
+		if (r->child_gpa < HV_LOW_RAM_MAX)
+			low = end > low ? end : low;
+		else
+			high = end - HV_HIGH_RAM_BASE > high ? end - HV_HIGH_RAM_BASE : high;
+	}
+	b->mem.n = 0;
+	for (int run = 0; run < 2; run++) {
+		uint64_t base = run ? HV_HIGH_RAM_BASE : 0, size = run ? high : low;
+		if (!size)
+			continue;
+		uint8_t *va = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				   -1, 0);
+		if (va == MAP_FAILED)
+			return -1;
+		for (unsigned i = 0; i < at->nranges; i++) {
+			const struct hv_mem_range *r = &at->ranges[i];
+			if (r->child_gpa < base || r->child_gpa + r->size > base + size)
+				continue;
+			if (mmap(va + (r->child_gpa - base), r->size, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_FIXED, b->fd,
+				 (off_t)(HV_MMAP_CHILD + r->child_gpa)) == MAP_FAILED)
+				return -1;
+		}
+		b->mem.r[b->mem.n++] = (struct vq_region){ .gpa = base, .size = size, .hva = va };
+	}
+	return 0;
+}
+
+static int attach(struct backend *b)
+{
+	struct hv_ioc_channel_attach *at = calloc(1, sizeof(*at));
+
+	if (!at)
+		return -1;
+	at->id = b->id;
+	at->pages = RING_PAGES;
+	if (hv_ioctl(b->fd, HV_IOC_CHANNEL_ATTACH, at) || map_memory(b, at)) {
+		free(at);
+		return -1;
+	}
+	free(at);
+	b->area = mmap(NULL, RING_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd,
+		       HV_MMAP_RING);
+	if (b->area == MAP_FAILED)
+		return -1;
+	b->in = (struct hv_chan_ctl *)b->area;
+	b->out = (struct hv_chan_ctl *)(b->area + 2048);
+	b->size = b->in->data_size;
+	if (!b->size || b->size % HV_CHAN_RECORD || b->size > (RING_PAGES - 1) / 2 * PAGE) {
+		errno = EPROTO;
+		return -1;
+	}
+	b->in_data = b->area + PAGE;
+	b->out_data = b->area + PAGE + b->size;
+	b->in_r = __atomic_load_n(&b->in->read_index, __ATOMIC_ACQUIRE);
+	b->out_w = __atomic_load_n(&b->out->write_index, __ATOMIC_ACQUIRE);
+	return 0;
+}
+
+static void serve(struct backend *b)
+{
+	everything(b); /* what the driver did before we were here */
+	signal_now(b);
+	for (;;) {
+		struct pollfd p = { .fd = b->fd, .events = POLLIN };
+		int r = poll(&p, 1, 1000);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (!drain(b))
+			break;
+	}
+	blog(b, 6, "the channel closed: the backend ends");
+}
+
+int backend_spawn(uint32_t id, const char *name, struct vdev *devs, unsigned n)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		errno = e;
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		if (setsid() < 0)
+			_exit(1);
+		pid_t g = fork();
+		if (g)
+			_exit(g < 0);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGPIPE, SIG_IGN);
+		struct backend *b = calloc(1, sizeof(*b));
+		if (!b)
+			_exit(1);
+		b->id = id;
+		snprintf(b->name, sizeof(b->name), "%s", name);
+		b->dev = devs;
+		b->ndev = n;
+		b->fd = hv_open();
+		int e = b->fd < 0 ? ENODEV : attach(b) ? errno : 0;
+		if (write(p[1], &e, sizeof(e)) != sizeof(e) || e)
+			_exit(1);
+		close(p[1]);
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (nul >= 0) {
+			dup2(nul, 0);
+			dup2(nul, 1);
+			dup2(nul, 2);
+		}
+		if (chdir("/")) {
+			/* stays where it was */
+		}
+		char comm[16];
+		snprintf(comm, sizeof(comm), "hvdev-%s", name);
+		prctl(PR_SET_NAME, comm, 0, 0, 0);
+		blog(b, 6, "serving %u device%s (pid %d)", n, n == 1 ? "" : "s", (int)getpid());
+		serve(b);
+		_exit(0);
+	}
+	close(p[1]);
+	int e = 0;
+	ssize_t got;
+	do
+		got = read(p[0], &e, sizeof(e));
+	while (got < 0 && errno == EINTR);
+	close(p[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+	}
+	if (got != sizeof(e)) {
+		errno = ECHILD;
+		return -1;
+	}
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
