@@ -10,17 +10,22 @@
 MANAGE_CHECKS=(create-two console pause-resume shutdown crash child-calls scrub
 	pool-exhausted destroy weights cap fuzz bad-files pool-returns)
 MANAGE_LINUX_CHECKS=(linux-console linux-shutdown linux-panic)
+# The device phase (tests/parent/devices.sh), devices/<backend>-NAME; the
+# Linux child's disk and entropy with the Linux checks.
+DEVICE_CHECKS=(disk malformed destroy-after-flush backend-ends)
+DEVICE_LINUX_CHECKS=(linux-disk linux-rng)
 
 # The files the parent's initramfs carries for it: SRC=DEST pairs.
 manage_files() {
 	local g
-	for g in ticker pcguest triple scrubfill scrubcheck childcalls burn; do
+	for g in ticker pcguest triple scrubfill scrubcheck childcalls burn vblk; do
 		printf '%s ' "build/guests/$g.elf=/guests/$g.elf"
 	done
 	for g in tests/parent/hv/*.cfg; do
 		printf '%s ' "$g=/etc/hv/${g##*/}"
 	done
 	printf '%s ' "tests/parent/manage.sh=/etc/hv-test/manage.sh"
+	printf '%s ' "tests/parent/devices.sh=/etc/hv-test/devices.sh"
 }
 
 # The hypervisor's side of a check: sets WHY when its log disagrees.
@@ -63,6 +68,42 @@ manage_hv_side() {
 	esac
 }
 
+# The hypervisor's side of a device check: sets WHY.
+device_hv_side() {
+	local name=$1 check=$2 hv='^\[ *[0-9.]+\] cpu[0-9]+ ' n
+	WHY=""
+	case $check in
+	disk)
+		log_has "$name" "${hv}partition 'vblk': virtio-blk device [0-9]+ at PCI 00:0[1-8].0" &&
+			log_has "$name" "${hv}partition 'vblk': device channel open" ||
+			WHY="the hypervisor did not log the disk and the channel" ;;
+	malformed)
+		# One "needs a reset" line per malformed chain, each with the
+		# backend's reason; the partition itself kept running.
+		n=$(grep -acE "^${HV_MARK}${HV_TS}WARN: partition 'vblk': virtio-blk device [0-9]+ needs a reset: queue 0: " "$OUT/$name.log")
+		[ "$n" -ge 4 ] || WHY="$n of 4 malformed chains reported by the hypervisor" ;;
+	destroy-after-flush)
+		log_has "$name" "${hv}partition 'vblk': device channel closed: the partition is being destroyed" ||
+			WHY="the channel was not closed by the destroy" ;;
+	esac
+}
+
+# check_device_run NAME BACKEND [linux]
+check_device_run() {
+	local name=$1 backend=$2 linux=${3:-} c checks=("${DEVICE_CHECKS[@]}")
+	[ -n "$linux" ] && checks+=("${DEVICE_LINUX_CHECKS[@]}")
+	for c in "${checks[@]}"; do
+		if ! log_parent "$name" "^HVTEST ok devices-$c:"; then
+			local v
+			v=$(log_value "$name" "^HVTEST FAILED devices-$c: (.*)$")
+			result "devices/$backend-$c" "${v:-no verdict} (see $OUT/$name.log)"
+			continue
+		fi
+		device_hv_side "$name" "$c"
+		result "devices/$backend-$c" "$WHY"
+	done
+}
+
 # check_manage_run NAME BACKEND [linux]
 check_manage_run() {
 	local name=$1 backend=$2 linux=${3:-} c checks=("${MANAGE_CHECKS[@]}")
@@ -87,6 +128,7 @@ check_manage_run() {
 		manage_hv_side "$name" "$c"
 		result "manage/$backend-$c" "$WHY"
 	done
+	check_device_run "$name" "$backend" "$linux"
 	echo "  manage: $(log_value "$name" '^HVTEST ok manage-weights: (.*)$')"
 	echo "  manage: $(log_value "$name" '^HVTEST ok manage-cap: (.*)$')"
 }

@@ -62,6 +62,11 @@ if [ "$mode" = bench ]; then
 	echo "HVTEST bench: pool (one hypercall): $(awk -v a="$u0" -v b="$u1" 'BEGIN { printf "%.1f", (b - a) * 1000 / 50 }') ms per call"
 	return 0 2>/dev/null || exit 0
 fi
+# hvtest.manage=devices: only the device phase (while developing it).
+if [ "$mode" = devices ]; then
+	. /etc/hv-test/devices.sh
+	return 0 2>/dev/null || exit 0
+fi
 echo "HVTEST manage phase started"
 pool0=$(pool_free)
 echo "HVTEST manage: pool free at the start: $((pool0 / 1048576)) MiB"
@@ -202,6 +207,8 @@ mcheck cap $? "cap 25%: ${run} ms of ${up} ms (${pct}%), held back ${capped} ms"
 
 # ---- a Linux child: console, power button, pvpanic ----
 if [ "$mode" = linux ]; then
+	dd if=/dev/zero of=/tmp/linux-disk.img bs=1M count=8 2>/dev/null
+	printf 'PARENT-MADE-DISK' | dd of=/tmp/linux-disk.img conv=notrunc 2>/dev/null
 	hv create $cfg/linux.cfg
 	r=$?
 	console_has linux 'linux-child: up' 120
@@ -212,6 +219,18 @@ if [ "$mode" = linux ]; then
 	hvctl console linux -q --linger 0 < /dev/null | tail -n 5 | sed 's/^/HVTEST manage linux: /'
 	[ $r = 0 ] && [ $r2 = 0 ] && [ $r3 = 0 ]
 	mcheck linux-console $? "create: $r, up: $r2, typed line answered: $r3"
+	# Its virtio disk and entropy device, served from here.
+	out=$(hvctl console linux -q --linger 0 < /dev/null 2>&1)
+	echo "$out" | grep -E 'linux-child: (disk|rng|random)' | sed 's/^/HVTEST devices linux: /'
+	echo "$out" | grep -q 'linux-child: disk 16384 sectors' &&
+		echo "$out" | grep -q 'linux-child: disk written and flushed' &&
+		echo "$out" | grep -q "linux-child: disk reads 'PARENT-MADE-DISK'"
+	r=$?
+	got=$(dd if=/tmp/linux-disk.img bs=512 skip=2 count=1 2>/dev/null | tr -dc 'A-Z-')
+	[ $r = 0 ] && [ "$got" = LINUX-CHILD-WROTE-THIS ]
+	check devices-linux-disk $? "the child's lines: $r; sector 2 of the image: '$got'"
+	echo "$out" | grep -q 'linux-child: rng virtio_rng' && echo "$out" | grep -q 'linux-child: random ready'
+	check devices-linux-rng $? "$(echo "$out" | grep 'linux-child: rng')"
 	hv shutdown linux -w --timeout 120
 	r=$?
 	[ $r = 0 ] && [ -z "$(state linux)" ]
@@ -280,3 +299,4 @@ free=$(pool_free)
 mcheck pool-returns $? "pool free: $p1 bytes, $p2 with a 64 MiB child, $p3 after its destroy (at the start of the phase: $pool0)"
 hvctl list | sed 's/^/HVTEST manage list: /'
 echo "HVTEST manage phase done"
+. /etc/hv-test/devices.sh

@@ -269,10 +269,13 @@ static void status_write(struct virtio_dev *vd, u8 val)
 		vd->resets++;
 		vd->generation++;
 		bool told = channel_send(vd->part, HV_CHAN_STATUS, (u8)vd->index, 0, 0);
-		u16 keep = vd->status;
+		u8 keep = vd->status;
 		reset_state(vd);
-		if (told) {
-			vd->status = (u8)keep;
+		/* Only a device the backend may be using (DRIVER_OK) waits
+		 * for it; the status it reads meanwhile is the old one, not
+		 * 0, so the driver keeps waiting. */
+		if (told && (keep & HV_VIRTIO_S_DRIVER_OK)) {
+			vd->status = keep;
 			vd->reset_pending = true;
 		}
 		return;
