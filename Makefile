@@ -85,6 +85,7 @@ bench:
 include boot/efi/efi.mk
 include partitions/acpi.mk
 include tests/tests.mk
+include tests/fuzz/fuzz.mk
 include partitions/parent/hvdrv/hvdrv.mk
 include partitions/parent/hvctl/hvctl.mk
 
