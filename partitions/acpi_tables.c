@@ -178,7 +178,6 @@ _Static_assert(offsetof(struct fadt, hypervisor_vendor_id) == 268, "FADT hypervi
 #define BOOT_LEGACY_DEVICES BIT(0)
 #define BOOT_8042 BIT(1)
 #define BOOT_VGA_NOT_PRESENT BIT(2)
-#define BOOT_MSI_NOT_SUPPORTED BIT(3)
 
 /* Firmware ACPI Control Structure (5.2.10, Table 5.14); no checksum. */
 struct facs {
@@ -528,14 +527,13 @@ static int write_fadt(struct partition *p, const struct acpi_layout *l)
 	 *    for a keyboard or mouse (arch/x86/kernel/acpi/boot.c marks
 	 *    the controller firmware-absent).
 	 *  - VGA not present: nothing at 0xa0000 or the VGA ports.
-	 *  - MSI not supported: the platform has no PCI bus, and neither
-	 *    the virtual I/O APIC nor the LAPICs accept message-signalled
-	 *    writes. Linux 6.1 reacts in acpi_pci_init() with pci_no_msi(),
-	 *    which only concerns PCI devices, of which there are none.
-	 *    Clear this bit if a PCI device with MSI is ever added.
+	 *  - MSI supported (bit 3 clear): the virtio devices on the PCI
+	 *    bus interrupt through MSI-X only (vmm/dev/virtio_pci.c); with
+	 *    the bit set Linux 6.1 calls pci_no_msi() in acpi_pci_init()
+	 *    and their drivers fail to probe.
 	 *  - CMOS RTC present (bit 5 clear).
 	 */
-	f.iapc_boot_arch = BOOT_LEGACY_DEVICES | BOOT_VGA_NOT_PRESENT | BOOT_MSI_NOT_SUPPORTED;
+	f.iapc_boot_arch = BOOT_LEGACY_DEVICES | BOOT_VGA_NOT_PRESENT;
 
 	/* Not HW_REDUCED_ACPI: the fixed hardware above exists.
 	 * PWR_BUTTON clear: the power button is the fixed-feature one

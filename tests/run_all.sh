@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 . tests/parent_tests.sh
 . tests/manage_tests.sh
 . tests/stress_tests.sh
+. tests/fuzz_tests.sh
 
 unit_tests() {
 	local log="$OUT/unit.txt"
@@ -33,7 +34,7 @@ structure_tests() {
 }
 
 only=${1:-all}
-case $only in all|unit) structure_tests; unit_tests ;; esac
+case $only in all|unit) structure_tests; unit_tests; fuzz_tests ;; esac
 case $only in all|boot) boot_tests ;; esac
 case $only in all|guests) guest_tests; liveness_tests ;; esac
 case $only in all|linux) linux_tests ;; esac

@@ -200,6 +200,23 @@ static int ecam_write(struct vcpu *v, void *opaque, u64 off, u8 size, u64 val)
 
 /* ---- the BAR windows ----------------------------------------------------- */
 
+/* The host bridge has no BARs: nothing reaches these. */
+static int host_bar_read(struct vcpu *v, struct pci_func *f, u32 bar, u64 off, u8 size, u64 *val)
+{
+	(void)v, (void)f, (void)bar, (void)off, (void)size;
+	*val = ~0ULL;
+	return 0;
+}
+
+static int host_bar_write(struct vcpu *v, struct pci_func *f, u32 bar, u64 off, u8 size, u64 val)
+{
+	(void)v, (void)f, (void)bar, (void)off, (void)size, (void)val;
+	return 0;
+}
+
+static const struct pci_func_ops host_ops = { .bar_read = host_bar_read,
+					      .bar_write = host_bar_write };
+
 static int mem_read(struct vcpu *v, void *opaque, u64 off, u8 size, u64 *val)
 {
 	struct pci_bus *bus = ((struct platform_state *)opaque)->pci;
@@ -243,11 +260,35 @@ static int io_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val)
 	return f ? f->ops->bar_write(v, f, bar, at, size, val) : 0;
 }
 
+/*
+ * The host bridge at 00:00.0 (class 06/00): nothing to program, but an OS
+ * looks for it -- Linux (arch/x86/pci/direct.c, pci_sanity_check) trusts
+ * configuration mechanism #1 on a machine without a 2001-or-later DMI
+ * date only when bus 0 has a host bridge or a VGA device. Red Hat's
+ * generic host bridge ID (1b36:0008), as virtio devices use Red Hat's
+ * 1af4.
+ */
+static void host_bridge_init(struct pci_func *f)
+{
+	const u16 vendor = 0x1b36, device = 0x0008, status = 0;
+	const u32 class_rev = 0x06000000; /* class 06, subclass 00, prog-if 00, rev 0 */
+
+	memset(f, 0, sizeof(*f));
+	memcpy(&f->cfg[PCI_VENDOR_ID], &vendor, 2);
+	memcpy(&f->cfg[0x02], &device, 2);
+	memcpy(&f->cfg[PCI_STATUS], &status, 2);
+	memcpy(&f->cfg[PCI_REVISION], &class_rev, 4);
+	f->wmask[PCI_COMMAND] = PCI_CMD_IO | PCI_CMD_MEM | PCI_CMD_MASTER;
+	f->ops = &host_ops;
+}
+
 int pci_attach(struct partition *p, struct platform_state *ps)
 {
 	if (!(ps->pci = kzalloc(sizeof(*ps->pci))))
 		return -1;
 	ps->pci->ps = ps;
+	host_bridge_init(&ps->pci->host);
+	ps->pci->slot[0] = &ps->pci->host;
 	struct io_device ports = { .base = CONFIG_ADDRESS, .count = 8, .opaque = ps,
 				   .read = ports_read, .write = ports_write };
 	struct io_device window = { .base = HV_PCI_IO_BASE, .count = HV_PCI_IO_SIZE, .opaque = ps,

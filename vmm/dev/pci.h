@@ -67,6 +67,7 @@ struct pci_bus {
 	spinlock_t lock;          /* config address and every function's cfg */
 	u32 config_address;       /* port 0xcf8 */
 	struct pci_func *slot[PCI_SLOTS];
+	struct pci_func host;     /* 00:00.0 */
 	struct platform_state *ps;
 };
 

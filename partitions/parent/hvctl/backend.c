@@ -255,6 +255,12 @@ static void refresh(struct backend *b, struct vdev *d)
 			mark_broken(b, d, why);
 			return;
 		}
+		/* Carry on from what was completed: 0 for a fresh queue (the
+		 * driver zeroes its rings); for a backend started again, the
+		 * requests the old one took and never finished are taken
+		 * again (a block request done twice writes the same bytes). */
+		uint16_t done = __atomic_load_n(&d->q[i].used_hdr[1], __ATOMIC_ACQUIRE);
+		d->q[i].last_avail = d->q[i].used_idx = d->q[i].signalled_used = done;
 	}
 	d->ready = true;
 	for (unsigned i = 0; i < d->nq; i++)

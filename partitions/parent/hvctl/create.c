@@ -149,6 +149,38 @@ static void create_failed(int fd, const char *file, const struct cfg *c, int e)
 	}
 }
 
+/* Reads and parses a definition file; NULL after saying why. */
+static struct cfg *load_definition(const char *file)
+{
+	char err[CFG_ERR_MAX + CFG_PATH_MAX];
+	uint8_t *text;
+	size_t len;
+
+	if (read_whole_file(file, DEFINITION_MAX, &text, &len)) {
+		errmsg("cannot read %s: %s", file, errno == EFBIG ? "larger than 1 MiB"
+			: errno == EINVAL ? "not a regular file" : strerror(errno));
+		return NULL;
+	}
+	char *dcopy = strdup(file);
+	struct cfg *c = calloc(1, sizeof(*c));
+	if (!dcopy || !c) {
+		errmsg("out of memory");
+		free(text);
+		free(dcopy);
+		free(c);
+		return NULL;
+	}
+	int r = cfg_parse((const char *)text, len, file, dirname(dcopy), c, err, sizeof(err));
+	free(text);
+	free(dcopy);
+	if (r) {
+		errmsg("%s", err);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
 int cmd_create(int argc, char **argv)
 {
 	static const struct opt opts[] = {
@@ -169,27 +201,9 @@ int cmd_create(int argc, char **argv)
 	if (v[2].set && console_escape_parse("create", v[2].arg, &co.escape))
 		return EXIT_USAGE;
 
-	/* The definition. */
-	uint8_t *text;
-	size_t len;
-	if (read_whole_file(file, DEFINITION_MAX, &text, &len)) {
-		errmsg("cannot read %s: %s", file, errno == EFBIG ? "larger than 1 MiB"
-			: errno == EINVAL ? "not a regular file" : strerror(errno));
+	struct cfg *c = load_definition(file);
+	if (!c)
 		return EXIT_FAIL;
-	}
-	char *dcopy = strdup(file);
-	struct cfg *c = calloc(1, sizeof(*c));
-	if (!dcopy || !c) {
-		errmsg("out of memory");
-		return EXIT_FAIL;
-	}
-	int r = cfg_parse((const char *)text, len, file, dirname(dcopy), c, err, sizeof(err));
-	free(text);
-	free(dcopy);
-	if (r) {
-		errmsg("%s", err);
-		return EXIT_FAIL;
-	}
 
 	/* The images and where they go. */
 	struct image img;
@@ -275,4 +289,55 @@ int cmd_create(int argc, char **argv)
 	}
 	fflush(stdout);
 	return console_attach(fd, id, c->name, &co);
+}
+
+int cmd_backend(int argc, char **argv)
+{
+	static const struct opt opts[] = { { NULL, 0, false } };
+	const char *pos[1];
+	char err[CFG_ERR_MAX + CFG_PATH_MAX];
+	int n = args_parse(argc, argv, opts, NULL, pos, 1, 1, "FILE");
+
+	if (n < 0)
+		return n == -2 ? EXIT_OK : EXIT_USAGE;
+	struct cfg *c = load_definition(pos[0]);
+	if (!c)
+		return EXIT_FAIL;
+	struct vdev devs[HV_DEVICES_MAX];
+	int ndev = backend_devices(c, devs, HV_DEVICES_MAX, err, sizeof(err));
+	if (ndev < 0) {
+		errmsg("%s: %s", pos[0], err);
+		return EXIT_FAIL;
+	}
+	int fd = hv_open();
+	struct hv_partition_status st;
+	if (fd < 0 || hv_find(fd, c->name, &st))
+		return EXIT_FAIL;
+	/* The child's devices must be the ones the file describes. */
+	for (int i = 0; i < ndev; i++) {
+		struct hv_ioc_device_query q;
+		memset(&q, 0, sizeof(q));
+		q.id = st.id;
+		q.device = (uint32_t)i;
+		if (hv_ioctl(fd, HV_IOC_DEVICE_QUERY, &q) || q.state.type != devs[i].type) {
+			errmsg("'%s' does not have the devices %s describes (device %d)", c->name,
+			       pos[0], i);
+			return EXIT_FAIL;
+		}
+		devs[i].index = (unsigned)i;
+		devs[i].nq = q.state.queues;
+	}
+	if (!ndev) {
+		errmsg("%s gives '%s' no devices: there is nothing to serve", pos[0], c->name);
+		return EXIT_FAIL;
+	}
+	if (backend_spawn(st.id, c->name, devs, (unsigned)ndev)) {
+		if (errno == EBUSY)
+			errmsg("'%s' has a backend already", c->name);
+		else
+			errmsg("cannot start the backend of '%s': %s", c->name, hv_strerror(errno));
+		return EXIT_FAIL;
+	}
+	printf("%s: backend started\n", c->name);
+	return EXIT_OK;
 }

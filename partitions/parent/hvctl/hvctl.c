@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "dmesg", cmd_dmesg },
 	{ "events", cmd_events },
 	{ "pool", cmd_pool },
+	{ "backend", cmd_backend },
 };
 
 static int cmd_help(int argc, char **argv)

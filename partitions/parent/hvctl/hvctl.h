@@ -58,6 +58,7 @@ bool help_command(const char *cmd);
 
 /* ---- the commands ---- */
 int cmd_create(int argc, char **argv);
+int cmd_backend(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_top(int argc, char **argv);
