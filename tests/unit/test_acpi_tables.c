@@ -266,7 +266,7 @@ static void check_vcpus(void *arg)
 	CHECK_EQ(ai.reset_reg.bit_offset, 0);
 	CHECK_EQ(ai.reset_reg.address, PLAT_RESET_PORT);
 	CHECK_EQ(ai.reset_value, PLAT_RESET_VALUE);
-	CHECK_EQ(ai.boot_arch, 0x000d); /* legacy devices, no VGA, no MSI, no 8042 */
+	CHECK_EQ(ai.boot_arch, 0x0005); /* legacy devices, no VGA, no 8042; MSI (virtio-pci) */
 	CHECK_EQ(ai.century, 0);
 
 	/* DSDT, through X_DSDT: the compiled _S5 package. */
