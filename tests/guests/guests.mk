@@ -62,10 +62,12 @@ $(GUEST_OUT)/mb1-aout.bin: $(MB1_SRC) $(GUEST_DIR)/lib/guest.h $(GUEST_DIR)/gues
 		$(OBJCOPY) -O binary $(GUEST_OUT)/mb1-aout.elf $@
 GUESTS += $(GUEST_OUT)/mb1.elf $(GUEST_OUT)/mb1-aout.bin
 
-# Real-mode guests: flat binaries loaded at 0x7c00.
-$(GUEST_OUT)/%.bin: $(GUEST_DIR)/%.S
+# Real-mode guests: flat binaries loaded at 0x7c00. The ABI version
+# comes from the public header (assembly cannot include its C).
+ABI_VERSION_NUM := $(shell sed -n 's/^\#define HV_ABI_VERSION \([0-9]*\)$$/\1/p' partitions/hv_abi.h)
+$(GUEST_OUT)/%.bin: $(GUEST_DIR)/%.S partitions/hv_abi.h
 	@mkdir -p $(dir $@)
-	@echo "  GUEST $@"; $(CC) -m32 -c -o $(GUEST_OUT)/$*.o $< && \
+	@echo "  GUEST $@"; $(CC) -m32 -DHV_ABI_VERSION_NUM=$(ABI_VERSION_NUM) -c -o $(GUEST_OUT)/$*.o $< && \
 		$(LD) -m elf_i386 -Ttext=0x7c00 --oformat=binary -o $@ $(GUEST_OUT)/$*.o
 GUESTS += $(GUEST_OUT)/real.bin $(GUEST_OUT)/spin.bin
 

@@ -34,7 +34,7 @@ _start:
 	vmmcall
 	jmp 2f
 1:	vmcall
-2:	cmp $2, %eax              /* HV_ABI_VERSION */
+2:	cmp $HV_ABI_VERSION_NUM, %eax /* from partitions/hv_abi.h (guests.mk) */
 	jne fail
 
 	/* Unclaimed ports read all ones. */
