@@ -88,6 +88,7 @@ typedef uint64_t hv_u64;
 #define HVC_CHANNEL_SIGNAL 0x117 /* (id) -> records taken from the out ring */
 #define HVC_CHANNEL_CLOSE 0x118  /* (id) -> 0 */
 #define HVC_MEMORY_SHARE 0x119   /* (id, gpa of struct hv_mem_range[max], max) -> count */
+#define HVC_PARENT_LAST HVC_MEMORY_SHARE /* the highest call defined */
 #define HVC_COUNT_MAX 0x200          /* numbers >= this are never valid */
 
 /* A call that did part of its work: call again. */

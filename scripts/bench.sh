@@ -4,6 +4,9 @@
 #  - exits: the bench guest times exit round trips from inside (TSC ticks)
 #    and the exits per second of an idle guest with a 1 kHz timer, on each
 #    backend and emulator, each with the same run's no-exit baseline loop;
+#  - devices: disk throughput and IOPS in a Linux child on a virtio disk
+#    served by its backend in the parent, against the parent on the same
+#    backing disk in the same run, and the child's exits per request;
 #  - linux: the stock kernel and the test initramfs boot to the test
 #    script as a child partition and, in the same run, directly on the
 #    same emulator with no hypervisor (the baseline).
@@ -164,6 +167,49 @@ manage_bench() {
 	echo "(in the parent, 50 calls each, timed with its clock)."
 }
 
+# Devices (QEMU, AMD-V): iobench (tests/parent/iobench.c) on the parent's
+# virtio disk, then in a child that gets that disk from the parent.
+devices_bench() {
+	. tests/parent_tests.sh
+	. tests/manage_tests.sh
+	scripts/fetch-kernel.sh > /dev/null || exit 1
+	make -s parent-tools || exit 1
+	INITRAMFS_BINS=build/parent-tools/iobench scripts/mkinitramfs.sh "$OUT/child-io.cpio.gz" \
+		tests/parent/child-init button evdev pvpanic-mmio virtio_pci virtio_blk virtio_rng || exit 1
+	INITRAMFS_BINS="build/parent-tools/portio build/parent-tools/hvctl build/parent-tools/iobench" \
+		INITRAMFS_KO=build/parent/hv.ko \
+		INITRAMFS_FILES="$(manage_files) build/cache/vmlinuz=/boot/vmlinuz $OUT/child-io.cpio.gz=/boot/child.cpio.gz" \
+		scripts/mkinitramfs.sh "$OUT/parent-io.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" ||
+		exit 1
+	scripts/mkiso.sh "$OUT/devices.iso" build/hv.elf "console=com1 test=1 parent_mem=768M" \
+		build/cache/vmlinuz "parent expect=poweroff timeout=900000 -- console=ttyS0 hvtest.cpus=4 hvtest.mem=768 hvtest.disk=none hvtest.net=0 hvtest.manage=devbench" \
+		"$OUT/parent-io.cpio.gz" "initrd name=parent" || exit 1
+	rm -f "$OUT/devices-disk.img"
+	truncate -s 256M "$OUT/devices-disk.img"
+	qemu_run devices-bench 900 -smp 4 -m 2048 -cdrom "$OUT/devices.iso" \
+		-drive "file=$OUT/devices-disk.img,format=raw,if=none,id=d0,cache=unsafe" \
+		-device virtio-blk-pci,drive=d0
+	echo "| disk (O_DIRECT, 5 s each) | parent on its virtio disk | child on the same disk through its backend | child / parent | child exits per request (all / port I/O) | child interrupts per request |"
+	echo "|---|---|---|---|---|---|"
+	local m p c unit n e io irq
+	for m in seqread seqwrite rand1 rand32; do
+		p=$(log_value devices-bench "^HVTEST bench parent iobench: $m: ([0-9.]+) ")
+		c=$(log_value devices-bench "^HVTEST bench child iobench: $m: ([0-9.]+) ")
+		unit=$(log_value devices-bench "^HVTEST bench child iobench: $m: [0-9.]+ ([A-Za-z/]+) ")
+		n=$(log_value devices-bench "^HVTEST bench child iobench: $m: .*\(([0-9]+) requests")
+		irq=$(log_value devices-bench "^HVTEST bench child iobench: $m: .* ([0-9]+) interrupts\)")
+		e=$(log_value devices-bench "^HVTEST bench child iobench: $m: .*; exits ([0-9]+),")
+		io=$(log_value devices-bench "^HVTEST bench child iobench: $m: .*, io exits ([0-9]+)")
+		printf '| %s | %s %s | %s %s | %s | %s / %s | %s |\n' "$m" "${p:--}" "${unit:-}" "${c:--}" "${unit:-}" \
+			"$(ratio "$p" "$c")" "$(ratio "$n" "$e")" "$(ratio "$n" "$io")" "$(ratio "$n" "$irq")"
+	done
+	echo
+	echo "seqread/seqwrite: 1 MiB requests one at a time; rand1/rand32: 4 KiB random"
+	echo "reads with 1 and 32 in flight. The backing disk is QEMU's virtio disk of the"
+	echo "parent (cache=unsafe): the child's figures add the channel and its backend."
+}
+
 case $which in all|exits) exit_bench ;; esac
+case $which in all|devices) devices_bench ;; esac
 case $which in all|linux) linux_bench ;; esac
 case $which in all|manage) manage_bench ;; esac

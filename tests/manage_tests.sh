@@ -12,8 +12,8 @@ MANAGE_CHECKS=(create-two console pause-resume shutdown crash child-calls scrub
 MANAGE_LINUX_CHECKS=(linux-console linux-shutdown linux-panic)
 # The device phase (tests/parent/devices.sh), devices/<backend>-NAME; the
 # Linux child's disk and entropy with the Linux checks.
-DEVICE_CHECKS=(disk malformed destroy-after-flush backend-ends)
-DEVICE_LINUX_CHECKS=(linux-disk linux-rng)
+DEVICE_CHECKS=(disk malformed backend-restart destroy-after-flush backend-ends)
+DEVICE_LINUX_CHECKS=(linux-disk linux-rng linux-ping linux-tcp)
 
 # The files the parent's initramfs carries for it: SRC=DEST pairs.
 manage_files() {

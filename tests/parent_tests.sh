@@ -8,7 +8,7 @@
 # user network, pinged); VT-x under Bochs (i440fx, 2 CPUs, an ATA disk,
 # e1000 on Bochs' slirp, which serves DHCP but does not answer pings).
 
-PARENT_MODULES=(virtio_blk virtio_pci e1000 ata_piix sd_mod)
+PARENT_MODULES=(virtio_blk virtio_pci e1000 ata_piix sd_mod tun bridge)
 
 # parent_iso OUT PARENT_MEM_MIB CPUS DISK NET HOSTILE END MANAGE FUZZ
 # INITRD: END is how the parent ends the run, poweroff (S5) or reset
@@ -127,7 +127,7 @@ parent_tests() {
 	INITRAMFS_BINS=$bins INITRAMFS_KO=build/parent/hv.ko INITRAMFS_FILES="$(manage_files)" \
 		scripts/mkinitramfs.sh "$OUT/parent-test.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" &&
 	scripts/mkinitramfs.sh "$OUT/child.cpio.gz" tests/parent/child-init button evdev pvpanic-mmio \
-		virtio_pci virtio_blk virtio_rng &&
+		virtio_pci virtio_blk virtio_rng virtio_net &&
 	INITRAMFS_BINS=$bins INITRAMFS_KO=build/parent/hv.ko \
 		INITRAMFS_FILES="$(manage_files) build/cache/vmlinuz=/boot/vmlinuz $OUT/child.cpio.gz=/boot/child.cpio.gz" \
 		scripts/mkinitramfs.sh "$OUT/parent-test-linux.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" ||

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Exit handlers that need no vendor decoding, and exit accounting. */
 #include "vmm/exit.h"
+#include "vmm/dump.h"
 #include "vmm/backend.h"
 #include "vmm/event.h"
 #include "vmm/fpu.h"
@@ -46,6 +47,8 @@ enum exit_action vmm_handle_shutdown(struct vcpu *v)
 
 	if (p->cfg.restart_on_reset && partition_restart(p) == 0)
 		return EXIT_YIELD;
+	/* Where it was: a crash that explains itself in the log. */
+	vcpu_dump(v, rdtsc(), true);
 	partition_stop(p, OUTCOME_TRIPLE_FAULT, "triple fault (shutdown)");
 	return EXIT_STOP_PARTITION;
 }

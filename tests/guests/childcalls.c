@@ -17,7 +17,7 @@ int guest_main(u32 vcpu, u64 mem)
 
 	cpuid(HV_CPUID_BASE + 1, 0, r);
 	u64 self = r[3];
-	for (u64 nr = HVC_PARENT_FIRST; nr <= HVC_POOL_INFO; nr++) {
+	for (u64 nr = HVC_PARENT_FIRST; nr <= HVC_PARENT_LAST; nr++) {
 		for (u64 id = 0; id < 4; id++) {
 			s64 ret = hypercall(nr, id ? id : self, (uword)buf, 16);
 			if (ret != -HV_EPERM)
@@ -26,11 +26,11 @@ int guest_main(u32 vcpu, u64 mem)
 			CHECK_EQ(ret, -HV_EPERM);
 		}
 	}
-	CHECK_EQ(hypercall(HVC_POOL_INFO + 1, 0, 0, 0), -HV_ENOSYS);
+	CHECK_EQ(hypercall(HVC_PARENT_LAST + 1, 0, 0, 0), -HV_ENOSYS);
 	CHECK_EQ(hypercall(HVC_COUNT_MAX - 1, 0, 0, 0), -HV_ENOSYS);
 	for (u32 i = 0; i < sizeof(buf); i++)
 		CHECK_EQ(buf[i], 0); /* nothing was written for it */
 	printf("childcalls: %u parent-only calls refused\n",
-	       (unsigned)(HVC_POOL_INFO - HVC_PARENT_FIRST + 1) * 4);
+	       (unsigned)(HVC_PARENT_LAST - HVC_PARENT_FIRST + 1) * 4);
 	return 0;
 }

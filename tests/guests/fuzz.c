@@ -81,7 +81,7 @@ static bool msr_forbidden(u32 msr)
  * 0 = any success, an error code, or 1 = no fixed answer. */
 static s64 expected(u64 nr, u64 a0, u64 a1, u64 mem)
 {
-	if (nr >= HVC_PARENT_FIRST && nr <= HVC_MEMORY_SHARE)
+	if (nr >= HVC_PARENT_FIRST && nr <= HVC_PARENT_LAST)
 		return -HV_EPERM; /* a child calling the parent's calls */
 	switch (nr) {
 	case HVC_VERSION:

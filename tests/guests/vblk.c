@@ -849,6 +849,8 @@ int guest_main(u32 vcpu, u64 mem)
 			hostile(d);
 		else if (streq(line, "hostile"))
 			say("vblk: ERROR no device to be hostile to\n");
+		else if (streq(line, "read") && ready)
+			read_back(d); /* again: the backend may have been restarted */
 		else
 			say("vblk: unknown command '%s'\n", line);
 	}

@@ -142,6 +142,12 @@ TEST(disks)
 	CHECK_STR(c.disk[2].path, "cfgs/c.img");
 	CHECK(!c.disk[2].ro);
 	CHECK(c.rng);
+	REQUIRE(parse(BASE "vif = [ 'bridge=br1,mac=02:00:00:aa:bb:cc', '' ]\n") == 0);
+	REQUIRE(c.nvifs == 2);
+	CHECK_STR(c.vif[0].bridge, "br1");
+	CHECK(c.vif[0].has_mac && c.vif[0].mac[3] == 0xaa && c.vif[0].mac[5] == 0xcc);
+	CHECK_STR(c.vif[1].bridge, "hvbr0");
+	CHECK(!c.vif[1].has_mac);
 	REQUIRE(parse(BASE "rng = 0\n") == 0);
 	CHECK(!c.rng);
 	CHECK(c.ndisks == 0);
@@ -275,8 +281,13 @@ static const struct bad bad[] = {
 	{ BASE "disk = [ \"a\", \"b\", \"c\", \"d\", \"e\" ]\n", "t.cfg:3: disk: at most 4 disks" },
 	{ BASE "disk = [ \",rw\" ]\n", "t.cfg:3: disk: the path is empty" },
 	{ BASE "rng = 2\n", "t.cfg:3: rng: must be between 0 and 1, got 2" },
-	{ BASE "vif = [ 'bridge=br0' ]\n",
-	  "t.cfg:3: vif: not supported yet (virtual devices come with the parent-child channel)" },
+	{ BASE "vif = [ 'bridge=br0,model=e1000' ]\n",
+	  "t.cfg:3: vif: \"model=e1000\": only bridge= and mac= are supported" },
+	{ BASE "vif = [ 'mac=01:00:5e:00:00:01' ]\n",
+	  "t.cfg:3: vif: mac \"01:00:5e:00:00:01\": not a unicast address like 02:00:00:00:00:01" },
+	{ BASE "vif = [ 'bridge=a/b' ]\n",
+	  "t.cfg:3: vif: bridge \"a/b\": not an interface name (1-15 of A-Za-z0-9_.-)" },
+	{ BASE "vif = [ '', '', '' ]\n", "t.cfg:3: vif: at most 2 interfaces" },
 	{ BASE "pci = []\n",
 	  "t.cfg:3: pci: not supported yet (virtual devices come with the parent-child channel)" },
 	{ "name = \"a\"\nmemory = 64\nkernel = \"/k\"\nmemory = 64\n",

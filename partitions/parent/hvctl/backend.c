@@ -75,6 +75,7 @@ int backend_devices(const struct cfg *c, struct vdev *devs, unsigned max, char *
 		struct vdev *d = &devs[n];
 		memset(d, 0, sizeof(*d));
 		d->type = HV_VIRTIO_BLOCK;
+		d->fd = -1;
 		d->ro = c->disk[i].ro;
 		snprintf(d->path, sizeof(d->path), "%s", c->disk[i].path);
 		d->fd = open(d->path, (d->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
@@ -103,9 +104,33 @@ int backend_devices(const struct cfg *c, struct vdev *devs, unsigned max, char *
 		continue;
 fail:
 		for (unsigned k = 0; k <= n; k++)
-			if (devs[k].fd > 0)
+			if (devs[k].fd >= 0)
 				close(devs[k].fd);
 		return -1;
+	}
+	for (unsigned i = 0; i < c->nvifs && n < max; i++, n++) {
+		struct vdev *d = &devs[n];
+		memset(d, 0, sizeof(*d));
+		d->type = HV_VIRTIO_NET;
+		d->fd = -1;
+		if (c->vif[i].has_mac) {
+			memcpy(d->mac, c->vif[i].mac, 6);
+		} else {
+			/* Locally administered, from the child's name: the same
+			 * child gets the same address each time. */
+			uint32_t h = 2166136261u;
+			for (const char *p = c->name; *p; p++)
+				h = (h ^ (uint8_t)*p) * 16777619u;
+			uint8_t m[6] = { 0x02, 0x68, (uint8_t)(h >> 24), (uint8_t)(h >> 16),
+					 (uint8_t)(h >> 8), (uint8_t)((h & 0xf0) | i) };
+			memcpy(d->mac, m, 6);
+		}
+		if (vnet_open(d, c->vif[i].bridge, err, len)) {
+			for (unsigned k = 0; k <= n; k++)
+				if (devs[k].fd >= 0)
+					close(devs[k].fd);
+			return -1;
+		}
 	}
 	if (c->rng && n < max) {
 		memset(&devs[n], 0, sizeof(devs[n]));
@@ -124,6 +149,8 @@ int backend_add(int fd, uint32_t id, struct vdev *devs, unsigned n)
 		req.id = id;
 		if (devs[i].type == HV_VIRTIO_BLOCK)
 			vblk_describe(&devs[i], &req.dev);
+		else if (devs[i].type == HV_VIRTIO_NET)
+			vnet_describe(&devs[i], &req.dev);
 		else
 			vrng_describe(&devs[i], &req.dev);
 		if (hv_ioctl(fd, HV_IOC_DEVICE_ADD, &req))
@@ -183,6 +210,50 @@ static void mark_broken(struct backend *b, struct vdev *d, const char *why)
 		     strerror(errno));
 }
 
+/* Frames from the tap into the receive queue while both have some. */
+static void net_rx(struct backend *b, struct vdev *d)
+{
+	struct virtq *q = &d->q[0];
+	char why[128];
+	bool pushed = false, got;
+
+	if (!d->ready || d->broken || !q->size)
+		return;
+	for (;;) {
+		if (!d->rx_held) {
+			int r = vq_pop(q, &d->rx_chain);
+			if (r < 0) {
+				snprintf(why, sizeof(why), "queue 0: %s", q->why);
+				mark_broken(b, d, why);
+				return;
+			}
+			if (r == 0) {
+				/* None: ask the driver to say when it adds some. */
+				if (vq_enable_notify(q))
+					continue;
+				d->rx_starved = true;
+				break;
+			}
+			d->rx_held = true;
+		}
+		long n = vnet_rx(d, &d->rx_chain, &got, why, sizeof(why));
+		if (n < 0) {
+			mark_broken(b, d, why);
+			return;
+		}
+		if (n == 0) {
+			if (got)
+				continue; /* a frame too big for the buffer, dropped */
+			break;            /* the tap is empty */
+		}
+		vq_push(q, d->rx_chain.head, (uint32_t)n);
+		d->rx_held = false;
+		pushed = true;
+	}
+	if (pushed && vq_need_interrupt(q))
+		send_irq(b, d->index, 0);
+}
+
 static void process(struct backend *b, struct vdev *d, unsigned qi)
 {
 	struct virtq *q = &d->q[qi];
@@ -192,12 +263,18 @@ static void process(struct backend *b, struct vdev *d, unsigned qi)
 
 	if (!d->ready || d->broken || qi >= d->nq || !q->size)
 		return;
+	if (d->type == HV_VIRTIO_NET && qi == 0) {
+		d->rx_starved = false; /* the driver added receive buffers */
+		net_rx(b, d);
+		return;
+	}
 	vq_disable_notify(q);
 	for (;;) {
 		while ((r = vq_pop(q, &b->chain)) == 1) {
 			why[0] = 0;
 			long n = d->type == HV_VIRTIO_BLOCK ? vblk_handle(d, &b->chain, why, sizeof(why))
-							     : vrng_handle(d, &b->chain, why, sizeof(why));
+				 : d->type == HV_VIRTIO_NET ? vnet_tx(d, &b->chain, why, sizeof(why))
+							    : vrng_handle(d, &b->chain, why, sizeof(why));
 			if (n < 0) {
 				mark_broken(b, d, why);
 				return;
@@ -232,6 +309,7 @@ static void refresh(struct backend *b, struct vdev *d)
 	if (s->reset_pending || !s->status) {
 		d->ready = false;
 		d->broken = false;
+		d->rx_held = d->rx_starved = false;
 		memset(d->q, 0, sizeof(d->q));
 		if (s->reset_pending) {
 			struct hv_ioc_device_ack ack = { .id = b->id, .device = d->index,
@@ -401,10 +479,24 @@ static void serve(struct backend *b)
 	everything(b); /* what the driver did before we were here */
 	signal_now(b);
 	for (;;) {
-		struct pollfd p = { .fd = b->fd, .events = POLLIN };
-		int r = poll(&p, 1, 1000);
+		struct pollfd p[1 + HV_DEVICES_MAX];
+		struct vdev *owner[1 + HV_DEVICES_MAX];
+		unsigned np = 1;
+		p[0] = (struct pollfd){ .fd = b->fd, .events = POLLIN };
+		/* A tap is watched while its receive queue has room. */
+		for (unsigned i = 0; i < b->ndev; i++) {
+			struct vdev *d = &b->dev[i];
+			if (d->type == HV_VIRTIO_NET && d->ready && !d->broken && !d->rx_starved) {
+				owner[np] = d;
+				p[np++] = (struct pollfd){ .fd = d->fd, .events = POLLIN };
+			}
+		}
+		int r = poll(p, np, 1000);
 		if (r < 0 && errno != EINTR)
 			break;
+		for (unsigned i = 1; r > 0 && i < np; i++)
+			if (p[i].revents & POLLIN)
+				net_rx(b, owner[i]);
 		if (!drain(b))
 			break;
 	}

@@ -36,11 +36,18 @@ struct vdev {
 	bool ready;              /* DRIVER_OK seen and its queues set up */
 	bool broken;             /* a rule broken: nothing until a reset */
 	uint64_t features;       /* what the driver accepted */
+	int fd;                  /* the image, block device or tap; -1: none */
 	/* virtio-blk */
-	int fd;
 	bool ro;
 	uint64_t sectors;
 	char path[CFG_PATH_MAX];
+	/* virtio-net */
+	uint8_t mac[6];
+	char ifname[16];         /* its tap device */
+	bool rx_starved;         /* the driver gave no receive buffers */
+	bool rx_held;            /* rx_chain is taken, waiting for a frame */
+	struct vq_chain rx_chain;
+	uint64_t tx_errors, rx_dropped;
 };
 
 /* The devices of c, described for HV_IOC_DEVICE_ADD and opened (disk
@@ -57,6 +64,13 @@ int backend_spawn(uint32_t id, const char *name, struct vdev *devs, unsigned n);
  * when the chain breaks the device's rules (why says how). */
 void vblk_describe(const struct vdev *d, struct hv_device *out);
 long vblk_handle(struct vdev *d, const struct vq_chain *c, char *why, size_t len);
+/* A tap device on bridge (made if missing); -1 with err. */
+int vnet_open(struct vdev *d, const char *bridge, char *err, size_t len);
+void vnet_describe(const struct vdev *d, struct hv_device *out);
+long vnet_tx(struct vdev *d, const struct vq_chain *c, char *why, size_t len);
+/* > 0: a frame written into c; 0: none (*got: one was dropped, c is
+ * still free); -1: c breaks the rules. */
+long vnet_rx(struct vdev *d, const struct vq_chain *c, bool *got, char *why, size_t len);
 void vrng_describe(const struct vdev *d, struct hv_device *out);
 long vrng_handle(struct vdev *d, const struct vq_chain *c, char *why, size_t len);
 

@@ -8,8 +8,10 @@
  */
 #include "cfg.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define VALUE_MAX 8192
@@ -535,6 +537,76 @@ static int k_disk(struct ctx *x, const char *key, const struct value *v)
 	return 0;
 }
 
+/* A bridge name: what Linux takes for an interface (IFNAMSIZ - 1 bytes). */
+static bool ifname_ok(const char *n)
+{
+	size_t l = strlen(n);
+
+	if (!l || l > 15 || !strcmp(n, ".") || !strcmp(n, ".."))
+		return false;
+	for (; *n; n++)
+		if (!isalnum((unsigned char)*n) && *n != '_' && *n != '-' && *n != '.')
+			return false;
+	return true;
+}
+
+/* "02:00:5e:10:00:01": six hex octets, unicast (I/G bit clear). */
+static bool mac_parse(const char *s, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]) ||
+		    (i < 5 && s[2] != ':') || (i == 5 && s[2]))
+			return false;
+		char b[3] = { s[0], s[1], 0 };
+		mac[i] = (uint8_t)strtoul(b, NULL, 16);
+		s += 3;
+	}
+	return !(mac[0] & 1) && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
+}
+
+/*
+ * vif = [ "bridge=BR,mac=MAC", ... ] (xl.cfg's vif syntax, its bridge and
+ * mac keys): virtio network interfaces on a tap device in the parent,
+ * attached to bridge BR (default hvbr0, made when missing); without mac
+ * one is made from the child's id.
+ */
+static int k_vif(struct ctx *x, const char *key, const struct value *v)
+{
+	if (v->kind != V_LIST)
+		return fail(&x->ps, v->line, key, "expects a list, like [ \"bridge=hvbr0\" ]");
+	if (v->items > CFG_VIFS_MAX)
+		return fail(&x->ps, v->line, key, "at most %d interfaces", CFG_VIFS_MAX);
+	const char *item = v->s;
+	for (unsigned i = 0; i < v->items; i++, item += strlen(item) + 1) {
+		char buf[256], *save = NULL;
+		if (strlen(item) >= sizeof(buf))
+			return fail(&x->ps, v->line, key, "\"%.40s...\" is too long", item);
+		strcpy(buf, item);
+		strcpy(x->c->vif[i].bridge, "hvbr0");
+		x->c->vif[i].has_mac = false;
+		for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+			while (*kv == ' ')
+				kv++;
+			if (!strncmp(kv, "bridge=", 7)) {
+				if (!ifname_ok(kv + 7))
+					return fail(&x->ps, v->line, key, "bridge \"%s\": not an "
+						    "interface name (1-15 of A-Za-z0-9_.-)", kv + 7);
+				strcpy(x->c->vif[i].bridge, kv + 7);
+			} else if (!strncmp(kv, "mac=", 4)) {
+				if (!mac_parse(kv + 4, x->c->vif[i].mac))
+					return fail(&x->ps, v->line, key, "mac \"%s\": not a unicast "
+						    "address like 02:00:00:00:00:01", kv + 4);
+				x->c->vif[i].has_mac = true;
+			} else {
+				return fail(&x->ps, v->line, key, "\"%s\": only bridge= and mac= are "
+					    "supported", kv);
+			}
+		}
+	}
+	x->c->nvifs = v->items;
+	return 0;
+}
+
 /* rng = 0|1: a virtio entropy device (default 1). */
 static int k_rng(struct ctx *x, const char *key, const struct value *v)
 {
@@ -650,12 +722,13 @@ static const struct key keys[] = {
 	{ "platform", k_platform },
 	{ "disk", k_disk },
 	{ "rng", k_rng },
+	{ "vif", k_vif },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(NKEYS <= 32, "ctx.seen holds every key");
 
 /* xl keys for devices that come with the channel. */
-static const char *const later_keys[] = { "vif", "pci" };
+static const char *const later_keys[] = { "pci" };
 
 /* Edit distance up to 3 (for "did you mean"), else 3. */
 static unsigned distance(const char *a, const char *b)

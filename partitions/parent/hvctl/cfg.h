@@ -23,6 +23,7 @@
 #define CFG_ERR_MAX 512
 #define CFG_MEMORY_DEFAULT_MIB 128
 #define CFG_DISKS_MAX 4
+#define CFG_VIFS_MAX 2
 
 enum cfg_platform {
 	CFG_PLATFORM_DEFAULT, /* pc for Linux kernels, none for ELF images */
@@ -60,6 +61,12 @@ struct cfg {
 		bool ro;
 	} disk[CFG_DISKS_MAX];
 	unsigned ndisks;
+	struct {
+		char bridge[16];
+		uint8_t mac[6];
+		bool has_mac;
+	} vif[CFG_VIFS_MAX];
+	unsigned nvifs;
 	bool rng;                   /* a virtio entropy device (default) */
 	int line[CFG_LINES];        /* 0 = not given */
 };
