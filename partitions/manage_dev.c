@@ -127,14 +127,18 @@ static struct hc_result hc_channel_signal(struct vcpu *v, const struct hc_args *
 
 static struct hc_result hc_channel_close(struct vcpu *v, const struct hc_args *a)
 {
-	s64 e;
-	struct partition *p = child(a->a[0], &e);
+	/* A dying child too: its destroy waits for this (the backend's
+	 * mappings of its RAM are gone once its file is). */
+	struct partition *p = partition_by_id(a->a[0]);
 	(void)v;
 
 	if (!p)
-		return err(e);
-	channel_close(p, "its backend closed it");
-	virtio_pci_backend_gone(p);
+		return err(HV_ENOENT);
+	if (p->is_parent || !p->cfg.managed)
+		return err(HV_EPERM);
+	channel_detach(p);
+	if (p->state != PART_DYING)
+		virtio_pci_backend_gone(p);
 	return hc_ok(0);
 }
 

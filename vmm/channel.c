@@ -10,6 +10,8 @@
 struct channel {
 	spinlock_t lock;
 	bool open;
+	bool attached;              /* opened by the parent and not yet closed by
+				     * it: its backend may still map the child */
 	struct partition *to;
 	u8 vector;
 	u32 size;                   /* data bytes per ring */
@@ -53,6 +55,7 @@ int channel_open(struct partition *c, struct partition *to, u64 gpa, u64 bytes, 
 	ch->to = to;
 	ch->vector = vector;
 	ch->open = true;
+	ch->attached = true;
 	spin_unlock_irqrestore(&ch->lock, f);
 	pr_info("partition '%s': device channel open (%u KiB rings)", c->cfg.name,
 		ch->size / 1024);
@@ -81,6 +84,23 @@ void channel_close(struct partition *c, const char *why)
 	u64 f = spin_lock_irqsave(&ch->lock);
 	close_locked(c, ch, why);
 	spin_unlock_irqrestore(&ch->lock, f);
+}
+
+void channel_detach(struct partition *c)
+{
+	struct channel *ch = c->chan;
+
+	if (!ch)
+		return;
+	u64 f = spin_lock_irqsave(&ch->lock);
+	close_locked(c, ch, "its backend closed it");
+	ch->attached = false;
+	spin_unlock_irqrestore(&ch->lock, f);
+}
+
+bool channel_parent_attached(const struct partition *c)
+{
+	return c->chan && READ_ONCE(c->chan->attached);
 }
 
 /* A ring index from the parent: inside the data and record-aligned. */

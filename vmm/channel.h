@@ -24,6 +24,11 @@ bool channel_send(struct partition *child, u8 type, u8 device, u16 queue, u32 va
 s64 channel_receive(struct partition *child,
 		    void (*fn)(struct partition *child, const struct hv_chan_record *r));
 
+/* The parent closed it (its backend's file went, and with it every
+ * mapping of the child's RAM that backend had). */
+void channel_detach(struct partition *child);
+/* Whether the parent opened the channel and has not closed it yet. */
+bool channel_parent_attached(const struct partition *child);
 /* Its channel's memory goes with it (partition_free). */
 void channel_free(struct partition *child);
 

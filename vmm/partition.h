@@ -177,6 +177,7 @@ struct partition {
 	u8 reap_phase;
 	u32 reap_region;
 	u64 reap_offset;
+	u64 reap_wait_us;      /* when it began to wait for its backend, or 0 */
 	u8 ended_event, ended_action; /* posted when a rebuild is done */
 	char ended_reason[96];
 	/* Changes to slat once it runs (the parent's on-demand maps, shares). */

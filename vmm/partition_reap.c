@@ -28,7 +28,11 @@
 #include "vmm/base/string.h"
 #include "vmm/dev/platform.h"
 #include "vmm/dev/vlapic.h"
+#include "drivers/timer.h"
 
+/* How long a destroy waits for the child's backend in the parent to let
+ * go of it (vmm/channel.h). */
+#define BACKEND_GRACE_US 10000000ULL
 /* Bytes scrubbed per step: a few milliseconds of memset. */
 #define SCRUB_STEP MiB(32)
 
@@ -156,16 +160,33 @@ static bool destroy_step(struct partition *p)
 		p->reap_phase = 2;
 		return false;
 	case 2:
+		/* Its backend in the parent has its RAM mapped until its file
+		 * goes (the module then closes the channel): wait for that, a
+		 * while, before the RAM can be someone else's -- a late write
+		 * of an old backend must not land in the next child. */
+		if (!p->reap_wait_us)
+			p->reap_wait_us = timer_uptime_us() | 1;
+		if (channel_parent_attached(p) &&
+		    timer_uptime_us() - p->reap_wait_us < BACKEND_GRACE_US)
+			return false;
+		if (channel_parent_attached(p))
+			pr_warn("partition '%s': its backend in the parent still holds it after "
+				"%u s; destroying it anyway", p->cfg.name,
+				(unsigned)(BACKEND_GRACE_US / 1000000));
+		p->reap_wait_us = 0;
+		p->reap_phase = 3;
+		return false;
+	case 3:
 		/* Its RAM out of the parent's reach before it is scrubbed and
 		 * can go to someone else. */
 		if (!partition_unshare_step(p))
 			return false;
-		p->reap_phase = 3;
+		p->reap_phase = 4;
 		return false;
-	case 3:
+	case 4:
 		if (!scrub_step(p))
 			return false;
-		p->reap_phase = 4;
+		p->reap_phase = 5;
 		return false;
 	default:
 		part_event(p, HV_EVENT_DESTROYED, HV_ACTION_DESTROY, NULL);

@@ -100,7 +100,7 @@ n=$(pids_of hvdev-vblk | grep -c .)
 [ "$n" = 0 ]
 dcheck backend-ends $? "backend processes of the destroyed child left: $n"
 # ---- network: two Linux children and the parent on hvbr0 (QEMU) ----
-if [ "$mode" = linux ]; then
+if [ "$mode" = linux ] || [ "$mode" = devnet ]; then
 	hv create $cfg/net-a.cfg
 	ra=$?
 	hv create $cfg/net-b.cfg
@@ -126,7 +126,9 @@ if [ "$mode" = linux ]; then
 		[ "$cb" = "to-b 3 packets received" ]
 	check devices-linux-ping $? "create: $ra/$rb, up: $ru; parent->a: $pa, parent->b: $pb; a->parent: $ca; a->b: $cb"
 	# TCP from a to b: 1 MiB of random bytes, the same on both ends.
-	echo 'run nc -l -p 5000 > /tmp/got; echo "rx-md5 $(md5sum < /tmp/got) $(wc -c < /tmp/got) bytes"' |
+	# busybox nc quits when its standard input ends, and the receiver
+	# then closes early: its input is a FIFO it holds open, empty forever.
+	echo 'run mkfifo /tmp/idle; nc -l -p 5000 > /tmp/got 0<> /tmp/idle; echo "rx-md5 $(md5sum < /tmp/got) $(wc -c < /tmp/got) bytes"' |
 		hvctl console net-b -q --linger 0 > /dev/null 2>&1
 	sleep 2
 	echo 'run dd if=/dev/urandom of=/tmp/data bs=1024 count=1024 2>/dev/null; echo "tx-md5 $(md5sum < /tmp/data)"; nc 10.99.0.3 5000 < /tmp/data' |
@@ -136,6 +138,17 @@ if [ "$mode" = linux ]; then
 	tx=$(con net-a | grep -o 'run: tx-md5 [0-9a-f]*' | tail -n 1 | cut -d' ' -f3)
 	rx=$(con net-b | grep -o 'run: rx-md5 [0-9a-f]*' | tail -n 1 | cut -d' ' -f3)
 	[ -n "$tx" ] && [ "$tx" = "$rx" ]
+	r=$?
+	if [ $r != 0 ]; then
+		for t in /sys/class/net/hvtap*; do
+			echo "HVTEST devices net: ${t##*/}: rx $(cat $t/statistics/rx_packets) (dropped $(cat $t/statistics/rx_dropped)), tx $(cat $t/statistics/tx_packets) (dropped $(cat $t/statistics/tx_dropped))"
+		done
+		for c in net-a net-b; do
+			echo 'run echo "tcp $(grep Tcp: /proc/net/snmp | tail -n 1) eth0 rx_dropped $(cat /sys/class/net/eth0/statistics/rx_dropped)"' |
+				hvctl console $c -q --linger 2 2>/dev/null | tr -d '\r' | grep 'run:' | sed "s/^/HVTEST devices net $c: /"
+		done
+	fi
+	[ $r = 0 ]
 	check devices-linux-tcp $? "1 MiB from a to b: sent md5 ${tx:-none}, received ${rx:-none} ($(con net-b | grep -o 'rx-md5 .*' | tail -n 1))"
 	hv destroy net-a
 	hv destroy net-b

@@ -86,7 +86,7 @@ if [ "$mode" = devbench ]; then
 	return 0 2>/dev/null || exit 0
 fi
 # hvtest.manage=devices: only the device phase (while developing it).
-if [ "$mode" = devices ]; then
+if [ "$mode" = devices ] || [ "$mode" = devnet ]; then
 	. /etc/hv-test/devices.sh
 	return 0 2>/dev/null || exit 0
 fi
