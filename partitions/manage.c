@@ -211,10 +211,14 @@ static struct hc_result hc_pool_info(struct vcpu *v, const struct hc_args *a)
 
 /* ---- create, populate, load ------------------------------------------------ */
 
+/* A partition being destroyed no longer holds its name: once it is out
+ * of the list a user may create its successor, while the old one's memory
+ * is still being scrubbed (its id stays its own). */
 static bool name_taken(const char *name)
 {
 	for (u32 i = 0; i < MAX_PARTITIONS; i++)
-		if (partitions[i] && !strcmp(partitions[i]->cfg.name, name))
+		if (partitions[i] && READ_ONCE(partitions[i]->state) != PART_DYING &&
+		    !strcmp(partitions[i]->cfg.name, name))
 			return true;
 	return false;
 }

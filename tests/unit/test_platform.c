@@ -27,6 +27,7 @@
 #include "vmm/dev/testdev.h"
 #include "vmm/dev/vlapic.h"
 #include "vmm/dev/vuart.h"
+#include "vmm/dev/virtio_pci.h"
 #include "drivers/rtc.h"
 #include "drivers/timer.h"
 
@@ -1566,6 +1567,229 @@ TEST(console_input_focus)
 	platform_detach(&cparts[2]);
 }
 
+/* ---- PCI bus 0 and the virtio-pci transport (vmm/dev/pci.c, virtio_pci.c) ---- */
+
+static u32 cfg_rd(u32 slot, u32 off, u8 size)
+{
+	out(0xcf8, 4, 0x80000000u | (slot << 11) | (off & 0xfc));
+	return in((u16)(0xcfc + (off & 3)), size);
+}
+
+static void cfg_wr(u32 slot, u32 off, u8 size, u32 v)
+{
+	out(0xcf8, 4, 0x80000000u | (slot << 11) | (off & 0xfc));
+	out((u16)(0xcfc + (off & 3)), size, v);
+}
+
+TEST(pci_config_mechanisms)
+{
+	setup(1);
+	/* Only a dword at 0xcf8 is CONFIG_ADDRESS; reserved bits read 0. */
+	out(0xcf8, 4, 0x80000003u);
+	CHECK_EQ(in(0xcf8, 4), 0x80000000u);
+	CHECK_EQ(cfg_rd(0, 0, 4), 0x00081b36u); /* the host bridge */
+	CHECK_EQ(cfg_rd(0, 8, 4) >> 8, 0x060000u);
+	CHECK_EQ(cfg_rd(1, 0, 4), 0xffffffffu); /* nothing at 00:01.0 */
+	CHECK_EQ(cfg_rd(1, 0, 2), 0xffffu);
+	/* Bus 1 has nothing either. */
+	out(0xcf8, 4, 0x80010000u);
+	CHECK_EQ(in(0xcfc, 4), 0xffffffffu);
+	/* ECAM sees the same space; past 0xff a conventional function is 0. */
+	CHECK_EQ(mmio_read(HV_PCI_ECAM_BASE, 4), 0x00081b36u);
+	CHECK_EQ(mmio_read(HV_PCI_ECAM_BASE + 0x100, 4), 0u);
+	CHECK_EQ(mmio_read(HV_PCI_ECAM_BASE + (1u << 15), 4), 0xffffffffu);
+	/* The host bridge's identity is read-only. */
+	cfg_wr(0, 0, 4, 0x12345678u);
+	CHECK_EQ(cfg_rd(0, 0, 4), 0x00081b36u);
+	/* The reset byte at 0xcf9 still resets; a dword at 0xcf8 does not. */
+	out(0xcf8, 4, 0x80000600u);
+	CHECK_EQ(stop_outcome, -1);
+	pout8(0xcf9, 0x06);
+	CHECK_EQ(stop_outcome, OUTCOME_RESET);
+	detach(&part);
+}
+
+static struct hv_device blk_desc(void)
+{
+	struct hv_device d;
+	u64 cap = 1234;
+
+	memset(&d, 0, sizeof(d));
+	d.type = HV_VIRTIO_BLOCK;
+	d.queues = 1;
+	d.queue_size = 64;
+	d.features = HV_VIRTIO_F_VERSION_1 | BIT(9);
+	d.config_len = 8;
+	memcpy(d.config, &cap, 8);
+	return d;
+}
+
+TEST(virtio_pci_add_checks)
+{
+	setup(1);
+	struct hv_device d = blk_desc();
+	d.features = BIT(9); /* no VERSION_1 */
+	CHECK_EQ(virtio_pci_add(&part, &d), -HV_EINVAL);
+	d = blk_desc();
+	d.queue_size = 48;
+	CHECK_EQ(virtio_pci_add(&part, &d), -HV_EINVAL);
+	d = blk_desc();
+	d.queues = HV_QUEUES_MAX + 1;
+	CHECK_EQ(virtio_pci_add(&part, &d), -HV_EINVAL);
+	d = blk_desc();
+	d.config_len = HV_DEVICE_CONFIG_MAX + 1;
+	CHECK_EQ(virtio_pci_add(&part, &d), -HV_EINVAL);
+	d = blk_desc();
+	d.reserved[2] = 1;
+	CHECK_EQ(virtio_pci_add(&part, &d), -HV_EINVAL);
+	d = blk_desc();
+	for (int i = 0; i < HV_DEVICES_MAX; i++)
+		CHECK_EQ(virtio_pci_add(&part, &d), i);
+	CHECK_EQ(virtio_pci_add(&part, &d), -HV_ENOSPC);
+	detach(&part);
+}
+
+/* Finds virtio capability `type` in slot's list; its offset or 0. */
+static u32 find_vcap(u32 slot, u8 type)
+{
+	u32 at = cfg_rd(slot, 0x34, 1), hops = 0;
+
+	while (at && hops++ < 48) {
+		if (cfg_rd(slot, at, 1) == 0x09 && cfg_rd(slot, at + 3, 1) == type)
+			return at;
+		at = cfg_rd(slot, at + 1, 1);
+	}
+	return 0;
+}
+
+TEST(virtio_pci_transport)
+{
+	setup(1);
+	struct hv_device d = blk_desc();
+	REQUIRE(virtio_pci_add(&part, &d) == 0);
+	/* Identity (virtio 1.2 4.1.2): a modern block device. */
+	CHECK_EQ(cfg_rd(1, 0, 4), 0x10421af4u);
+	CHECK_EQ(cfg_rd(1, 8, 4), 0x01800001u);
+	CHECK(cfg_rd(1, 6, 2) & 0x10); /* capability list */
+	CHECK_EQ(cfg_rd(1, 0x3d, 1), 0u); /* no INTx pin */
+	/* Every structure is in the list, MSI-X first. */
+	CHECK_EQ(cfg_rd(1, cfg_rd(1, 0x34, 1), 1), 0x11u);
+	for (u8 t = 1; t <= 5; t++)
+		CHECK(find_vcap(1, t) != 0);
+	/* BAR sizing (PCI 3.0 6.2.5.1), then back where they were. */
+	u32 bar0 = cfg_rd(1, 0x10, 4), bar1 = cfg_rd(1, 0x14, 4);
+	CHECK_EQ(bar0, HV_PCI_IO_BASE | 1u);
+	CHECK_EQ(bar1, (u32)HV_PCI_MEM_BASE);
+	cfg_wr(1, 0x14, 4, 0xffffffffu);
+	CHECK_EQ(cfg_rd(1, 0x14, 4), ~(HV_PCI_MEM_BAR_SIZE - 1));
+	cfg_wr(1, 0x10, 4, 0xffffffffu);
+	CHECK_EQ(cfg_rd(1, 0x10, 4), (0xffffu & ~(HV_PCI_IO_BAR_SIZE - 1)) | 1u);
+	cfg_wr(1, 0x10, 4, bar0);
+	cfg_wr(1, 0x14, 4, bar1);
+	u64 common = HV_PCI_MEM_BASE + cfg_rd(1, find_vcap(1, 1) + 8, 4);
+	/* Decoding is off until the command register says so. */
+	CHECK_EQ(mmio_read(common + 0x12, 2), 0xffffu);
+	cfg_wr(1, 4, 2, 0x7);
+	CHECK_EQ(mmio_read(common + 0x12, 2), 1u); /* num_queues */
+	/* Features: VERSION_1 is bit 32. */
+	mmio_write(common + 0x00, 4, 1);
+	CHECK_EQ(mmio_read(common + 0x04, 4), 1u);
+	mmio_write(common + 0x00, 4, 0);
+	CHECK_EQ(mmio_read(common + 0x04, 4), (u32)BIT(9));
+	/* A feature it did not offer: FEATURES_OK does not stick. */
+	mmio_write(common + 0x14, 1, 1 | 2);
+	mmio_write(common + 0x08, 4, 0);
+	mmio_write(common + 0x0c, 4, BIT(9) | BIT(5));
+	mmio_write(common + 0x08, 4, 1);
+	mmio_write(common + 0x0c, 4, 1);
+	mmio_write(common + 0x14, 1, 1 | 2 | 8);
+	CHECK_EQ(mmio_read(common + 0x14, 1), 3u);
+	mmio_write(common + 0x08, 4, 0);
+	mmio_write(common + 0x0c, 4, BIT(9));
+	mmio_write(common + 0x14, 1, 1 | 2 | 8);
+	CHECK_EQ(mmio_read(common + 0x14, 1), 11u);
+	/* Queue size: a power of two up to the device's. */
+	mmio_write(common + 0x16, 2, 0);
+	CHECK_EQ(mmio_read(common + 0x18, 2), 64u);
+	mmio_write(common + 0x18, 2, 48);
+	CHECK_EQ(mmio_read(common + 0x18, 2), 64u);
+	mmio_write(common + 0x18, 2, 128);
+	CHECK_EQ(mmio_read(common + 0x18, 2), 64u);
+	mmio_write(common + 0x18, 2, 32);
+	CHECK_EQ(mmio_read(common + 0x18, 2), 32u);
+	/* A vector past the table reads back as NO_VECTOR (4.1.5.1.2). */
+	mmio_write(common + 0x1a, 2, 5);
+	CHECK_EQ(mmio_read(common + 0x1a, 2), 0xffffu);
+	mmio_write(common + 0x1a, 2, 1);
+	CHECK_EQ(mmio_read(common + 0x1a, 2), 1u);
+	mmio_write(common + 0x20, 4, 0x10000);
+	mmio_write(common + 0x24, 4, 0);
+	CHECK_EQ(mmio_read(common + 0x20, 8), 0x10000u);
+	mmio_write(common + 0x1c, 2, 1);
+	CHECK_EQ(mmio_read(common + 0x1c, 2), 1u);
+	/* Enabled: the queue's address no longer changes. */
+	mmio_write(common + 0x20, 4, 0x20000);
+	CHECK_EQ(mmio_read(common + 0x20, 8), 0x10000u);
+	/* The device configuration the backend gave. */
+	u64 devcfg = HV_PCI_MEM_BASE + cfg_rd(1, find_vcap(1, 4) + 8, 4);
+	CHECK_EQ(mmio_read(devcfg, 8), 1234u);
+
+	/* MSI-X: the entry masked, the interrupt waits in the PBA. */
+	u32 mx = cfg_rd(1, 0x34, 1);
+	u64 table = HV_PCI_MEM_BASE + (cfg_rd(1, mx + 4, 4) & ~7u);
+	u64 pba = HV_PCI_MEM_BASE + (cfg_rd(1, mx + 8, 4) & ~7u);
+	CHECK_EQ(cfg_rd(1, mx + 2, 2) & 0x7ff, 1u); /* 2 vectors */
+	cfg_wr(1, mx + 2, 2, 0x8000);              /* enable */
+	mmio_write(table + 16, 4, 0xfee00000u);    /* entry 1: APIC 0 */
+	mmio_write(table + 20, 4, 0);
+	mmio_write(table + 24, 4, 0x41);
+	mmio_write(common + 0x14, 1, 1 | 2 | 8 | 4); /* DRIVER_OK */
+	u32 before = lapics[0].accepted;
+	virtio_pci_irq(&part, 0, 0);
+	CHECK_EQ(lapics[0].accepted, before);
+	CHECK_EQ(mmio_read(pba, 8), 2u);
+	mmio_write(table + 28, 4, 0); /* unmask: delivered now */
+	CHECK_EQ(lapics[0].accepted, before + 1);
+	CHECK_EQ(lapics[0].last_vec, 0x41);
+	CHECK_EQ(mmio_read(pba, 8), 0u);
+	virtio_pci_irq(&part, 0, 0);
+	CHECK_EQ(lapics[0].accepted, before + 2);
+	/* The function mask holds it too. */
+	cfg_wr(1, mx + 2, 2, 0xc000);
+	virtio_pci_irq(&part, 0, 0);
+	CHECK_EQ(lapics[0].accepted, before + 2);
+	cfg_wr(1, mx + 2, 2, 0x8000);
+	CHECK_EQ(lapics[0].accepted, before + 3);
+	/* An address that is not the APIC's goes nowhere. */
+	mmio_write(table + 16, 4, 0x12345000u);
+	virtio_pci_irq(&part, 0, 0);
+	CHECK_EQ(lapics[0].accepted, before + 3);
+
+	/* The PCI configuration access capability reaches BAR1. */
+	u32 pc = find_vcap(1, 5);
+	cfg_wr(1, pc + 4, 1, 1);
+	cfg_wr(1, pc + 8, 4, 0x12); /* num_queues */
+	cfg_wr(1, pc + 12, 4, 2);
+	CHECK_EQ(cfg_rd(1, pc + 16, 2), 1u);
+
+	/* Reset with no backend attached: status reads 0 at once. */
+	mmio_write(common + 0x14, 1, 0);
+	CHECK_EQ(mmio_read(common + 0x14, 1), 0u);
+	CHECK_EQ(mmio_read(common + 0x1c, 2), 0u);
+	struct hv_device_state st;
+	CHECK_EQ(virtio_pci_query(&part, 0, &st), 0);
+	CHECK_EQ(st.resets, 1u);
+	CHECK_EQ(virtio_pci_query(&part, 1, &st), -HV_ENOENT);
+	/* Kicks with no channel go nowhere and the vCPU goes on. */
+	out((u16)HV_PCI_IO_BASE, 2, 0);
+	/* A broken device: NEEDS_RESET once live. */
+	mmio_write(common + 0x14, 1, 1 | 2 | 8 | 4);
+	CHECK_EQ(virtio_pci_ack(&part, 0, HV_ACK_BROKEN, "test"), 0);
+	CHECK(mmio_read(common + 0x14, 1) & 0x40);
+	CHECK_EQ(virtio_pci_ack(&part, 0, 9, NULL), -HV_EINVAL);
+	detach(&part);
+}
+
 int main(void)
 {
 	RUN(rtc_bcd);
@@ -1599,6 +1823,9 @@ int main(void)
 	RUN(pm_reset_register_and_i8042);
 	RUN(hostile_accesses);
 	RUN(console_input_focus);
+	RUN(pci_config_mechanisms);
+	RUN(virtio_pci_add_checks);
+	RUN(virtio_pci_transport);
 	detach(&part);
 	return harness_finish();
 }

@@ -224,7 +224,8 @@ static int mem_read(struct vcpu *v, void *opaque, u64 off, u8 size, u64 *val)
 	u64 at;
 	struct pci_func *f = find_bar(bus, false, HV_PCI_MEM_BASE + off, size, &bar, &at);
 
-	*val = ~0ULL; /* nothing decodes it: master abort */
+	/* Nothing decodes it: a master abort reads all ones. */
+	*val = size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
 	return f ? f->ops->bar_read(v, f, bar, at, size, val) : 0;
 }
 
