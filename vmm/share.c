@@ -40,15 +40,22 @@ int partition_share_ram(struct partition *c, struct partition *to, struct hv_mem
 		if (!c->ram[i].pool)
 			return -1;
 	u64 f = spin_lock_irqsave(&to->slat_lock);
+	/* The table pages this takes (a few per GiB: 2 MiB and 1 GiB
+	 * leaves) are not the parent's on-demand budget, which a sweep of
+	 * device space may have used up: the quota grows by what they take. */
+	u32 quota = to->slat_quota, before = to->slat_pages;
+	to->slat_quota = 0;
 	for (u32 i = 0; i < c->nr_ram; i++) {
 		if (pt_map(&to->slat, c->ram[i].hpa, c->ram[i].hpa, c->ram[i].size,
 			   PT_RWX | PT_USER) < 0) {
+			to->slat_quota = quota ? quota + (to->slat_pages - before) : 0;
 			spin_unlock_irqrestore(&to->slat_lock, f);
 			unmap_all(c, to, i + 1);
 			__atomic_fetch_add(&to->slat_generation, 1, __ATOMIC_SEQ_CST);
 			return -1;
 		}
 	}
+	to->slat_quota = quota ? quota + (to->slat_pages - before) : 0;
 	spin_unlock_irqrestore(&to->slat_lock, f);
 	c->shared_to = to;
 	c->unshare_phase = 0;

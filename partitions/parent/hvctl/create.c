@@ -272,7 +272,7 @@ int cmd_create(int argc, char **argv)
 	image_release(&img);
 	if (step) {
 		destroy_quietly(fd, id);
-		if (e == ENOMEM) {
+		if (e == ENOMEM && !strcmp(step, "populating its memory")) {
 			char pool[96];
 			hv_pool_summary(fd, pool, sizeof(pool));
 			errmsg("not enough memory for '%s' (%llu MiB): the pool has %s", c->name,
