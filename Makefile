@@ -51,8 +51,9 @@ HV_CMDLINE ?= console=com1 loglevel=info
 usb: $(BUILD)/hv-usb.img
 # The parent partition the image boots: the stock Debian kernel (fetched
 # once from Debian's archive) and an initramfs with the drivers of common
-# disks and NICs (partitions/parent/init).
-PARENT_MODULES := virtio_blk virtio_pci virtio_net e1000 e1000e ahci ata_piix sd_mod
+# disks and NICs, and tun and bridge for children's NICs
+# (partitions/parent/init).
+PARENT_MODULES := virtio_blk virtio_pci virtio_net e1000 e1000e ahci ata_piix sd_mod tun bridge
 PARENT_CMDLINE ?= console=ttyS0
 $(BUILD)/cache/vmlinuz:
 	scripts/fetch-kernel.sh
@@ -62,7 +63,8 @@ PARENT_FILES = partitions/parent/hv/demo.cfg=/etc/hv/demo.cfg \
 	partitions/parent/hv/demo-smp.cfg=/etc/hv/demo-smp.cfg \
 	$(BUILD)/cache/vmlinuz=/boot/vmlinuz $(BUILD)/demo.cpio.gz=/boot/demo.cpio.gz
 $(BUILD)/demo.cpio.gz: partitions/parent/demo-init scripts/mkinitramfs.sh $(BUILD)/cache/vmlinuz
-	scripts/mkinitramfs.sh $@ partitions/parent/demo-init button evdev pvpanic-mmio
+	scripts/mkinitramfs.sh $@ partitions/parent/demo-init button evdev pvpanic-mmio \
+		virtio_pci virtio_blk virtio_net virtio_rng
 $(BUILD)/parent.cpio.gz: partitions/parent/init scripts/mkinitramfs.sh $(BUILD)/cache/vmlinuz \
 		$(BUILD)/demo.cpio.gz $(BUILD)/parent-tools/hvctl partitions/parent/hv/demo.cfg \
 		partitions/parent/hv/demo-smp.cfg
