@@ -74,6 +74,8 @@ qemu_timed() {
 }
 
 ratio() { awk -v d="$1" -v h="$2" 'BEGIN { if (d > 0 && h > 0) printf "%.2f", h / d; else printf "-" }'; }
+# per N COUNT: COUNT / N, where 0 is a figure too.
+per() { awk -v n="$1" -v c="$2" 'BEGIN { if (n > 0 && c != "") printf "%.2f", c / n; else printf "-" }'; }
 
 linux_row() { # LABEL CPUS DIRECT_LOG HV_LOG
 	local d h ds hs
@@ -201,7 +203,7 @@ devices_bench() {
 		e=$(log_value devices-bench "^HVTEST bench child iobench: $m: .*; exits ([0-9]+),")
 		io=$(log_value devices-bench "^HVTEST bench child iobench: $m: .*, io exits ([0-9]+)")
 		printf '| %s | %s %s | %s %s | %s | %s / %s | %s |\n' "$m" "${p:--}" "${unit:-}" "${c:--}" "${unit:-}" \
-			"$(ratio "$p" "$c")" "$(ratio "$n" "$e")" "$(ratio "$n" "$io")" "$(ratio "$n" "$irq")"
+			"$(ratio "$p" "$c")" "$(per "$n" "$e")" "$(per "$n" "$io")" "$(per "$n" "$irq")"
 	done
 	echo
 	echo "seqread/seqwrite: 1 MiB requests one at a time; rand1/rand32: 4 KiB random"
