@@ -561,14 +561,6 @@ static struct hc_result hc_event_notify(struct vcpu *v, const struct hc_args *a)
 
 /* ---- the table ----------------------------------------------------------- */
 
-#define LOCKED(fn)                                                              \
-	static struct hc_result locked_##fn(struct vcpu *v, const struct hc_args *a) \
-	{                                                                       \
-		spin_lock(&partition_mgmt_lock);                                \
-		struct hc_result r = fn(v, a);                                  \
-		spin_unlock(&partition_mgmt_lock);                              \
-		return r;                                                       \
-	}
 LOCKED(hc_list)
 LOCKED(hc_status)
 LOCKED(hc_create)

@@ -12,4 +12,16 @@ void manage_init(void);
  * registers them. */
 void manage_dev_init(void);
 
+/* A management call as the table holds it: every one runs under
+ * partition_mgmt_lock (vmm/partition.h), which also keeps the reaper off
+ * the partitions it works on. LOCKED(fn) defines locked_fn. */
+#define LOCKED(fn)                                                              \
+	static struct hc_result locked_##fn(struct vcpu *v, const struct hc_args *a) \
+	{                                                                       \
+		spin_lock(&partition_mgmt_lock);                                \
+		struct hc_result r = fn(v, a);                                  \
+		spin_unlock(&partition_mgmt_lock);                              \
+		return r;                                                       \
+	}
+
 #endif

@@ -163,14 +163,6 @@ static struct hc_result hc_memory_share(struct vcpu *v, const struct hc_args *a)
 	return hc_ok(n);
 }
 
-#define LOCKED(fn)                                                              \
-	static struct hc_result locked_##fn(struct vcpu *v, const struct hc_args *a) \
-	{                                                                       \
-		spin_lock(&partition_mgmt_lock);                                \
-		struct hc_result r = fn(v, a);                                  \
-		spin_unlock(&partition_mgmt_lock);                              \
-		return r;                                                       \
-	}
 LOCKED(hc_device_add)
 LOCKED(hc_device_query)
 LOCKED(hc_device_ack)

@@ -10,15 +10,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/fs.h>
 
@@ -503,76 +500,40 @@ static void serve(struct backend *b)
 	blog(b, 6, "the channel closed: the backend ends");
 }
 
+static int backend_setup(void *arg)
+{
+	struct backend *b = arg;
+
+	b->fd = hv_open();
+	if (b->fd < 0)
+		return ENODEV;
+	return attach(b) ? errno : 0;
+}
+
+static void backend_run(void *arg)
+{
+	struct backend *b = arg;
+
+	blog(b, 6, "serving %u device%s (pid %d)", b->ndev, b->ndev == 1 ? "" : "s",
+	     (int)getpid());
+	serve(b);
+}
+
 int backend_spawn(uint32_t id, const char *name, struct vdev *devs, unsigned n)
 {
-	int p[2];
+	struct backend *b = calloc(1, sizeof(*b));
+	char comm[16];
 
-	if (pipe2(p, O_CLOEXEC))
+	if (!b)
 		return -1;
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		errno = e;
-		return -1;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		if (setsid() < 0)
-			_exit(1);
-		pid_t g = fork();
-		if (g)
-			_exit(g < 0);
-		signal(SIGHUP, SIG_IGN);
-		signal(SIGINT, SIG_IGN);
-		signal(SIGPIPE, SIG_IGN);
-		struct backend *b = calloc(1, sizeof(*b));
-		if (!b)
-			_exit(1);
-		b->id = id;
-		snprintf(b->name, sizeof(b->name), "%s", name);
-		b->dev = devs;
-		b->ndev = n;
-		b->fd = hv_open();
-		int e = b->fd < 0 ? ENODEV : attach(b) ? errno : 0;
-		if (write(p[1], &e, sizeof(e)) != sizeof(e) || e)
-			_exit(1);
-		close(p[1]);
-		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (nul >= 0) {
-			dup2(nul, 0);
-			dup2(nul, 1);
-			dup2(nul, 2);
-		}
-		if (chdir("/")) {
-			/* stays where it was */
-		}
-		char comm[16];
-		snprintf(comm, sizeof(comm), "hvdev-%s", name);
-		prctl(PR_SET_NAME, comm, 0, 0, 0);
-		blog(b, 6, "serving %u device%s (pid %d)", n, n == 1 ? "" : "s", (int)getpid());
-		serve(b);
-		_exit(0);
-	}
-	close(p[1]);
-	int e = 0;
-	ssize_t got;
-	do
-		got = read(p[0], &e, sizeof(e));
-	while (got < 0 && errno == EINTR);
-	close(p[0]);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
-	}
-	if (got != sizeof(e)) {
-		errno = ECHILD;
-		return -1;
-	}
-	if (e) {
-		errno = e;
-		return -1;
-	}
-	return 0;
+	b->id = id;
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	b->dev = devs;
+	b->ndev = n;
+	snprintf(comm, sizeof(comm), "hvdev-%s", name);
+	int r = daemon_spawn(comm, backend_setup, backend_run, b);
+	int e = errno;
+	free(b);
+	errno = e;
+	return r;
 }

@@ -57,6 +57,11 @@ void help_main(void);
 bool help_command(const char *cmd);
 
 /* ---- the commands ---- */
+/* Starts a daemon (daemon.c): setup(arg) runs in it first and answers 0
+ * or an errno value, then loop(arg) runs detached, named comm. Returns 0
+ * once setup said 0, or -1 with errno (ECHILD: it died first). */
+int daemon_spawn(const char *comm, int (*setup)(void *arg), void (*loop)(void *arg), void *arg);
+
 int cmd_create(int argc, char **argv);
 int cmd_backend(int argc, char **argv);
 int cmd_list(int argc, char **argv);

@@ -23,13 +23,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define POLL_MS 2000
@@ -177,79 +174,47 @@ static void absolute(char *path)
 		strcpy(path, buf);
 }
 
+struct monitor_args {
+	uint32_t id;
+	const char *name, *file;
+	const struct cfg *c;
+	bool pc;
+	struct monitor m;
+	char abs_file[PATH_MAX];
+};
+
+static int monitor_setup(void *arg)
+{
+	struct monitor_args *a = arg;
+	struct monitor *m = &a->m;
+
+	*m = (struct monitor){ .id = a->id, .c = calloc(1, sizeof(*a->c)), .pc = a->pc };
+	snprintf(m->name, sizeof(m->name), "%s", a->name);
+	if (!m->c)
+		return ENOMEM;
+	*m->c = *a->c;
+	absolute(m->c->kernel);
+	absolute(m->c->ramdisk);
+	m->file = realpath(a->file, a->abs_file) ? a->abs_file : a->file;
+	m->ev_fd = hv_open_flags(O_NONBLOCK);
+	m->fd = m->ev_fd < 0 ? -1 : hv_open();
+	return m->fd < 0 ? ENODEV : 0;
+}
+
+static void monitor_run(void *arg)
+{
+	struct monitor *m = &((struct monitor_args *)arg)->m;
+
+	mlog(m, 6, "monitor %d follows partition %u", (int)getpid(), m->id);
+	monitor_loop(m);
+}
+
 int monitor_spawn(uint32_t id, const char *name, const char *file, const struct cfg *c, bool pc)
 {
-	int p[2];
+	static struct monitor_args a;
+	char comm[16];
 
-	if (pipe2(p, O_CLOEXEC))
-		return -1;
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		errno = e;
-		return -1;
-	}
-	if (pid == 0) {
-		/* Detached from the terminal and the caller: a session of its
-		 * own, and a second fork so init adopts it. */
-		close(p[0]);
-		if (setsid() < 0)
-			_exit(1);
-		pid_t g = fork();
-		if (g)
-			_exit(g < 0);
-		signal(SIGHUP, SIG_IGN);
-		signal(SIGINT, SIG_IGN);
-		signal(SIGPIPE, SIG_IGN);
-		struct monitor m = { .id = id, .c = calloc(1, sizeof(*c)), .pc = pc };
-		char abs_file[PATH_MAX];
-		snprintf(m.name, sizeof(m.name), "%s", name);
-		if (!m.c)
-			_exit(1);
-		*m.c = *c;
-		absolute(m.c->kernel);
-		absolute(m.c->ramdisk);
-		m.file = realpath(file, abs_file) ? abs_file : file;
-		m.ev_fd = hv_open_flags(O_NONBLOCK);
-		m.fd = m.ev_fd < 0 ? -1 : hv_open();
-		if (m.fd < 0)
-			_exit(1);
-		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (nul >= 0) {
-			dup2(nul, 0);
-			dup2(nul, 1);
-			dup2(nul, 2);
-			if (nul > 2)
-				close(nul);
-		}
-		if (chdir("/")) {
-			/* stays where it was */
-		}
-		char comm[16];
-		snprintf(comm, sizeof(comm), "hvmon-%s", name);
-		prctl(PR_SET_NAME, comm, 0, 0, 0);
-		if (write(p[1], "k", 1) != 1)
-			_exit(1);
-		close(p[1]);
-		mlog(&m, 6, "monitor %d follows partition %u", (int)getpid(), id);
-		monitor_loop(&m);
-		_exit(0);
-	}
-	close(p[1]);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	char ch = 0;
-	ssize_t n;
-	do
-		n = read(p[0], &ch, 1);
-	while (n < 0 && errno == EINTR);
-	close(p[0]);
-	if (n == 1 && ch == 'k')
-		return 0;
-	errno = ECHILD;
-	return -1;
+	a = (struct monitor_args){ .id = id, .name = name, .file = file, .c = c, .pc = pc };
+	snprintf(comm, sizeof(comm), "hvmon-%s", name);
+	return daemon_spawn(comm, monitor_setup, monitor_run, &a);
 }
