@@ -43,8 +43,10 @@ $(eval $(call guest_elf,scrubcheck,64,scrub.c))
 $(eval $(call guest_elf,childcalls,64,childcalls.c))
 $(eval $(call guest_elf,pcguest,64,pcguest.c))
 $(GUEST_OUT)/pcguest.elf: vmm/dev/platform.h
-$(eval $(call guest_elf,vblk,64,vblk.c))
-$(GUEST_OUT)/vblk.elf: vmm/dev/platform.h
+$(eval $(call guest_elf,vblk,64,vblk.c lib/virtio_guest.c))
+$(GUEST_OUT)/vblk.elf: vmm/dev/platform.h $(GUEST_DIR)/lib/virtio_guest.h
+$(eval $(call guest_elf,vnet,64,vnet.c lib/virtio_guest.c))
+$(GUEST_OUT)/vnet.elf: vmm/dev/platform.h $(GUEST_DIR)/lib/virtio_guest.h
 $(GUEST_OUT)/platform.elf: vmm/dev/platform.h
 
 # The multiboot (v1) kernel, as an ELF image and as a flat binary with
