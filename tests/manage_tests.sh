@@ -12,13 +12,13 @@ MANAGE_CHECKS=(create-two console pause-resume shutdown crash child-calls scrub
 MANAGE_LINUX_CHECKS=(linux-console linux-shutdown linux-panic)
 # The device phase (tests/parent/devices.sh), devices/<backend>-NAME; the
 # Linux child's disk and entropy with the Linux checks.
-DEVICE_CHECKS=(disk malformed backend-restart destroy-after-flush backend-ends)
+DEVICE_CHECKS=(disk malformed backend-restart destroy-after-flush backend-ends net)
 DEVICE_LINUX_CHECKS=(linux-disk linux-rng linux-ping linux-tcp)
 
 # The files the parent's initramfs carries for it: SRC=DEST pairs.
 manage_files() {
 	local g
-	for g in ticker pcguest triple scrubfill scrubcheck childcalls burn vblk; do
+	for g in ticker pcguest triple scrubfill scrubcheck childcalls burn vblk vnet; do
 		printf '%s ' "build/guests/$g.elf=/guests/$g.elf"
 	done
 	for g in tests/parent/hv/*.cfg; do

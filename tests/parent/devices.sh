@@ -99,6 +99,23 @@ sleep 2
 n=$(pids_of hvdev-vblk | grep -c .)
 [ "$n" = 0 ]
 dcheck backend-ends $? "backend processes of the destroyed child left: $n"
+# ---- network: a test guest's ARP request answered by this parent ----
+hv create $cfg/vnet.cfg
+r=$?
+ip addr add 10.99.0.1/24 dev hvbr0 2>/dev/null
+ip link set hvbr0 up
+console_has vnet 'vnet: done' 120
+r2=$?
+out=$(con vnet)
+echo "$out" | grep 'vnet:' | sed 's/^/HVTEST devices vnet: /'
+mac=$(echo "$out" | sed -n 's/.*vnet: virtio-net at .*, mac \([0-9a-f:]*\).*/\1/p' | head -n 1)
+# The parent learnt the guest's MAC from its request, on the guest's tap.
+neigh=$(ip neigh show 10.99.0.9 2>/dev/null)
+[ $r = 0 ] && [ $r2 = 0 ] && echo "$out" | grep -q 'vnet: arp reply from 10.99.0.1 at ' &&
+	[ -n "$mac" ] && echo "$neigh" | grep -q "$mac"
+dcheck net $? "create: $r, done: $r2, mac ${mac:-none}; the parent's neighbour entry: ${neigh:-none}"
+hv destroy vnet
+
 # ---- network: two Linux children and the parent on hvbr0 (QEMU) ----
 if [ "$mode" = linux ] || [ "$mode" = devnet ]; then
 	hv create $cfg/net-a.cfg
