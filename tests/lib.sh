@@ -198,6 +198,19 @@ qemu_run() {
 		wait "$pid"
 		RC=$?
 		wait "$watch" 2> /dev/null
+		# QEMU 7.2's TCG itself crashes now and then (seen once in some
+		# hundred parent boots: a SIGSEGV inside qemu-system-x86_64, at
+		# the parent's PCI scan). No guest may crash an emulator, so it
+		# is QEMU's bug: say so and run it again -- a workaround of the
+		# runner, never of the hypervisor.
+		case $RC in
+		132|134|135|139)
+			if [ ! -e "$OUT/$name.hung" ] && [ "$try" -lt 3 ]; then
+				echo "  note: QEMU crashed (signal $((RC - 128))) during $name; running it again"
+				cp "$OUT/$name.log" "$OUT/$name.crashed-$try.log" 2> /dev/null
+				continue
+			fi ;;
+		esac
 		grep -q "Address already in use" "$OUT/$name.emu.txt" || break
 	done
 	if [ -e "$OUT/$name.hung" ]; then
