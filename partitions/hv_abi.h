@@ -404,6 +404,9 @@ struct hv_device_state {
  * every queue of every device.
  * OUT ring (parent -> hypervisor): records the hypervisor takes at
  * HVC_CHANNEL_SIGNAL, at most the ring's worth per call.
+ * Unlike VMBus there is no pending-send size: neither side ever waits for
+ * room -- the hypervisor drops an idempotent notification and sets the
+ * overflow flag, and the parent's SIGNAL empties the OUT ring at once.
  */
 #define HV_CHAN_PAGES_MIN 3
 #define HV_CHAN_PAGES_MAX 64
