@@ -310,8 +310,21 @@ log_has() {
 
 # log_parent NAME REGEX: the parent's own console output matches (its raw
 # lines: what it says of itself, never what the hypervisor says).
+# The log with every line whole: a marked line (the hypervisor's or a
+# child's) that came while the parent was mid-line follows a break the
+# hypervisor put there (vmm/base/log.c: GS CR LF); it is moved before the
+# parent's unfinished line, which is joined up again.
+log_whole() {
+	perl -0pe '1 while s/([^\n\x1e]*)\x1d\r\n(\x1e[^\n]*\n)/$2$1/;' "$OUT/$1.log" 2>/dev/null
+}
+
+# The parent's stream as it wrote it: the marked lines taken out.
+parent_stream() {
+	log_whole "$1" | grep -av -- "^${HV_MARK}"
+}
+
 log_parent() {
-	grep -av -- "^${HV_MARK}" "$OUT/$1.log" 2>/dev/null | grep -aEq -- "$2"
+	parent_stream "$1" | grep -aEq -- "$2"
 }
 
 # log_value NAME REGEX: prints the first capture of a sed -E expression.

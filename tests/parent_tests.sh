@@ -34,9 +34,8 @@ make_disk() {
 # ticks_between NAME FROM TO: the ticker child's ticks (its tagged lines,
 # which only the hypervisor writes) between two of the parent's lines.
 ticks_between() {
-	awk -v from="$2" -v to="$3" -v tick="^${HV_MARK}${HV_TS}\\[ticker\\] tick " \
-		'$0 ~ from { on = 1 } $0 ~ to { on = 0 } on && $0 ~ tick { n++ } END { print n + 0 }' \
-		"$OUT/$1.log"
+	log_whole "$1" | awk -v from="$2" -v to="$3" -v tick="^${HV_MARK}${HV_TS}\\[ticker\\] tick " \
+		'$0 ~ from { on = 1 } $0 ~ to { on = 0 } on && $0 ~ tick { n++ } END { print n + 0 }'
 }
 
 # check_parent_run NAME DISK NET [END]: sets REASON.

@@ -27,7 +27,7 @@ static char ring[RING_SIZE];
 static u64 ring_head, ring_tail; /* bytes put and taken; mod RING_SIZE */
 static spinlock_t ring_lock = SPINLOCK_INIT;
 static spinlock_t drain_lock = SPINLOCK_INIT; /* one CPU feeds the UART */
-static bool stream_mid_line; /* raw output left a line unfinished */
+static bool ring_bol = true; /* the last byte in the ring ended a line */
 static u64 ring_dropped;     /* partition output the ring had no room for */
 
 static const char *const level_tag[] = { "ERROR: ", "WARN: ", "", "debug: " };
@@ -85,11 +85,21 @@ void log_flush(void)
 	drain(true);
 }
 
+/*
+ * A line (the hypervisor's, or a child's tagged output) that comes while
+ * the parent's raw stream has left a line unfinished starts on a line of
+ * its own: this break goes first. In test mode it begins with ASCII GS,
+ * so the test runner can take the breaks and the marked lines out and
+ * read the parent's stream as the parent wrote it (tests/lib.sh).
+ */
+#define BREAK_MARK '\x1d'
+
 /* Puts bytes in the ring (with CR before each LF when cooked). A
  * hypervisor line waits for room; a partition's output is dropped (and
  * counted) when the ring is three-quarters full, so it cannot crowd out
- * the hypervisor's own lines. Returns whether it went in. */
-static bool ring_put(const char *s, size_t n, bool cooked, bool own)
+ * the hypervisor's own lines. `raw` is the parent's stream. Returns
+ * whether it went in. */
+static bool ring_put(const char *s, size_t n, bool cooked, bool own, bool raw)
 {
 	size_t need = n;
 
@@ -100,10 +110,12 @@ static bool ring_put(const char *s, size_t n, bool cooked, bool own)
 		u64 f = spin_lock_irqsave(&ring_lock);
 		u64 used = ring_head - ring_tail;
 		u64 room = own ? RING_SIZE - used : (used < RING_SIZE / 4 * 3 ? RING_SIZE / 4 * 3 - used : 0);
-		/* A line that starts while raw output is mid-line starts anew. */
-		size_t extra = own && stream_mid_line ? 2 : 0;
+		bool brk = !raw && !ring_bol && n;
+		size_t extra = brk ? 2 + (power_test_mode() ? 1 : 0) : 0;
 		if (need + extra <= room) {
-			if (extra) {
+			if (brk) {
+				if (power_test_mode())
+					ring[ring_head++ % RING_SIZE] = BREAK_MARK;
 				ring[ring_head++ % RING_SIZE] = '\r';
 				ring[ring_head++ % RING_SIZE] = '\n';
 			}
@@ -112,10 +124,8 @@ static bool ring_put(const char *s, size_t n, bool cooked, bool own)
 					ring[ring_head++ % RING_SIZE] = '\r';
 				ring[ring_head++ % RING_SIZE] = s[i];
 			}
-			if (own)
-				stream_mid_line = false;
-			else if (n)
-				stream_mid_line = s[n - 1] != '\n';
+			if (n)
+				ring_bol = s[n - 1] == '\n';
 			spin_unlock_irqrestore(&ring_lock, f);
 			return true;
 		}
@@ -188,7 +198,7 @@ static void log_line(int level, bool own, const char *fmt, va_list ap)
 		size_t mark = power_test_mode() ? 1 : 0;
 		history_put(line + mark, len - mark);
 	}
-	ring_put(line, len, true, own);
+	ring_put(line, len, true, own, false);
 	drain(false);
 }
 
@@ -212,8 +222,8 @@ void log_stream(const char *s, size_t n)
 	while (n) {
 		size_t k = MIN(n, sizeof(buf));
 		for (size_t i = 0; i < k; i++)
-			buf[i] = s[i] == LINE_MARK ? '?' : s[i];
-		ring_put(buf, k, false, false); /* the partition sends its own CRs */
+			buf[i] = s[i] == LINE_MARK || s[i] == BREAK_MARK ? '?' : s[i];
+		ring_put(buf, k, false, false, true); /* the partition sends its own CRs */
 		s += k;
 		n -= k;
 	}
