@@ -4,7 +4,7 @@
 # (tests/fuzz/fuzz_virtq.c), bounded for the test command and reported as
 # fuzz/virtq: first the harness built with gcc as a plain program replays
 # the committed seeds (tests/fuzz/corpus/virtq/), then libFuzzer (clang-14,
-# ASan and UBSan) runs FUZZ_TEST_TIME seconds (30) from them. Each run
+# ASan and UBSan) runs FUZZ_TEST_TIME seconds (20) from them. Each run
 # starts from the seeds alone, in a scratch corpus under $OUT. `make fuzz`
 # is the long run (tests/fuzz/fuzz.mk). Sourced after tests/lib.sh.
 
@@ -15,7 +15,7 @@ fuzz_why() {
 }
 
 fuzz_tests() {
-	local log="$OUT/fuzz-virtq.txt" secs=${FUZZ_TEST_TIME:-30} why="" art
+	local log="$OUT/fuzz-virtq.txt" secs=${FUZZ_TEST_TIME:-20} why="" art
 	local corpus="$OUT/fuzz-virtq-corpus" seeds=tests/fuzz/corpus/virtq
 	local env=(ASAN_OPTIONS=halt_on_error=1:detect_leaks=1
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)

@@ -147,7 +147,7 @@ parent_tests() {
 	RUN_PROBLEM=$problem
 	check_manage_run parent-svm amd-v linux
 
-	parent_iso "$OUT/parent-b.iso" 384 2 sda dhcp 1 reset guests 500 "$OUT/parent-test.cpio.gz" ||
+	parent_iso "$OUT/parent-b.iso" 384 2 sda dhcp 1 reset guests 200 "$OUT/parent-test.cpio.gz" ||
 		{ fail parent/image "mkiso failed"; return; }
 	make_disk "$OUT/parent-b.img"
 	BOCHS_IPS=400000000 bochs_run parent-vmx 1500 "$OUT/parent-b.iso" 2 corei7_skylake_x 1024 \

@@ -210,16 +210,16 @@ mcheck destroy $? "destroy: $r, mticker ${s:-gone}; pc answers: $r2"
 # ---- fairness: weights 256:512 on one CPU, then a 25% cap ----
 hv create $cfg/burn-a.cfg && hv create $cfg/burn-b.cfg
 a0=$(hvctl info burn-a --json | jnum run_ns) b0=$(hvctl info burn-b --json | jnum run_ns)
-sleep 6
+sleep 4
 a1=$(hvctl info burn-a --json | jnum run_ns) b1=$(hvctl info burn-b --json | jnum run_ns)
 hv destroy burn-a; hv destroy burn-b
 da=$(((a1 - a0) / 1000000)) db=$(((b1 - b0) / 1000000))
 ratio=$((db * 100 / (da > 0 ? da : 1)))
 [ "$ratio" -ge 180 ] && [ "$ratio" -le 220 ]
-mcheck weights $? "CPU time over 6 s: weight 256 ${da} ms, weight 512 ${db} ms (ratio x100: $ratio, want 200 +-10%)"
+mcheck weights $? "CPU time over 4 s: weight 256 ${da} ms, weight 512 ${db} ms (ratio x100: $ratio, want 200 +-10%)"
 hv create $cfg/burn-cap.cfg
 sleep 1
-i0=$(hvctl info burn-cap --json) ; sleep 6; i1=$(hvctl info burn-cap --json)
+i0=$(hvctl info burn-cap --json) ; sleep 4; i1=$(hvctl info burn-cap --json)
 hv destroy burn-cap
 run=$((($(echo "$i1" | jnum run_ns) - $(echo "$i0" | jnum run_ns)) / 1000000))
 up=$((($(echo "$i1" | jnum uptime_ns) - $(echo "$i0" | jnum uptime_ns)) / 1000000))
