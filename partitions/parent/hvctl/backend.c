@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -31,6 +30,7 @@ struct backend {
 	int fd;
 	uint32_t id;
 	char name[HV_NAME_MAX];
+	char who[HV_NAME_MAX + 16]; /* "NAME: backend", for its log lines */
 	uint8_t *area;
 	struct hv_chan_ctl *in, *out;
 	uint8_t *in_data, *out_data;
@@ -42,25 +42,9 @@ struct backend {
 	struct vq_chain chain;
 };
 
-__attribute__((format(printf, 3, 4)))
-static void blog(const struct backend *b, int level, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n = snprintf(line, sizeof(line), "<%d>hvctl: %s: backend: ", level, b->name);
+/* Its lines in the kernel log: "hvctl: NAME: backend: ...". */
+#define blog(b, level, ...) daemon_log(level, (b)->who, __VA_ARGS__)
 
-	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	strcat(line, "\n");
-	int k = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
-	if (k >= 0) {
-		if (write(k, line, strlen(line)) < 0) {
-			/* nowhere else to say it */
-		}
-		close(k);
-	}
-}
 
 /* ---- devices ---------------------------------------------------------------- */
 
@@ -528,6 +512,7 @@ int backend_spawn(uint32_t id, const char *name, struct vdev *devs, unsigned n)
 		return -1;
 	b->id = id;
 	snprintf(b->name, sizeof(b->name), "%s", name);
+	snprintf(b->who, sizeof(b->who), "%s: backend", name);
 	b->dev = devs;
 	b->ndev = n;
 	snprintf(comm, sizeof(comm), "hvdev-%s", name);

@@ -8,6 +8,8 @@
 #include "hvctl.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <string.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -79,4 +81,25 @@ int daemon_spawn(const char *comm, int (*setup)(void *arg), void (*loop)(void *a
 		return -1;
 	}
 	return 0;
+}
+
+void daemon_log(int level, const char *who, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n = snprintf(line, sizeof(line), "<%d>hvctl: %s: ", level, who);
+
+	if (n < 0 || (size_t)n >= sizeof(line) - 2)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	strcat(line, "\n");
+	int k = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (k >= 0) {
+		if (write(k, line, strlen(line)) < 0) {
+			/* nowhere else to say it */
+		}
+		close(k);
+	}
 }

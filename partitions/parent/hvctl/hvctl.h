@@ -62,6 +62,11 @@ bool help_command(const char *cmd);
  * once setup said 0, or -1 with errno (ECHILD: it died first). */
 int daemon_spawn(const char *comm, int (*setup)(void *arg), void (*loop)(void *arg), void *arg);
 
+/* A daemon's line in the kernel log (its only output): "hvctl: WHO: ...",
+ * at syslog level `level`. */
+void daemon_log(int level, const char *who, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 int cmd_create(int argc, char **argv);
 int cmd_backend(int argc, char **argv);
 int cmd_list(int argc, char **argv);

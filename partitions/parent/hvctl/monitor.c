@@ -23,7 +23,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,25 +44,9 @@ struct monitor {
 	unsigned nrestarts;
 };
 
-__attribute__((format(printf, 3, 4)))
-static void mlog(const struct monitor *m, int level, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n = snprintf(line, sizeof(line), "<%d>hvctl: %s: ", level, m->name);
+/* Its lines in the kernel log: "hvctl: NAME: ...". */
+#define mlog(m, level, ...) daemon_log(level, (m)->name, __VA_ARGS__)
 
-	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	strcat(line, "\n");
-	int k = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
-	if (k >= 0) {
-		if (write(k, line, strlen(line)) < 0) {
-			/* nowhere else to say it */
-		}
-		close(k);
-	}
-}
 
 static bool same_child(const struct monitor *m, uint32_t id, const char *name)
 {
