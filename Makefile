@@ -64,7 +64,7 @@ PARENT_FILES = partitions/parent/hv/demo.cfg=/etc/hv/demo.cfg \
 	$(BUILD)/cache/vmlinuz=/boot/vmlinuz $(BUILD)/demo.cpio.gz=/boot/demo.cpio.gz
 $(BUILD)/demo.cpio.gz: partitions/parent/demo-init scripts/mkinitramfs.sh $(BUILD)/cache/vmlinuz
 	scripts/mkinitramfs.sh $@ partitions/parent/demo-init button evdev pvpanic-mmio \
-		virtio_pci virtio_blk virtio_net virtio_rng
+		virtio_pci virtio_blk virtio_net virtio_rng virtio_console
 $(BUILD)/parent.cpio.gz: partitions/parent/init scripts/mkinitramfs.sh $(BUILD)/cache/vmlinuz \
 		$(BUILD)/demo.cpio.gz $(BUILD)/parent-tools/hvctl partitions/parent/hv/demo.cfg \
 		partitions/parent/hv/demo-smp.cfg

@@ -12,13 +12,13 @@ MANAGE_CHECKS=(create-two console pause-resume shutdown crash child-calls scrub
 MANAGE_LINUX_CHECKS=(linux-console linux-shutdown linux-panic)
 # The device phase (tests/parent/devices.sh), devices/<backend>-NAME; the
 # Linux child's disk and entropy with the Linux checks.
-DEVICE_CHECKS=(disk malformed backend-restart destroy-after-flush backend-ends net)
-DEVICE_LINUX_CHECKS=(linux-disk linux-rng linux-ping linux-tcp)
+DEVICE_CHECKS=(disk malformed backend-restart destroy-after-flush backend-ends net console)
+DEVICE_LINUX_CHECKS=(linux-disk linux-rng linux-hvc linux-ping linux-tcp)
 
 # The files the parent's initramfs carries for it: SRC=DEST pairs.
 manage_files() {
 	local g
-	for g in ticker pcguest triple scrubfill scrubcheck childcalls burn vblk vnet; do
+	for g in ticker pcguest triple scrubfill scrubcheck childcalls burn vblk vnet vcons; do
 		printf '%s ' "build/guests/$g.elf=/guests/$g.elf"
 	done
 	for g in tests/parent/hv/*.cfg; do
@@ -85,6 +85,12 @@ device_hv_side() {
 	destroy-after-flush)
 		log_has "$name" "${hv}partition 'vblk': device channel closed: the partition is being destroyed" ||
 			WHY="the channel was not closed by the destroy" ;;
+	console)
+		# The guest's own UART line (marked by the hypervisor) about
+		# the line typed over its virtio console.
+		log_has "$name" "${hv}partition 'vcons': virtio-console device [0-9]+ at PCI 00:0[1-8].0" &&
+			log_has "$name" "${hv}\\[vcons\\] vcons: hvc got typed-over-hvc0" ||
+			WHY="the hypervisor's log lacks the console device or the guest's line" ;;
 	esac
 }
 

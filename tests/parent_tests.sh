@@ -126,7 +126,7 @@ parent_tests() {
 	INITRAMFS_BINS=$bins INITRAMFS_KO=build/parent/hv.ko INITRAMFS_FILES="$(manage_files)" \
 		scripts/mkinitramfs.sh "$OUT/parent-test.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" &&
 	scripts/mkinitramfs.sh "$OUT/child.cpio.gz" tests/parent/child-init button evdev pvpanic-mmio \
-		virtio_pci virtio_blk virtio_rng virtio_net &&
+		virtio_pci virtio_blk virtio_rng virtio_net virtio_console &&
 	INITRAMFS_BINS=$bins INITRAMFS_KO=build/parent/hv.ko \
 		INITRAMFS_FILES="$(manage_files) build/cache/vmlinuz=/boot/vmlinuz $OUT/child.cpio.gz=/boot/child.cpio.gz" \
 		scripts/mkinitramfs.sh "$OUT/parent-test-linux.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" ||

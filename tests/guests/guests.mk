@@ -47,6 +47,8 @@ $(eval $(call guest_elf,vblk,64,vblk.c lib/virtio_guest.c))
 $(GUEST_OUT)/vblk.elf: vmm/dev/platform.h $(GUEST_DIR)/lib/virtio_guest.h
 $(eval $(call guest_elf,vnet,64,vnet.c lib/virtio_guest.c))
 $(GUEST_OUT)/vnet.elf: vmm/dev/platform.h $(GUEST_DIR)/lib/virtio_guest.h
+$(eval $(call guest_elf,vcons,64,vcons.c lib/virtio_guest.c))
+$(GUEST_OUT)/vcons.elf: vmm/dev/platform.h $(GUEST_DIR)/lib/virtio_guest.h
 $(GUEST_OUT)/platform.elf: vmm/dev/platform.h
 
 # The multiboot (v1) kernel, as an ELF image and as a flat binary with

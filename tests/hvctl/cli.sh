@@ -154,6 +154,7 @@ cmdline = "console=ttyS0"
 memory = 64
 # no devices: the fake /dev/hv has no channel to serve them
 rng = 0
+vconsole = 0
 EOF
 cat >cfg/elf.cfg <<'EOF'
 name = "elf"
@@ -245,7 +246,7 @@ expect_err create_taken 1 \
 expect_err create_no_memory 1 \
 	"hvctl: not enough memory for 'big' (2048 MiB): the pool has 928 MiB free of 1 GiB" \
 	"$FAKE" create cfg/big.cfg
-expect_err create_offline_cpus 1 "hvctl: cfg/pinned.cfg:9: cpus: \"8-9\" names no online CPU (4 are online)" \
+expect_err create_offline_cpus 1 "hvctl: cfg/pinned.cfg:10: cpus: \"8-9\" names no online CPU (4 are online)" \
 	"$FAKE" create cfg/pinned.cfg
 expect_err create_write_fails 1 \
 	"hvctl: cannot create 'other': writing its zero page failed: bad address (a driver bug) (the partition was destroyed)" \
@@ -265,6 +266,8 @@ expect console_replay 0 "fake boot: demo, " bash -c "printf 'x\n' | '$FAKE' cons
 expect console_slow_uart 0 "ran: a longer line typed slowly" \
 	bash -c "printf 'a longer line typed slowly\n' | FAKEHV_INPUT_ROOM=3 '$FAKE' console demo --linger 0.5"
 expect console_no_input 0 "login:" "$FAKE" console demo
+expect console_bad_dev 2 "--dev must be 'serial'" "$HVCTL" console demo --dev vga
+expect console_no_hvc 1 "has no virtio console to reach" "$FAKE" console demo --dev hvc
 expect console_no_uart 0 "'elf' has no UART (platform none): input is dropped" \
 	bash -c "printf 'x\n' | '$FAKE' console elf"
 expect_err console_gone 1 "hvctl: no partition named 'gone' (see 'hvctl list')" "$FAKE" console gone

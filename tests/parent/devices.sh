@@ -100,6 +100,9 @@ n=$(pids_of hvdev-vblk | grep -c .)
 [ "$n" = 0 ]
 dcheck backend-ends $? "backend processes of the destroyed child left: $n"
 # ---- network: a test guest's ARP request answered by this parent ----
+# (the console's guest boots meanwhile)
+hv create $cfg/vcons.cfg
+rc_vcons=$?
 hv create $cfg/vnet.cfg
 r=$?
 ip addr add 10.99.0.1/24 dev hvbr0 2>/dev/null
@@ -115,6 +118,25 @@ neigh=$(ip neigh show 10.99.0.9 2>/dev/null)
 	[ -n "$mac" ] && echo "$neigh" | grep -q "$mac"
 dcheck net $? "create: $r, done: $r2, mac ${mac:-none}; the parent's neighbour entry: ${neigh:-none}"
 hv destroy vnet
+
+# ---- console: the guest's virtio console through hvctl console --dev hvc ----
+console_has vcons 'vcons: done' 120
+r=$?
+id=$(hvctl info vcons --json | jnum id)
+out=$(printf 'typed-over-hvc0\n' | hvctl console vcons --dev hvc -q --linger 2 2>&1 | tr -d '\r')
+echo "$out" | sed 's/^/HVTEST devices vcons hvc: /'
+echo "$out" | grep -qx 'vcons: hello over hvc0' && echo "$out" | grep -qx 'vcons: hvc got typed-over-hvc0'
+r2=$?
+# The serial console works beside it: the guest says there what it got.
+con vcons | grep -qx 'vcons: hvc got typed-over-hvc0'
+r3=$?
+hv destroy vcons
+wait_state vcons gone 30
+sleep 1
+[ ! -e "/run/hv/console-$id" ]
+r4=$?
+[ $rc_vcons = 0 ] && [ $r = 0 ] && [ $r2 = 0 ] && [ $r3 = 0 ] && [ $r4 = 0 ]
+dcheck console $? "create: $rc_vcons, done: $r, greeting and answer over hvc: $r2, answer seen on the UART: $r3, socket removed after destroy: $r4"
 
 # ---- network: two Linux children and the parent on hvbr0 (QEMU) ----
 if [ "$mode" = linux ] || [ "$mode" = devnet ]; then

@@ -254,6 +254,12 @@ if [ "$mode" = linux ]; then
 	check devices-linux-disk $? "the child's lines: $r; sector 2 of the image: '$got'"
 	echo "$out" | grep -q 'linux-child: rng virtio_rng' && echo "$out" | grep -q 'linux-child: random ready'
 	check devices-linux-rng $? "$(echo "$out" | grep 'linux-child: rng')"
+	# Its virtio console, hvc0, beside the serial one.
+	hvc=$(printf 'typed-at-hvc0\n' | hvctl console linux --dev hvc -q --linger 3 2>&1 | tr -d '\r')
+	echo "$hvc" | sed 's/^/HVTEST devices linux hvc: /'
+	echo "$hvc" | grep -qx 'linux-child: hello over hvc0' &&
+		echo "$hvc" | grep -qx 'linux-child: hvc got typed-at-hvc0'
+	check devices-linux-hvc $? "$(echo "$out" | grep 'linux-child: hvc0') greeting and answer over hvc0"
 	hv shutdown linux -w --timeout 120
 	r=$?
 	[ $r = 0 ] && [ -z "$(state linux)" ]

@@ -148,9 +148,12 @@ TEST(disks)
 	CHECK(c.vif[0].has_mac && c.vif[0].mac[3] == 0xaa && c.vif[0].mac[5] == 0xcc);
 	CHECK_STR(c.vif[1].bridge, "hvbr0");
 	CHECK(!c.vif[1].has_mac);
-	REQUIRE(parse(BASE "rng = 0\n") == 0);
+	CHECK(c.vconsole);
+	REQUIRE(parse(BASE "rng = 0\nvconsole = 0\n") == 0);
 	CHECK(!c.rng);
+	CHECK(!c.vconsole);
 	CHECK(c.ndisks == 0);
+	CHECK(parse(BASE "vconsole = 2\n") == -1);
 }
 
 TEST(root_and_extra)

@@ -119,6 +119,13 @@ fail:
 		devs[n].fd = -1;
 		n++;
 	}
+	if (c->vconsole && n < max) {
+		/* Its socket is made by the backend, which knows the id. */
+		memset(&devs[n], 0, sizeof(devs[n]));
+		devs[n].type = HV_VIRTIO_CONSOLE;
+		devs[n].fd = devs[n].cfd = -1;
+		n++;
+	}
 	return (int)n;
 }
 
@@ -132,6 +139,8 @@ int backend_add(int fd, uint32_t id, struct vdev *devs, unsigned n)
 			vblk_describe(&devs[i], &req.dev);
 		else if (devs[i].type == HV_VIRTIO_NET)
 			vnet_describe(&devs[i], &req.dev);
+		else if (devs[i].type == HV_VIRTIO_CONSOLE)
+			vcon_describe(&devs[i], &req.dev);
 		else
 			vrng_describe(&devs[i], &req.dev);
 		if (hv_ioctl(fd, HV_IOC_DEVICE_ADD, &req))
@@ -191,8 +200,9 @@ static void mark_broken(struct backend *b, struct vdev *d, const char *why)
 		     strerror(errno));
 }
 
-/* Frames from the tap into the receive queue while both have some. */
-static void net_rx(struct backend *b, struct vdev *d)
+/* Frames from the tap, or typed console input, into the receive queue
+ * while both have some. */
+static void rx_fill(struct backend *b, struct vdev *d)
 {
 	struct virtq *q = &d->q[0];
 	char why[128];
@@ -217,7 +227,8 @@ static void net_rx(struct backend *b, struct vdev *d)
 			}
 			d->rx_held = true;
 		}
-		long n = vnet_rx(d, &d->rx_chain, &got, why, sizeof(why));
+		long n = d->type == HV_VIRTIO_NET ? vnet_rx(d, &d->rx_chain, &got, why, sizeof(why))
+						  : vcon_rx(d, &d->rx_chain, &got, why, sizeof(why));
 		if (n < 0) {
 			mark_broken(b, d, why);
 			return;
@@ -225,7 +236,7 @@ static void net_rx(struct backend *b, struct vdev *d)
 		if (n == 0) {
 			if (got)
 				continue; /* a frame too big for the buffer, dropped */
-			break;            /* the tap is empty */
+			break;            /* the tap (or the input) is empty */
 		}
 		vq_push(q, d->rx_chain.head, (uint32_t)n);
 		d->rx_held = false;
@@ -244,9 +255,9 @@ static void process(struct backend *b, struct vdev *d, unsigned qi)
 
 	if (!d->ready || d->broken || qi >= d->nq || !q->size)
 		return;
-	if (d->type == HV_VIRTIO_NET && qi == 0) {
+	if ((d->type == HV_VIRTIO_NET || d->type == HV_VIRTIO_CONSOLE) && qi == 0) {
 		d->rx_starved = false; /* the driver added receive buffers */
-		net_rx(b, d);
+		rx_fill(b, d);
 		return;
 	}
 	vq_disable_notify(q);
@@ -255,6 +266,7 @@ static void process(struct backend *b, struct vdev *d, unsigned qi)
 			why[0] = 0;
 			long n = d->type == HV_VIRTIO_BLOCK ? vblk_handle(d, &b->chain, why, sizeof(why))
 				 : d->type == HV_VIRTIO_NET ? vnet_tx(d, &b->chain, why, sizeof(why))
+				 : d->type == HV_VIRTIO_CONSOLE ? vcon_tx(d, &b->chain, why, sizeof(why))
 							    : vrng_handle(d, &b->chain, why, sizeof(why));
 			if (n < 0) {
 				mark_broken(b, d, why);
@@ -274,6 +286,8 @@ static void process(struct backend *b, struct vdev *d, unsigned qi)
 	}
 	if (pushed && vq_need_interrupt(q))
 		send_irq(b, d->index, (uint16_t)qi);
+	if (d->type == HV_VIRTIO_CONSOLE)
+		vcon_events(d, 0, 0); /* the new output to the client */
 }
 
 /* What the driver has done to the device since we last looked. */
@@ -460,28 +474,43 @@ static void serve(struct backend *b)
 	everything(b); /* what the driver did before we were here */
 	signal_now(b);
 	for (;;) {
-		struct pollfd p[1 + HV_DEVICES_MAX];
-		struct vdev *owner[1 + HV_DEVICES_MAX];
+		struct pollfd p[1 + 2 * HV_DEVICES_MAX];
+		struct vdev *owner[1 + 2 * HV_DEVICES_MAX];
 		unsigned np = 1;
 		p[0] = (struct pollfd){ .fd = b->fd, .events = POLLIN };
-		/* A tap is watched while its receive queue has room. */
 		for (unsigned i = 0; i < b->ndev; i++) {
 			struct vdev *d = &b->dev[i];
+			/* A tap is watched while its receive queue has room; a
+			 * console's socket and client always (two entries). */
 			if (d->type == HV_VIRTIO_NET && d->ready && !d->broken && !d->rx_starved) {
 				owner[np] = d;
 				p[np++] = (struct pollfd){ .fd = d->fd, .events = POLLIN };
+			} else if (d->type == HV_VIRTIO_CONSOLE && d->fd >= 0) {
+				owner[np] = owner[np + 1] = d;
+				vcon_pollfds(d, &p[np], &p[np + 1]);
+				np += 2;
 			}
 		}
 		int r = poll(p, np, 1000);
 		if (r < 0 && errno != EINTR)
 			break;
-		for (unsigned i = 1; r > 0 && i < np; i++)
-			if (p[i].revents & POLLIN)
-				net_rx(b, owner[i]);
+		for (unsigned i = 1; r > 0 && i < np; i++) {
+			struct vdev *d = owner[i];
+			if (d->type == HV_VIRTIO_CONSOLE) {
+				vcon_events(d, p[i].revents, p[i + 1].revents);
+				i++;
+				rx_fill(b, d);
+			} else if (p[i].revents & POLLIN) {
+				rx_fill(b, d);
+			}
+		}
 		if (!drain(b))
 			break;
 	}
 	blog(b, 6, "the channel closed: the backend ends");
+	for (unsigned i = 0; i < b->ndev; i++)
+		if (b->dev[i].type == HV_VIRTIO_CONSOLE)
+			vcon_close(&b->dev[i]);
 }
 
 static int backend_setup(void *arg)
@@ -491,7 +520,17 @@ static int backend_setup(void *arg)
 	b->fd = hv_open();
 	if (b->fd < 0)
 		return ENODEV;
-	return attach(b) ? errno : 0;
+	if (attach(b))
+		return errno;
+	for (unsigned i = 0; i < b->ndev; i++) {
+		struct vdev *d = &b->dev[i];
+		if (d->type != HV_VIRTIO_CONSOLE)
+			continue;
+		d->hist = malloc(VCON_HIST);
+		if (!d->hist || vcon_listen(d, b->id))
+			return errno ? errno : ENOMEM;
+	}
+	return 0;
 }
 
 static void backend_run(void *arg)

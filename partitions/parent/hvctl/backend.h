@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * A child's device backends (backend.c, vblk.c, vrng.c): the devices a
+ * A child's device backends (backend.c, vblk.c, vnet.c, vcon.c, vrng.c): the devices a
  * definition file names are added to the child before it starts, then one
  * process per child -- started by `hvctl create`, or again by `hvctl
  * backend NAME` -- serves them: it maps the child's RAM and its channel
@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <poll.h>
 #include <stdio.h>
 
 #include "cfg.h"
@@ -48,7 +49,18 @@ struct vdev {
 	bool rx_held;            /* rx_chain is taken, waiting for a frame */
 	struct vq_chain rx_chain;
 	uint64_t tx_errors, rx_dropped;
+	/* virtio-console: fd listens, cfd is `hvctl console --dev hvc` */
+	int cfd;
+	uint8_t *hist;           /* VCON_HIST bytes of output, a ring */
+	uint64_t hist_end;       /* output bytes ever */
+	uint64_t cpos;           /* the client's next byte */
+	uint8_t in[1024];        /* typed, not yet in a receive buffer */
+	size_t in_len;
 };
+
+#define VCON_HIST 65536
+#define HV_RUN_DIR "/run/hv"
+
 
 /* The devices of c, described for HV_IOC_DEVICE_ADD and opened (disk
  * images and block devices). Returns the count, or -1 with err. */
@@ -71,6 +83,17 @@ long vnet_tx(struct vdev *d, const struct vq_chain *c, char *why, size_t len);
 /* > 0: a frame written into c; 0: none (*got: one was dropped, c is
  * still free); -1: c breaks the rules. */
 long vnet_rx(struct vdev *d, const struct vq_chain *c, bool *got, char *why, size_t len);
+void vcon_describe(const struct vdev *d, struct hv_device *out);
+/* /run/hv/console-ID, where a child's hvc0 is reached; -1 if too long. */
+int vcon_socket_path(uint32_t id, char *buf, size_t len);
+/* In the backend: the socket made and listened on; -1 with errno. */
+int vcon_listen(struct vdev *d, uint32_t id);
+long vcon_tx(struct vdev *d, const struct vq_chain *c, char *why, size_t len);
+long vcon_rx(struct vdev *d, const struct vq_chain *c, bool *got, char *why, size_t len);
+/* What to poll for the socket and its client, and what came. */
+void vcon_pollfds(const struct vdev *d, struct pollfd *l, struct pollfd *c);
+void vcon_events(struct vdev *d, short lrev, short crev);
+void vcon_close(struct vdev *d);
 void vrng_describe(const struct vdev *d, struct hv_device *out);
 long vrng_handle(struct vdev *d, const struct vq_chain *c, char *why, size_t len);
 

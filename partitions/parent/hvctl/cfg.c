@@ -618,6 +618,17 @@ static int k_rng(struct ctx *x, const char *key, const struct value *v)
 	return 0;
 }
 
+/* vconsole = 0|1: a virtio console, the child's hvc0 (default 1). */
+static int k_vconsole(struct ctx *x, const char *key, const struct value *v)
+{
+	uint64_t n;
+
+	if (want_int(x, key, v, 0, 1, NULL, &n))
+		return -1;
+	x->c->vconsole = n == 1;
+	return 0;
+}
+
 static int copy_text(struct ctx *x, const char *key, const struct value *v, char *out)
 {
 	if (want_string(x, key, v))
@@ -722,6 +733,7 @@ static const struct key keys[] = {
 	{ "platform", k_platform },
 	{ "disk", k_disk },
 	{ "rng", k_rng },
+	{ "vconsole", k_vconsole },
 	{ "vif", k_vif },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -872,6 +884,7 @@ int cfg_parse(const char *buf, size_t len, const char *file, const char *dir,
 	out->memory_mib = CFG_MEMORY_DEFAULT_MIB;
 	out->vcpus = 1;
 	out->rng = true;
+	out->vconsole = true;
 	out->on_poweroff = HV_ACTION_DESTROY;
 	out->on_reboot = HV_ACTION_RESTART;
 	out->on_crash = HV_ACTION_DESTROY;

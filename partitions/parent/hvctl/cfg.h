@@ -68,6 +68,7 @@ struct cfg {
 	} vif[CFG_VIFS_MAX];
 	unsigned nvifs;
 	bool rng;                   /* a virtio entropy device (default) */
+	bool vconsole;              /* a virtio console, hvc0 (default) */
 	int line[CFG_LINES];        /* 0 = not given */
 };
 

@@ -7,6 +7,11 @@
  * not take is offered again. The child may be booting, rebooting or not
  * started yet: the console just waits for output.
  *
+ * With --dev hvc the other end is the child's virtio console (hvc0),
+ * served by its backend process: a stream socket (vcon.c) that replays
+ * what the backend still holds, then follows; the socket closing means
+ * the backend ended (the child is gone, or the backend was stopped).
+ *
  * On a terminal: raw mode, and the escape byte (Ctrl-] by default) ends
  * the session. Otherwise (a pipe, a file): no raw mode and no escape;
  * at the end of input everything read is sent, then output is shown
@@ -16,12 +21,17 @@
 #include "dev.h"
 #include "hvctl.h"
 
+#include "backend.h"
+
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -75,6 +85,7 @@ struct session {
 	uint32_t id;
 	const char *name;
 	bool tty;
+	int sock;           /* the virtio console's socket; -1: the UART */
 	uint64_t pos;       /* next output byte wanted */
 	bool replayed;      /* the first read is done (its gap is not a loss) */
 	uint64_t activity;  /* last output or input taken, for the linger */
@@ -117,11 +128,31 @@ static int write_all(const unsigned char *b, size_t n)
 	return 0;
 }
 
+/* What the virtio console's socket has; as pump_output. */
+static int pump_socket(struct session *s, unsigned char *buf)
+{
+	for (;;) {
+		ssize_t n = read(s->sock, buf, OUT_BUF);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n <= 0)
+			return 1;
+		if (write_all(buf, (size_t)n))
+			return -1;
+		s->activity = now_ns();
+	}
+}
+
 /* Everything the ring has past s->pos. 0, 1 when the child is gone,
  * -1 when output cannot be written or read. */
 static int pump_output(struct session *s)
 {
 	static unsigned char buf[OUT_BUF];
+
+	if (s->sock >= 0)
+		return pump_socket(s, buf);
 
 	for (int rounds = 0; rounds < 64; rounds++) {
 		struct hv_ioc_ring r = { .id = s->id, .len = sizeof(buf), .pos = s->pos,
@@ -158,6 +189,16 @@ static int pump_input(struct session *s)
 {
 	if (s->no_input)
 		s->in_len = 0;
+	while (s->in_len && s->sock >= 0) {
+		ssize_t n = write(s->sock, s->in, s->in_len);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n <= 0)
+			return 1;
+		memmove(s->in, s->in + n, s->in_len - (size_t)n);
+		s->in_len -= (size_t)n;
+		s->activity = s->taken = now_ns();
+	}
 	while (s->in_len) {
 		struct hv_ioc_input req = {
 			.id = s->id,
@@ -190,6 +231,30 @@ static int pump_input(struct session *s)
 	return 0;
 }
 
+/* The backend's socket for the child's hvc0, or -1 with a message. */
+static int hvc_connect(uint32_t id, const char *name)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int sk = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (sk < 0 || vcon_socket_path(id, sa.sun_path, sizeof(sa.sun_path))) {
+		errmsg("cannot make a socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(sk, (struct sockaddr *)&sa, sizeof(sa))) {
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			errmsg("'%s' has no virtio console to reach: its definition says vconsole = 0, "
+			       "or its backend is not running (hvctl backend FILE starts it)", name);
+		else
+			errmsg("cannot reach the virtio console of '%s' (%s): %s", name, sa.sun_path,
+			       strerror(errno));
+		close(sk);
+		return -1;
+	}
+	fcntl(sk, F_SETFL, fcntl(sk, F_GETFL) | O_NONBLOCK);
+	return sk;
+}
+
 int console_attach(int fd, uint32_t id, const char *name, const struct console_opts *o)
 {
 	static struct session s;
@@ -202,6 +267,9 @@ int console_attach(int fd, uint32_t id, const char *name, const struct console_o
 	s.fd = fd;
 	s.id = id;
 	s.name = name;
+	s.sock = -1;
+	if (o->hvc && (s.sock = hvc_connect(id, name)) < 0)
+		return EXIT_FAIL;
 	s.tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
 	signal(SIGPIPE, SIG_IGN);
 	catch_stop_signals();
@@ -215,7 +283,8 @@ int console_attach(int fd, uint32_t id, const char *name, const struct console_o
 	}
 	escape_name(o->escape, esc, sizeof(esc));
 	if (s.tty && !o->quiet)
-		fprintf(stderr, "hvctl: console of '%s' (id %u); leave with %s\r\n", name, id, esc);
+		fprintf(stderr, "hvctl: %s of '%s' (id %u); leave with %s\r\n",
+			s.sock >= 0 ? "virtio console (hvc0)" : "console", name, id, esc);
 	s.activity = now_ns();
 
 	while (!stop_requested) {
@@ -244,11 +313,13 @@ int console_attach(int fd, uint32_t id, const char *name, const struct console_o
 			break;
 		}
 
-		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+		struct pollfd p[2] = { { .fd = -1 }, { .fd = s.sock, .events = POLLIN } };
 		bool want_in = !eof && s.in_len < IN_BUF;
+		if (want_in)
+			p[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		int wait = s.in_len ? RETRY_MS : POLL_MS;
-		int pr = poll(&p, want_in ? 1 : 0, wait);
-		if (pr <= 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR)))
+		int pr = poll(p, 2, wait);
+		if (pr <= 0 || !(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		ssize_t n = read(STDIN_FILENO, s.in + s.in_len, IN_BUF - s.in_len);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -270,7 +341,15 @@ int console_attach(int fd, uint32_t id, const char *name, const struct console_o
 
 	if (s.tty)
 		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
-	if (gone) {
+	if (s.sock >= 0)
+		close(s.sock);
+	if (gone && s.sock >= 0) {
+		struct hv_partition_status st;
+		if (hv_status(fd, id, &st) && errno == ENOENT)
+			note(&s, "'%s' is gone (destroyed)", name);
+		else
+			note(&s, "the backend of '%s' closed its virtio console", name);
+	} else if (gone) {
 		struct hv_partition_status st;
 		if (hv_status(fd, id, &st) && errno == ENOENT)
 			note(&s, "'%s' is gone (destroyed)", name);
@@ -286,9 +365,10 @@ int cmd_console(int argc, char **argv)
 		{ "escape", 'e', true },
 		{ "linger", 0, true },
 		{ "quiet", 'q', false },
+		{ "dev", 'd', true },
 		{ NULL, 0, false },
 	};
-	struct optval v[3] = { { 0 } };
+	struct optval v[4] = { { 0 } };
 	const char *pos[1];
 	struct console_opts co = { .escape = 0x1d, .linger = 1.0 };
 	struct hv_partition_status st;
@@ -302,6 +382,13 @@ int cmd_console(int argc, char **argv)
 	if (v[1].set && arg_seconds(argv[0], "--linger", v[1].arg, 0, 86400, &co.linger))
 		return EXIT_USAGE;
 	co.quiet = v[2].set;
+	if (v[3].set && !strcmp(v[3].arg, "hvc")) {
+		co.hvc = true;
+	} else if (v[3].set && strcmp(v[3].arg, "serial")) {
+		usage_err(argv[0], "--dev must be 'serial' (the 16550, default) or 'hvc' (the virtio "
+			  "console), not '%s'", v[3].arg);
+		return EXIT_USAGE;
+	}
 	int fd = hv_open();
 	if (fd < 0 || hv_find(fd, pos[0], &st))
 		return EXIT_FAIL;

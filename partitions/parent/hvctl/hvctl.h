@@ -89,6 +89,7 @@ struct console_opts {
 	int escape;        /* byte, or -1 for none */
 	double linger;     /* seconds of quiet output to wait for after EOF */
 	bool quiet;        /* no "connected" line */
+	bool hvc;          /* the virtio console (hvc0), not the serial port */
 };
 int console_attach(int fd, uint32_t id, const char *name, const struct console_opts *o);
 /* "^]", "^A", "x" or "none" (-1) into *out; a usage error of cmd if bad. */

@@ -89,20 +89,18 @@ void __attribute__((noreturn)) power_off(void)
 		cli(), hlt();
 }
 
-const char *read_command(void)
+const char *poll_command(void)
 {
 	static char line[80];
-	u32 len = 0;
+	static u32 len;
 
 	for (;;) {
 		if (inw(PLAT_PM1A_EVT) & PM1_PWRBTN) {
 			outw(PLAT_PM1A_EVT, PM1_PWRBTN);
 			power_off();
 		}
-		if (!(inb(PLAT_UART_PORT + UART_LSR) & LSR_DR)) {
-			pause();
-			continue;
-		}
+		if (!(inb(PLAT_UART_PORT + UART_LSR) & LSR_DR))
+			return NULL;
 		char c = (char)inb(PLAT_UART_PORT);
 		if (c != '\r' && c != '\n') {
 			if (len < sizeof(line) - 1 && c >= 0x20 && c < 0x7f)
@@ -112,8 +110,18 @@ const char *read_command(void)
 		if (!len)
 			continue;
 		line[len] = 0;
+		len = 0;
 		return line;
 	}
+}
+
+const char *read_command(void)
+{
+	const char *line;
+
+	while (!(line = poll_command()))
+		pause();
+	return line;
 }
 
 bool streq(const char *a, const char *b)

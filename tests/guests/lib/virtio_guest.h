@@ -27,6 +27,8 @@ void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Waits for a non-empty line typed on the UART (printable characters,
  * up to 79); the power button powers off meanwhile. */
 const char *read_command(void);
+/* The same without waiting: NULL while no whole line has come. */
+const char *poll_command(void);
 void __attribute__((noreturn)) power_off(void);
 bool streq(const char *a, const char *b);
 
