@@ -243,7 +243,98 @@ static void parse_fadt(const struct acpi_sdt_header *h, acpi_map_fn map, struct 
 					  &a->slp_typa, &a->slp_typb);
 }
 
-static void parse_table(const struct acpi_sdt_header *h, acpi_map_fn map, struct acpi_info *a)
+static void add_rmrr(struct acpi_info *a, u64 base, u64 limit)
+{
+	if (limit < base || a->nrmrr >= ACPI_MAX_RMRRS) {
+		a->iommu_bad++;
+		return;
+	}
+	a->rmrr[a->nrmrr++] = (struct acpi_rmrr){ base, limit };
+}
+
+/* DMAR (VT-d 3.4 8.1): the host address width and flags, then remapping
+ * structures of (type u16, length u16). Only segment 0 is used. */
+static void parse_dmar(const struct acpi_sdt_header *h, u64 pa, struct acpi_info *a)
+{
+	const u8 *t = (const u8 *)h;
+
+	if (h->length < 48)
+		return;
+	a->dmar_pa = pa;
+	a->dmar_haw = (u8)(t[36] + 1);
+	a->dmar_flags = t[37];
+	for (u32 off = 48; off + 4 <= h->length;) {
+		u16 type = rd16(t, off), len = rd16(t, off + 2);
+		if (len < 4 || off + len > h->length) {
+			a->iommu_bad++;
+			return; /* the rest cannot be walked */
+		}
+		if (type == 0 && len >= 16) { /* DRHD (8.3) */
+			u8 size = t[off + 5] & 0xf;
+			if (a->ndrhd < ACPI_MAX_IOMMUS && rd64(t, off + 8) && rd16(t, off + 6) == 0) {
+				a->drhd[a->ndrhd++] = (struct acpi_drhd){
+					.base = rd64(t, off + 8),
+					.size = 1u << (12 + size),
+					.segment = rd16(t, off + 6),
+					.include_all = t[off + 4] & 1,
+				};
+			} else if (rd16(t, off + 6) == 0) {
+				a->iommu_bad++;
+			}
+		} else if (type == 1 && len >= 24) { /* RMRR (8.4) */
+			if (rd16(t, off + 6) == 0)
+				add_rmrr(a, rd64(t, off + 8), rd64(t, off + 16));
+		} else if (type <= 1) {
+			a->iommu_bad++;
+		}
+		off += len;
+	}
+}
+
+/* IVRS (AMD IOMMU 3.x 5.2): IVinfo, then IVHD blocks (type 0x10, 0x11,
+ * 0x40; length at +2) and IVMD blocks (0x20-0x22; unity ranges). An
+ * IVRS may describe one IOMMU twice (0x10 and 0x11/0x40 for the same
+ * device): the first block of each device ID counts. */
+static void parse_ivrs(const struct acpi_sdt_header *h, u64 pa, struct acpi_info *a)
+{
+	const u8 *t = (const u8 *)h;
+
+	if (h->length < 48)
+		return;
+	a->ivrs_pa = pa;
+	for (u32 off = 48; off + 4 <= h->length;) {
+		u8 type = t[off];
+		u16 len = rd16(t, off + 2);
+		if (len < 4 || off + len > h->length) {
+			a->iommu_bad++;
+			return;
+		}
+		if ((type == 0x10 || type == 0x11 || type == 0x40) && len >= 24) {
+			u16 devid = rd16(t, off + 4), seg = rd16(t, off + 16);
+			bool seen = false;
+			for (u32 i = 0; i < a->nivhd; i++)
+				seen |= a->ivhd[i].devid == devid && a->ivhd[i].segment == seg;
+			if (!seen && seg == 0 && a->nivhd < ACPI_MAX_IOMMUS && rd64(t, off + 8))
+				a->ivhd[a->nivhd++] = (struct acpi_ivhd){
+					.base = rd64(t, off + 8),
+					.devid = devid,
+					.cap_offset = rd16(t, off + 6),
+					.segment = seg,
+					.type = type,
+				};
+			else if (!seen && seg == 0)
+				a->iommu_bad++;
+		} else if (type >= 0x20 && type <= 0x22 && len >= 32) {
+			u64 base = rd64(t, off + 16), size = rd64(t, off + 24);
+			if (size && (t[off + 1] & 1)) /* unity (IVMD flags bit 0) */
+				add_rmrr(a, base, base + size - 1);
+		}
+		off += len;
+	}
+}
+
+static void parse_table(const struct acpi_sdt_header *h, u64 pa, acpi_map_fn map,
+			struct acpi_info *a)
 {
 	if (a->ntables < ARRAY_SIZE(a->table_sigs)) {
 		memcpy(a->table_sigs[a->ntables], h->signature, 4);
@@ -256,6 +347,10 @@ static void parse_table(const struct acpi_sdt_header *h, acpi_map_fn map, struct
 	} else if (!memcmp(h->signature, "HPET", 4)) {
 		if (h->length >= 56 && ((const u8 *)h)[40] == 0)
 			a->hpet_addr = rd64((const u8 *)h, 44);
+	} else if (!memcmp(h->signature, "DMAR", 4)) {
+		parse_dmar(h, pa, a);
+	} else if (!memcmp(h->signature, "IVRS", 4)) {
+		parse_ivrs(h, pa, a);
 	} else if (!memcmp(h->signature, "MCFG", 4)) {
 		const u8 *t = (const u8 *)h;
 		for (u32 off = 44; off + 16 <= h->length; off += 16) {
@@ -336,7 +431,7 @@ const char *acpi_parse(const void *rsdp_copy, u32 rsdp_len, acpi_map_fn map,
 		u64 pa = entry_size == 8 ? rd64(t, off) : rd32(t, off);
 		const struct acpi_sdt_header *h = map_table(map, pa);
 		if (h)
-			parse_table(h, map, a);
+			parse_table(h, pa, map, a);
 	}
 	return NULL;
 }

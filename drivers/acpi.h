@@ -63,6 +63,32 @@ struct acpi_override {
 	u16 flags; /* polarity and trigger mode */
 };
 
+#define ACPI_MAX_IOMMUS 8
+#define ACPI_MAX_RMRRS 16
+
+/* A VT-d remapping unit (DMAR DRHD, VT-d 3.4 8.3). */
+struct acpi_drhd {
+	u64 base;          /* its registers: one page, or 2^(size+12) bytes */
+	u32 size;          /* bytes of register space */
+	u16 segment;
+	bool include_all;  /* every device of the segment not under another */
+};
+
+/* Memory the firmware needs devices to reach (DMAR RMRR, VT-d 3.4 8.4;
+ * IVRS IVMD unity maps): [base, limit], limit inclusive. */
+struct acpi_rmrr {
+	u64 base, limit;
+};
+
+/* An AMD-Vi unit (IVRS IVHD, AMD IOMMU 3.x 5.2.2). */
+struct acpi_ivhd {
+	u64 base;          /* its MMIO registers */
+	u16 devid;         /* the IOMMU's own PCI function (BDF) */
+	u16 cap_offset;    /* its capability block in that function */
+	u16 segment;
+	u8 type;           /* 0x10, 0x11 or 0x40 */
+};
+
 struct acpi_info {
 	u64 rsdp_addr;   /* 0 when the RSDP came as a copy from the loader */
 	u8 revision;
@@ -99,6 +125,19 @@ struct acpi_info {
 	u64 hpet_addr;           /* 0 = no HPET table */
 	u64 mcfg_addr;           /* PCIe ECAM of segment 0, 0 = none */
 	u8 mcfg_bus_start, mcfg_bus_end;
+	/* DMAR (Intel) and IVRS (AMD): the IOMMUs, where the firmware's
+	 * tables are (so the parent can be kept from them), and what
+	 * devices must keep reaching. */
+	u64 dmar_pa, ivrs_pa;    /* 0 = no such table */
+	u8 dmar_haw;             /* host address width, bits */
+	u8 dmar_flags;           /* bit 0 INTR_REMAP, bit 1 X2APIC_OPT_OUT */
+	u32 ndrhd;
+	struct acpi_drhd drhd[ACPI_MAX_IOMMUS];
+	u32 nivhd;
+	struct acpi_ivhd ivhd[ACPI_MAX_IOMMUS];
+	u32 nrmrr;
+	struct acpi_rmrr rmrr[ACPI_MAX_RMRRS];
+	u32 iommu_bad;           /* structures rejected as malformed */
 	u32 ntables;
 	char table_sigs[32][5];
 };

@@ -53,3 +53,15 @@ const struct pt_format pt_format_ept = {
 	.uc_bits = 0,
 	.memtype_mask = 7ULL << EPT_MT_SHIFT,
 };
+
+/* Intel VT-d second-level tables (VT-d 3.4 9.8): R and W in bits 0-1,
+ * PS in bit 7; no execute right and no memory type for DMA (snoop
+ * control is not used). Present means readable or writable. */
+const struct pt_format pt_format_vtd = {
+	.name = "VT-d",
+	.table_bits = EPT_R | EPT_W,
+	.present_mask = EPT_R | EPT_W,
+	.read_bit = EPT_R,
+	.write_bit = EPT_W,
+	.large_bit = BIT(7),
+};

@@ -42,6 +42,7 @@ struct pt_format {
 extern const struct pt_format pt_format_x86;
 extern const struct pt_format pt_format_npt;
 extern const struct pt_format pt_format_ept;
+extern const struct pt_format pt_format_vtd;
 
 struct pt;
 

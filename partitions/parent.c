@@ -6,6 +6,7 @@
 #include "vmm/base/cpu.h"
 #include "vmm/base/fmt.h"
 #include "vmm/host_irq.h"
+#include "vmm/iommu.h"
 #include "vmm/main.h"
 #include "vmm/base/layout.h"
 #include "vmm/base/log.h"
@@ -140,6 +141,8 @@ static const char *hv_page(u64 page)
 	for (u32 i = 0; i < acpi.nioapics; i++)
 		if (page == ALIGN_DOWN((u64)acpi.ioapics[i].addr, PAGE_SIZE))
 			return "an I/O APIC";
+	if (iommu_register_page(page))
+		return "an IOMMU";
 	return NULL;
 }
 
@@ -262,6 +265,8 @@ const char *parent_setup(struct partition *p, const struct boot_info *bi, u64 pa
 			cpu_of[n++] = c;
 	p->cfg.vcpus = n;
 	if ((err = setup_memory(p, bi, parent_mem)) || (err = setup_rsdp(p, bi)))
+		return err;
+	if ((err = iommu_confine_parent(p)))
 		return err;
 	p->slat_quota = p->slat_pages + ON_DEMAND_TABLE_PAGES;
 	return parent_io_setup(p);

@@ -6,7 +6,9 @@
 #    backend and emulator, each with the same run's no-exit baseline loop;
 #  - devices: disk throughput and IOPS in a Linux child on a virtio disk
 #    served by its backend in the parent, against the parent on the same
-#    backing disk in the same run, and the child's exits per request;
+#    backing disk in the same run, and the child's exits per request; TCP
+#    throughput child<->parent and child<->child against the parent's
+#    loopback, with exits per packet;
 #  - linux: the stock kernel and the test initramfs boot to the test
 #    script as a child partition and, in the same run, directly on the
 #    same emulator with no hypervisor (the baseline).
@@ -176,9 +178,10 @@ devices_bench() {
 	. tests/manage_tests.sh
 	scripts/fetch-kernel.sh > /dev/null || exit 1
 	make -s parent-tools || exit 1
-	INITRAMFS_BINS=build/parent-tools/iobench scripts/mkinitramfs.sh "$OUT/child-io.cpio.gz" \
-		tests/parent/child-init button evdev pvpanic-mmio virtio_pci virtio_blk virtio_rng || exit 1
-	INITRAMFS_BINS="build/parent-tools/portio build/parent-tools/hvctl build/parent-tools/iobench" \
+	INITRAMFS_BINS="build/parent-tools/iobench build/parent-tools/netbench" \
+		scripts/mkinitramfs.sh "$OUT/child-io.cpio.gz" tests/parent/child-init button evdev \
+		pvpanic-mmio virtio_pci virtio_blk virtio_rng virtio_net || exit 1
+	INITRAMFS_BINS="build/parent-tools/portio build/parent-tools/hvctl build/parent-tools/iobench build/parent-tools/netbench" \
 		INITRAMFS_KO=build/parent/hv.ko \
 		INITRAMFS_FILES="$(manage_files) build/cache/vmlinuz=/boot/vmlinuz $OUT/child-io.cpio.gz=/boot/child.cpio.gz" \
 		scripts/mkinitramfs.sh "$OUT/parent-io.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" ||
@@ -209,6 +212,23 @@ devices_bench() {
 	echo "seqread/seqwrite: 1 MiB requests one at a time; rand1/rand32: 4 KiB random"
 	echo "reads with 1 and 32 in flight. The backing disk is QEMU's virtio disk of the"
 	echo "parent (cache=unsafe): the child's figures add the channel and its backend."
+	echo
+	local base f pk
+	base=$(log_value devices-bench "^HVTEST bench loopback netbench: tcp: ([0-9.]+) ")
+	echo "| network (TCP, 5 s each) | MB/s | / parent's loopback | sender's exits per packet (tx+rx) |"
+	echo "|---|---|---|---|"
+	printf '| parent loopback (baseline) | %s | 1.00 | - |\n' "${base:--}"
+	for m in child-to-parent parent-to-child child-to-child; do
+		f=$(log_value devices-bench "^HVTEST bench $m netbench: tcp: ([0-9.]+) ")
+		pk=$(log_value devices-bench "^HVTEST bench $m netbench: .*packets tx ([0-9]+ rx [0-9]+)" |
+			awk '{print $1 + $3}')
+		e=$(log_value devices-bench "^HVTEST bench $m netbench: .*; exits ([0-9]+)")
+		printf '| %s | %s | %s | %s |\n' "$m" "${f:--}" "$(ratio "$base" "$f")" \
+			"$([ "$m" = parent-to-child ] && echo "- (receiver: $(per "$pk" "$e"))" || per "$pk" "$e")"
+	done
+	echo
+	echo "Two Linux children (net-a, net-b: 1 vCPU, 128 MiB) on hvbr0 through their"
+	echo "taps and backends; parent-to-child counts the receiving child's exits."
 }
 
 case $which in all|exits) exit_bench ;; esac

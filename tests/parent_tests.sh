@@ -122,7 +122,7 @@ parent_tests() {
 	# child for the management phase: the parent's own kernel with a
 	# small initramfs (tests/parent/child-init) and its button, input
 	# and pvpanic drivers.
-	local bins="build/parent-tools/portio build/parent-tools/hvdev build/parent-tools/hvctl build/parent-tools/hvfuzz"
+	local bins="build/parent-tools/portio build/parent-tools/hvdev build/parent-tools/hvctl build/parent-tools/hvfuzz build/parent-tools/dmatest"
 	INITRAMFS_BINS=$bins INITRAMFS_KO=build/parent/hv.ko INITRAMFS_FILES="$(manage_files)" \
 		scripts/mkinitramfs.sh "$OUT/parent-test.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" &&
 	scripts/mkinitramfs.sh "$OUT/child.cpio.gz" tests/parent/child-init button evdev pvpanic-mmio \
@@ -135,15 +135,21 @@ parent_tests() {
 	parent_iso "$OUT/parent-q.iso" 768 4 vda ping 1 poweroff linux 3000 "$OUT/parent-test-linux.cpio.gz" ||
 		{ fail parent/image "mkiso failed"; return; }
 	make_disk "$OUT/parent-q.img"
-	qemu_run parent-svm 900 -smp 4 -m 2048 -cdrom "$OUT/parent-q.iso" \
+	# Behind QEMU's VT-d IOMMU, with its edu device for the DMA test
+	# (the full DMA mask: it may reach any address the IOMMU allows).
+	qemu_run parent-svm 900 -device intel-iommu,intremap=off -smp 4 -m 2048 \
+		-cdrom "$OUT/parent-q.iso" \
 		-drive "file=$OUT/parent-q.img,format=raw,if=none,id=d0" -device virtio-blk-pci,drive=d0 \
-		-netdev user,id=n0 -device e1000,netdev=n0
+		-netdev user,id=n0 -device e1000,netdev=n0 -device edu,dma_mask=0xffffffffffffffff
 	local problem=$RUN_PROBLEM
 	check_parent_run parent-svm "$OUT/parent-q.img" ping
 	result parent/amd-v-qemu-4cpu "$REASON"
 	RUN_PROBLEM=$problem
 	check_hostile_run parent-svm quota
 	result hostile/amd-v-parent-ports "$REASON"
+	RUN_PROBLEM=$problem
+	check_iommu_run parent-svm vtd
+	result iommu/amd-v-vtd-parent-dma "$REASON"
 	RUN_PROBLEM=$problem
 	check_manage_run parent-svm amd-v linux
 
@@ -162,5 +168,32 @@ parent_tests() {
 	check_hostile_run parent-vmx
 	result hostile/vt-x-parent-ports "$REASON"
 	RUN_PROBLEM=$problem
+	# Bochs has no IOMMU: the parent runs without one, and is told so.
+	log_has parent-vmx '^\[ *[0-9.]+\] cpu[0-9]+ WARN: iommu: not in use \(the firmware describes none' &&
+		log_parent parent-vmx "^HVTEST ok cpus:"
+	result iommu/vt-x-none "$([ $? = 0 ] || echo "no 'iommu: not in use' warning, or the parent did not run (see $OUT/parent-vmx.log)")"
+	RUN_PROBLEM=$problem
 	check_manage_run parent-vmx vt-x
+}
+
+# check_iommu_run NAME vtd|amdvi: sets REASON. The parent's DMA test
+# (tests/parent/dmatest.c with QEMU's edu device) passed, and the
+# hypervisor's log -- which no partition can write -- shows the unit on
+# and both refused accesses, with the device.
+check_iommu_run() {
+	local name=$1 hv='^\[ *[0-9.]+\] cpu[0-9]+ ' unit v
+	REASON=""
+	case $2 in
+	vtd) unit='VT-d unit at 0x[0-9a-f]+: DMA remapping on' ;;
+	amdvi) unit='AMD-Vi unit at 0x[0-9a-f]+: DMA remapping on' ;;
+	esac
+	if ! log_has "$name" "${hv}iommu: $unit"; then
+		REASON="the hypervisor did not turn the IOMMU on (see $OUT/$name.log)"
+	elif ! log_parent "$name" "^HVTEST ok iommu-dma:"; then
+		v=$(log_value "$name" "^HVTEST FAILED iommu-dma: (.*)$")
+		REASON="${v:-no verdict from the parent} (see $OUT/$name.log)"
+	elif ! log_has "$name" "${hv}WARN: iommu: DMA read by device 00:[0-9a-f]{2}\.[0-7] at 0x[0-9a-f]+ blocked" ||
+		! log_has "$name" "${hv}WARN: iommu: DMA write by device 00:[0-9a-f]{2}\.[0-7] at 0x[0-9a-f]+ blocked"; then
+		REASON="the hypervisor did not report both refused accesses"
+	fi
 }

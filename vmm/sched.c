@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "vmm/sched.h"
+#include "vmm/iommu.h"
 #include "vmm/backend.h"
 #include "vmm/console_input.h"
 #include "vmm/debugreg.h"
@@ -134,10 +135,19 @@ static void resched_irq(struct trap_frame *f)
 	rqs[this_cpu_id()].need_resched = true;
 }
 
+/* An IOMMU fault: reported from the scheduler loop, not from here. */
+static void iommu_irq(struct trap_frame *f)
+{
+	(void)f;
+	iommu_fault_pending = 1;
+	rqs[this_cpu_id()].need_resched = true;
+}
+
 void sched_init(void)
 {
 	irq_register(VEC_TIMER, timer_irq);
 	irq_register(VEC_IPI_RESCHED, resched_irq);
+	irq_register(VEC_IOMMU, iommu_irq);
 }
 
 u32 sched_vcpus_on(u32 cpu)
@@ -533,6 +543,8 @@ void sched_run(void)
 			unlink_dying(rq);
 		if (unlikely(partition_reap_pending) && rq == &rqs[0])
 			partition_reap();
+		if (unlikely(iommu_fault_pending) && rq == &rqs[0])
+			iommu_report_faults();
 		account_waits(rq, now);
 		u64 next = update_vcpus(rq, now);
 		struct vcpu *v = pick(rq);

@@ -65,7 +65,8 @@ if [ "$mode" = bench ]; then
 fi
 # hvtest.manage=devbench (scripts/bench.sh devices): the disk figures in
 # the parent on its own test disk, then in a Linux child given that disk,
-# with the child's exits (all, and port I/O: the kicks) per request.
+# with the child's exits (all, and port I/O: the kicks) per request; then
+# TCP throughput over hvbr0 against the parent's loopback.
 if [ "$mode" = devbench ]; then
 	for m in seqread seqwrite rand1 rand32; do
 		iobench /dev/vda $m 5 | sed 's/^/HVTEST bench parent /'
@@ -83,6 +84,45 @@ if [ "$mode" = devbench ]; then
 		echo "HVTEST bench child $line; exits $((e1 - e0)), io exits $((io1 - io0))"
 	done
 	hvctl destroy bench
+	# The network: TCP on the parent's loopback (the baseline), then
+	# from a child to the parent, from the parent to a child, and from
+	# child to child over hvbr0, with the sender's exits and packets.
+	ip link set lo up
+	netbench server 127.0.0.1 5001 > /dev/null &
+	sleep 1
+	netbench client 127.0.0.1 5001 5 | sed 's/^/HVTEST bench loopback /'
+	wait
+	hvctl create $cfg/net-a.cfg && hvctl create $cfg/net-b.cfg
+	ip addr add 10.99.0.1/24 dev hvbr0 && ip link set hvbr0 up
+	console_has net-a 'linux-child: up' 300 && console_has net-b 'linux-child: up' 300
+	# netbench_child FROM SERVER-ADDR LABEL: FROM sends for 5 s.
+	netbench_child() {
+		local e0 e1 info line
+		info=$(hvctl info "$1" --json)
+		e0=$(echo "$info" | jnum exits_total)
+		echo "run netbench client $2 5001 5 eth0" | hvctl console "$1" -q --linger 0 > /dev/null 2>&1
+		console_has "$1" "run: netbench: tcp: [0-9]" 120
+		info=$(hvctl info "$1" --json)
+		e1=$(echo "$info" | jnum exits_total)
+		line=$(hvctl console "$1" -q --linger 0 < /dev/null | tr -d '\r' | grep -o "netbench: tcp: [0-9].*" | tail -n 1)
+		echo "HVTEST bench $3 $line; exits $((e1 - e0))"
+	}
+	netbench server 10.99.0.1 5001 > /dev/null &
+	sleep 1
+	netbench_child net-a 10.99.0.1 child-to-parent
+	wait
+	echo "run netbench server 10.99.0.2 5001" | hvctl console net-a -q --linger 0 > /dev/null 2>&1
+	sleep 2
+	info=$(hvctl info net-a --json)
+	e0=$(echo "$info" | jnum exits_total)
+	line=$(netbench client 10.99.0.2 5001 5 hvbr0)
+	e1=$(hvctl info net-a --json | jnum exits_total)
+	echo "HVTEST bench parent-to-child $line; exits $((e1 - e0)) (the receiver's)"
+	echo "run netbench server 10.99.0.3 5001" | hvctl console net-b -q --linger 0 > /dev/null 2>&1
+	sleep 2
+	netbench_child net-a 10.99.0.3 child-to-child
+	hvctl destroy net-a
+	hvctl destroy net-b
 	return 0 2>/dev/null || exit 0
 fi
 # hvtest.manage=devices: only the device phase (while developing it).

@@ -167,6 +167,14 @@ int hv_options_parse(struct hv_options *o, const char *cmdline, cmdline_warn_fn 
 				why = "expected a size (0, or with a K/M/G suffix)";
 			else
 				o->pool = n, o->pool_set = true;
+		} else if (!strcmp(t.key, "iommu")) {
+			bool b;
+			if (!strcmp(t.val, "required"))
+				o->iommu = IOMMU_REQUIRED;
+			else if (parse_bool(&t, &b))
+				o->iommu = b ? IOMMU_ON : IOMMU_OFF;
+			else
+				why = "expected on, off or required";
 		} else if (!strcmp(t.key, "selftest")) {
 			if (strcmp(t.val, "fault"))
 				why = "expected fault";

@@ -34,7 +34,12 @@ struct hv_options {
 	u64 pool;       /* memory kept for children the parent creates */
 	bool pool_set;  /* pool= given (else a quarter of the free memory) */
 	char selftest[16]; /* "fault": take a page fault at boot (tests the report) */
+	u8 iommu;       /* IOMMU_* below: iommu=off|on|required */
 };
+
+#define IOMMU_ON 0       /* use IOMMUs the firmware describes; warn if none */
+#define IOMMU_OFF 1      /* leave them off (the parent's devices reach all) */
+#define IOMMU_REQUIRED 2 /* refuse to start the parent without one */
 
 typedef void (*cmdline_warn_fn)(const char *what, const char *key, const char *val);
 

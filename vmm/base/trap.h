@@ -21,6 +21,7 @@ struct trap_frame {
 #define VEC_TIMER 0xf0
 #define VEC_IPI_RESCHED 0xf1
 #define VEC_IPI_CALL 0xf2
+#define VEC_IOMMU 0xf3 /* an IOMMU recorded a fault */
 #define VEC_APIC_ERROR 0xfe
 #define VEC_SPURIOUS 0xff
 

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The hypervisor's IOMMUs and the parent's DMA domain (iommu.h). */
+#include "vmm/iommu.h"
+#include "vmm/main.h"
+#include "vmm/partition.h"
+#include "vmm/base/cmdline.h"
+#include "vmm/base/cpu.h"
+#include "vmm/base/layout.h"
+#include "vmm/base/log.h"
+#include "vmm/base/percpu.h"
+#include "vmm/base/pmm.h"
+#include "vmm/base/string.h"
+#include "vmm/base/trap.h"
+#include "drivers/acpi.h"
+#include "drivers/vtd.h"
+#include "ept/pt.h"
+
+volatile u32 iommu_fault_pending;
+
+static struct vtd vtd[ACPI_MAX_IOMMUS];
+static u32 nvtd;
+static struct pt domain;
+
+static paddr_t dom_alloc(void *ctx)
+{
+	(void)ctx;
+	return pmm_alloc_zeroed(1, PAGE_SIZE, 0);
+}
+
+static void dom_free(void *ctx, paddr_t pa)
+{
+	(void)ctx;
+	pmm_free(pa, 1);
+}
+
+bool iommu_register_page(u64 page)
+{
+	for (u32 i = 0; i < acpi.ndrhd; i++)
+		if (page >= ALIGN_DOWN(acpi.drhd[i].base, PAGE_SIZE) &&
+		    page < acpi.drhd[i].base + acpi.drhd[i].size)
+			return true;
+	for (u32 i = 0; i < acpi.nivhd; i++)
+		if (page >= ALIGN_DOWN(acpi.ivhd[i].base, PAGE_SIZE) &&
+		    page < acpi.ivhd[i].base + KiB(16)) /* AMD-Vi: 16 KiB of registers */
+			return true;
+	return false;
+}
+
+/* The firmware's table renamed (as Xen does: "XMAR"), its checksum kept,
+ * so the parent's kernel finds no IOMMU to drive. */
+static void hide_table(u64 pa)
+{
+	if (!pa || pa + sizeof(struct acpi_sdt_header) > DIRECT_MAP_SIZE)
+		return;
+	struct acpi_sdt_header *h = phys_to_virt(pa);
+	u8 old = (u8)h->signature[0];
+	h->signature[0] = 'X';
+	h->checksum = (u8)(h->checksum + old - 'X');
+}
+
+/* [base, base+size) identity-mapped, read and write, in 4 KiB steps at
+ * the edges. */
+static const char *map_range(u64 base, u64 size)
+{
+	u64 lo = ALIGN_DOWN(base, PAGE_SIZE), hi = ALIGN_UP(base + size, PAGE_SIZE);
+
+	if (hi <= lo)
+		return NULL;
+	return pt_map(&domain, lo, lo, hi - lo, PT_R | PT_W) ? "out of memory for its tables" : NULL;
+}
+
+static const char *build_domain(const struct partition *p, u8 leaf_max, u8 width)
+{
+	const char *err;
+
+	if (pt_init(&domain, &pt_format_vtd, leaf_max, dom_alloc, dom_free, NULL))
+		return "out of memory for its tables";
+	for (u32 i = 0; i < p->nr_ram; i++) {
+		const struct mem_region *r = &p->ram[i];
+		if (r->hpa != r->gpa)
+			return "the parent's memory is not identity-mapped";
+		if ((r->gpa + r->size - 1) >> width)
+			return "the parent's memory lies beyond what the IOMMU translates";
+		if ((err = map_range(r->gpa, r->size)))
+			return err;
+	}
+	/* What the firmware still reaches by DMA (USB legacy emulation,
+	 * graphics stolen memory), as the firmware says (RMRR). */
+	for (u32 i = 0; i < acpi.nrmrr; i++)
+		if ((err = map_range(acpi.rmrr[i].base, acpi.rmrr[i].limit - acpi.rmrr[i].base + 1)))
+			return err;
+	return NULL;
+}
+
+static const char *confine_vtd(const struct partition *p)
+{
+	const char *err;
+	u8 leaf_max = 3, width = 64;
+
+	for (u32 i = 0; i < acpi.ndrhd; i++) {
+		if ((err = vtd_probe(&vtd[nvtd], acpi.drhd[i].base, acpi.drhd[i].size))) {
+			pr_warn("iommu: VT-d unit at %#lx: %s", (unsigned long)acpi.drhd[i].base, err);
+			continue;
+		}
+		leaf_max = MIN(leaf_max, vtd[nvtd].leaf_max);
+		width = MIN(width, MIN(vtd[nvtd].mgaw, vtd[nvtd].levels == 4 ? 48 : 39));
+		nvtd++;
+	}
+	if (!nvtd)
+		return "no usable VT-d unit";
+	if ((err = build_domain(p, leaf_max, width)))
+		return err;
+	u32 enabled = 0;
+	for (u32 i = 0; i < nvtd; i++) {
+		if ((err = vtd_enable(&vtd[i], domain.root, VEC_IOMMU, cpus[0]->apic_id))) {
+			pr_err("iommu: VT-d unit at %#lx: %s", (unsigned long)vtd[i].base, err);
+			continue;
+		}
+		enabled++;
+		pr_info("iommu: VT-d unit at %#lx: DMA remapping on (%u-level tables, %s, %s%s)",
+			(unsigned long)vtd[i].base, vtd[i].levels,
+			vtd[i].leaf_max == 3 ? "1G/2M pages" : vtd[i].leaf_max == 2 ? "2M pages" : "4K pages",
+			vtd[i].qi ? "queued invalidation" : "register invalidation",
+			vtd[i].coherent ? "" : ", non-coherent walks");
+	}
+	if (enabled != nvtd)
+		return "a VT-d unit could not be turned on";
+	return NULL;
+}
+
+const char *iommu_confine_parent(const struct partition *p)
+{
+	const char *err = NULL;
+	bool have = acpi.ndrhd || acpi.nivhd;
+
+	/* Whatever the option: the IOMMUs are the hypervisor's to drive. */
+	hide_table(acpi.dmar_pa);
+	hide_table(acpi.ivrs_pa);
+	if (acpi.iommu_bad)
+		pr_warn("iommu: %u malformed DMAR/IVRS structure%s ignored", acpi.iommu_bad,
+			acpi.iommu_bad == 1 ? "" : "s");
+	if (hv_opts.iommu == IOMMU_OFF) {
+		pr_warn("iommu: off (iommu=off): the parent's devices can DMA into all memory, "
+			"the hypervisor's and the children's included");
+		return NULL;
+	}
+	if (acpi.ndrhd)
+		err = confine_vtd(p);
+	else if (acpi.nivhd)
+		err = "AMD-Vi is not supported yet";
+	else
+		err = "the firmware describes none (no DMAR or IVRS table)";
+	if (!err) {
+		pr_info("iommu: the parent's devices reach only the parent's memory (%lu MiB in "
+			"the domain, %u firmware range%s)", (unsigned long)(p->cfg.mem >> 20),
+			acpi.nrmrr, acpi.nrmrr == 1 ? "" : "s");
+		return NULL;
+	}
+	if (hv_opts.iommu == IOMMU_REQUIRED)
+		return have ? err : "iommu=required, but the firmware describes no IOMMU";
+	pr_warn("iommu: not in use (%s): the parent's devices can DMA into all memory, the "
+		"hypervisor's and the children's included", err);
+	return NULL;
+}
+
+static const char *bdf(u16 sid, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	u8 bus = (u8)(sid >> 8), dev = (sid >> 3) & 0x1f, fn = sid & 7;
+
+	buf[0] = hex[bus >> 4];
+	buf[1] = hex[bus & 15];
+	buf[2] = ':';
+	buf[3] = hex[dev >> 4];
+	buf[4] = hex[dev & 15];
+	buf[5] = '.';
+	buf[6] = (char)('0' + fn);
+	buf[7] = 0;
+	return buf;
+}
+
+void iommu_report_faults(void)
+{
+	static struct log_ratelimit rl;
+	struct vtd_fault f;
+	char name[8];
+
+	iommu_fault_pending = 0;
+	for (u32 i = 0; i < nvtd; i++) {
+		bool lost = false;
+		for (u32 n = 0; n < 256 && vtd_next_fault(&vtd[i], &f, &lost); n++)
+			log_limited(&rl, LOG_WARN, "iommu: DMA %s by device %s at %#lx blocked: %s",
+				    f.write ? "write" : "read", bdf(f.source, name),
+				    (unsigned long)f.addr, vtd_reason(f.reason));
+		if (lost)
+			log_limited(&rl, LOG_WARN, "iommu: VT-d unit at %#lx: more faults than it "
+				    "could record", (unsigned long)vtd[i].base);
+	}
+}
