@@ -65,3 +65,22 @@ const struct pt_format pt_format_vtd = {
 	.write_bit = EPT_W,
 	.large_bit = BIT(7),
 };
+
+/* AMD-Vi I/O page tables (AMD IOMMU spec 48882 2.2.3): PR in bit 0,
+ * NextLevel in bits 11:9 (the level of the table an entry points to; 0
+ * in a leaf, whose size its level gives), IR/IW in bits 61/62 -- in
+ * table entries too, as rights are ANDed down the walk. */
+#define AMDVI_PR BIT(0)
+#define AMDVI_IR BIT(61)
+#define AMDVI_IW BIT(62)
+
+const struct pt_format pt_format_amdvi = {
+	.name = "AMD-Vi",
+	.table_bits = AMDVI_PR | AMDVI_IR | AMDVI_IW,
+	.present_mask = AMDVI_PR,
+	.leaf_bits = AMDVI_PR,
+	.read_bit = AMDVI_IR,
+	.write_bit = AMDVI_IW,
+	.next_level_mask = 7ULL << 9,
+	.next_level_shift = 9,
+};

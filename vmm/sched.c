@@ -123,6 +123,8 @@ static void timer_irq(struct trap_frame *f)
 	struct runqueue *rq = &rqs[this_cpu_id()];
 	rq->timer_armed = 0;
 	rq->need_resched = true;
+	if (iommu_polled && rq == &rqs[0])
+		iommu_fault_pending = 1; /* its event logs are looked at */
 	console_input_poll(); /* one port read when no byte waits */
 	log_drain();
 	dump_overdue();

@@ -95,29 +95,36 @@ if [ "$mode" = devbench ]; then
 	hvctl create $cfg/net-a.cfg && hvctl create $cfg/net-b.cfg
 	ip addr add 10.99.0.1/24 dev hvbr0 && ip link set hvbr0 up
 	console_has net-a 'linux-child: up' 300 && console_has net-b 'linux-child: up' 300
+	# nb_wait CHILD WHAT N: until CHILD's console has more than N lines
+	# with WHAT (120 s at most); nb_count CHILD WHAT: how many now.
+	nb_count() { hvctl console "$1" -q --linger 0 < /dev/null | grep -c "run: netbench: $2"; }
+	nb_wait() {
+		local i=0
+		while [ $i -lt 240 ] && [ "$(nb_count "$1" "$2")" -le "$3" ]; do sleep 0.5; i=$((i + 1)); done
+	}
+	nb_last() { hvctl console "$1" -q --linger 0 < /dev/null | tr -d '\r' | grep -o "netbench: $2.*" | tail -n 1; }
 	# netbench_child FROM SERVER-ADDR LABEL: FROM sends for 5 s.
 	netbench_child() {
-		local e0 e1 info line
-		info=$(hvctl info "$1" --json)
-		e0=$(echo "$info" | jnum exits_total)
+		local e0 e1 n
+		n=$(nb_count "$1" "tcp: [0-9]")
+		e0=$(hvctl info "$1" --json | jnum exits_total)
 		echo "run netbench client $2 5001 5 eth0" | hvctl console "$1" -q --linger 0 > /dev/null 2>&1
-		console_has "$1" "run: netbench: tcp: [0-9]" 120
-		info=$(hvctl info "$1" --json)
-		e1=$(echo "$info" | jnum exits_total)
-		line=$(hvctl console "$1" -q --linger 0 < /dev/null | tr -d '\r' | grep -o "netbench: tcp: [0-9].*" | tail -n 1)
-		echo "HVTEST bench $3 $line; exits $((e1 - e0))"
+		nb_wait "$1" "tcp: [0-9]" "$n"
+		e1=$(hvctl info "$1" --json | jnum exits_total)
+		echo "HVTEST bench $3 $(nb_last "$1" "tcp: [0-9]"); exits $((e1 - e0))"
 	}
 	netbench server 10.99.0.1 5001 > /dev/null &
 	sleep 1
 	netbench_child net-a 10.99.0.1 child-to-parent
 	wait
-	echo "run netbench server 10.99.0.2 5001" | hvctl console net-a -q --linger 0 > /dev/null 2>&1
+	n=$(nb_count net-a "server received")
+	echo "run netbench server 10.99.0.2 5001 eth0" | hvctl console net-a -q --linger 0 > /dev/null 2>&1
 	sleep 2
-	info=$(hvctl info net-a --json)
-	e0=$(echo "$info" | jnum exits_total)
-	line=$(netbench client 10.99.0.2 5001 5 hvbr0)
+	e0=$(hvctl info net-a --json | jnum exits_total)
+	line=$(netbench client 10.99.0.2 5001 5)
 	e1=$(hvctl info net-a --json | jnum exits_total)
-	echo "HVTEST bench parent-to-child $line; exits $((e1 - e0)) (the receiver's)"
+	nb_wait net-a "server received" "$n"
+	echo "HVTEST bench parent-to-child $line; receiver $(nb_last net-a "server received"); exits $((e1 - e0))"
 	echo "run netbench server 10.99.0.3 5001" | hvctl console net-b -q --linger 0 > /dev/null 2>&1
 	sleep 2
 	netbench_child net-a 10.99.0.3 child-to-child

@@ -2,8 +2,10 @@
 /*
  * netbench: the network figures of `make bench` (TCP throughput between
  * the parent, its children and the parent's loopback, in one run).
- *   netbench server ADDR PORT
- *       takes one connection, reads until the sender closes, closes;
+ *   netbench server ADDR PORT [IFACE]
+ *       takes one connection, reads until the sender closes, closes,
+ *       and prints "netbench: server received N bytes" (with IFACE,
+ *       "; packets tx T rx R" over the transfer);
  *   netbench client ADDR PORT SECONDS [IFACE]
  *       sends 64 KiB writes for SECONDS, closes its side and waits for
  *       the server's close (so every byte counted has arrived), then
@@ -64,8 +66,10 @@ static unsigned long long counter(const char *iface, const char *name)
 	return v;
 }
 
-static int server(const struct sockaddr_in *sa)
+static int server(const struct sockaddr_in *sa, const char *iface)
 {
+	unsigned long long tx0 = 0, rx0 = 0;
+
 	int one = 1, l = socket(AF_INET, SOCK_STREAM, 0);
 
 	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
@@ -78,13 +82,19 @@ static int server(const struct sockaddr_in *sa)
 		perror("netbench: accept");
 		return 1;
 	}
+	if (iface)
+		tx0 = counter(iface, "tx_packets"), rx0 = counter(iface, "rx_packets");
 	unsigned long long got = 0;
 	ssize_t n;
 	while ((n = read(c, buf, BUF)) > 0 || (n < 0 && errno == EINTR))
 		got += n > 0 ? (unsigned long long)n : 0;
 	close(c);
 	close(l);
-	printf("netbench: server received %llu bytes\n", got);
+	printf("netbench: server received %llu bytes", got);
+	if (iface)
+		printf("; packets tx %llu rx %llu", counter(iface, "tx_packets") - tx0,
+		       counter(iface, "rx_packets") - rx0);
+	printf("\n");
 	return 0;
 }
 
@@ -129,15 +139,15 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in sa;
 
-	if (argc == 4 && !strcmp(argv[1], "server"))
-		return addr_of(argv[2], argv[3], &sa) ? 2 : server(&sa);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "server"))
+		return addr_of(argv[2], argv[3], &sa) ? 2 : server(&sa, argc == 5 ? argv[4] : NULL);
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "client")) {
 		double secs = atof(argv[4]);
 		if (secs <= 0 || secs > 600 || addr_of(argv[2], argv[3], &sa))
 			return 2;
 		return client(&sa, secs, argc == 6 ? argv[5] : NULL);
 	}
-	fprintf(stderr, "usage: netbench server ADDR PORT\n"
+	fprintf(stderr, "usage: netbench server ADDR PORT [IFACE]\n"
 			"       netbench client ADDR PORT SECONDS [IFACE]\n");
 	return 2;
 }

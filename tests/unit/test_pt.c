@@ -95,6 +95,8 @@ static void teardown(struct pt *pt)
 /* The rights a format can express, as pt_leaf_prot reports them. */
 static u32 expect_prot(const struct pt_format *f, u32 prot)
 {
+	if (f == &pt_format_vtd || f == &pt_format_amdvi)
+		return (prot & (PT_R | PT_W)) | PT_X; /* DMA tables: no execute right */
 	if (f == &pt_format_ept)
 		return prot & (PT_R | PT_W | PT_X | PT_UC);
 	if (f == &pt_format_npt)
@@ -121,6 +123,8 @@ static u32 expect_prot(const struct pt_format *f, u32 prot)
 		CHECK(!pt_walk((pt), (va), &w_));                                \
 	} while (0)
 
+/* The CPU's formats; the DMA tables (VT-d, AMD-Vi), where a mapping
+ * without read or write is no mapping, have tests of their own. */
 static const struct pt_format *const formats[] = { &pt_format_x86, &pt_format_npt,
 						     &pt_format_ept };
 
@@ -466,6 +470,51 @@ TEST(npt_tables_user)
 	teardown(&pt);
 }
 
+/* AMD-Vi: each table entry names the level below (NextLevel), leaves
+ * say 0 at every level, and IR/IW are set on the way down. */
+TEST(amdvi_next_level)
+{
+	struct pt pt;
+	setup(&pt, &pt_format_amdvi, 3);
+	CHECK_EQ(pt_map(&pt, MiB(2), MiB(2), MiB(2), PT_R | PT_W), 0);
+	CHECK_EQ(pt_map(&pt, 0x1000, 0x1000, KiB(4), PT_R), 0);
+	u64 *t = (u64 *)(uintptr_t)pt.root;
+	for (int l = 4; l > 2; l--) {
+		u64 e = t[0];
+		CHECK_EQ(e & ((7ULL << 9) | BIT(0) | BIT(61) | BIT(62)),
+			 ((u64)(l - 1) << 9) | BIT(0) | BIT(61) | BIT(62));
+		t = (u64 *)(uintptr_t)(e & PTE_ADDR_MASK);
+	}
+	/* The 2 MiB leaf at index 1 of the level-2 table: NextLevel 0. */
+	CHECK_EQ(t[1], MiB(2) | BIT(0) | BIT(61) | BIT(62));
+	CHECK_EQ((t[0] >> 9) & 7, 1);
+	CHECK_MAPPED(&pt, MiB(2) + 0x345, MiB(2) + 0x345, PT_R | PT_W | PT_X, 2);
+	CHECK_MAPPED(&pt, 0x1000, 0x1000, PT_R | PT_X, 1);
+	/* Splitting the 2 MiB leaf makes a table entry naming level 1. */
+	CHECK_EQ(pt_unmap(&pt, MiB(2), KiB(4)), 0);
+	CHECK_EQ((t[1] >> 9) & 7, 1);
+	CHECK_UNMAPPED(&pt, MiB(2));
+	CHECK_MAPPED(&pt, MiB(2) + KiB(4), MiB(2) + KiB(4), PT_R | PT_W | PT_X, 1);
+	teardown(&pt);
+}
+
+/* VT-d second level: R/W in bits 0-1, PS in bit 7, nothing else. */
+TEST(vtd_bits)
+{
+	struct pt pt;
+	setup(&pt, &pt_format_vtd, 3);
+	CHECK_EQ(pt_map(&pt, GiB(1), GiB(1), GiB(1), PT_R | PT_W), 0);
+	CHECK_EQ(pt_map(&pt, 0x3000, 0x5000, KiB(4), PT_R), 0);
+	u64 *t = (u64 *)(uintptr_t)pt.root;
+	CHECK_EQ(t[0] & 0xfff, 3);
+	u64 *pdpt = (u64 *)(uintptr_t)(t[0] & PTE_ADDR_MASK);
+	CHECK_EQ(pdpt[1], GiB(1) | BIT(7) | 3);
+	CHECK_MAPPED(&pt, GiB(1) + 0x123, GiB(1) + 0x123, PT_R | PT_W | PT_X, 3);
+	CHECK_MAPPED(&pt, 0x3000, 0x5000, PT_R | PT_X, 1);
+	CHECK_UNMAPPED(&pt, 0x4000);
+	teardown(&pt);
+}
+
 TEST(invalid_args)
 {
 	struct pt pt;
@@ -758,6 +807,8 @@ int main(void)
 	RUN(prot_roundtrip);
 	RUN(leaf_bits);
 	RUN(npt_tables_user);
+	RUN(amdvi_next_level);
+	RUN(vtd_bits);
 	RUN(invalid_args);
 	RUN(alloc_failure);
 	RUN(alloc_failure_flushes);

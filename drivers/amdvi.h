@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * AMD-Vi IOMMUs (AMD I/O Virtualization Technology specification, 48882
+ * rev 3.x, "the spec" below): DMA remapping through I/O page tables, the
+ * command buffer for invalidation, the event log for faults. One domain
+ * for every device ID: the tables (ept/ pt_format_amdvi) are given as a
+ * physical address. The event log is polled (no MSI set up: that would
+ * need the IOMMU's PCI function, which the parent's bus walk owns).
+ */
+#ifndef DRIVERS_AMDVI_H
+#define DRIVERS_AMDVI_H
+
+#include "vmm/base/types.h"
+
+struct amdvi {
+	u64 base;
+	volatile u8 *regs;
+	u64 efr;                  /* extended features */
+	paddr_t devtab, cmd, evt, sem;
+	volatile u64 *sem_va;     /* COMPLETION_WAIT stores here */
+	u64 sem_seq;
+	u32 cmd_tail, evt_head;
+};
+
+struct amdvi_event {
+	u8 code;                  /* 2: I/O page fault (2.5.2) */
+	u16 device;               /* requester ID */
+	u16 domain;
+	bool write;
+	u64 addr;
+	u32 raw[4];
+};
+
+const char *amdvi_probe(struct amdvi *u, u64 base);
+/* Every device ID into one domain over the 4-level tables at root, then
+ * translation on. NULL or why not (the unit stays off). */
+const char *amdvi_enable(struct amdvi *u, paddr_t root);
+/* Cached translations dropped (the whole domain) and waited for. */
+bool amdvi_flush(struct amdvi *u);
+/* The next event logged; false when the log is empty. */
+bool amdvi_next_event(struct amdvi *u, struct amdvi_event *e, bool *lost);
+const char *amdvi_event_name(u8 code);
+
+#endif
