@@ -622,6 +622,99 @@ TEST(hpet_mcfg_variants)
 	mem_reset();
 }
 
+#define PA_DMAR 0x7fe70000ULL
+#define PA_IVRS 0x7fe80000ULL
+
+/* DMAR (VT-d 3.4 8.1): two units (one INCLUDE_PCI_ALL, one on segment
+ * 1, which is not used), an RMRR, a structure of an unknown type, then
+ * a DRHD whose length runs past the table's end. */
+static u8 *dmar_table(void)
+{
+	u8 *t = table_new("DMAR", 48 + 16 + 16 + 24 + 8 + 16, 1);
+	u32 o = 48;
+	t[36] = 38;          /* host address width - 1 */
+	t[37] = 1;           /* INTR_REMAP */
+	put16(t + o, 0), put16(t + o + 2, 16), t[o + 4] = 1, put16(t + o + 6, 0);
+	put64(t + o + 8, 0xfed90000);
+	o += 16;
+	put16(t + o, 0), put16(t + o + 2, 16), put16(t + o + 6, 1);
+	put64(t + o + 8, 0xfed91000);
+	o += 16;
+	put16(t + o, 1), put16(t + o + 2, 24);
+	put64(t + o + 8, 0x7f000000), put64(t + o + 16, 0x7f0fffff);
+	o += 24;
+	put16(t + o, 7), put16(t + o + 2, 8);
+	o += 8;
+	put16(t + o, 0), put16(t + o + 2, 64); /* past the end */
+	put64(t + o + 8, 0xfed92000);
+	return t;
+}
+
+/* IVRS: an IVHD of type 0x10 and one of 0x11 for the same IOMMU (the
+ * first counts), an IVMD unity range, one IVMD that is not unity. */
+static u8 *ivrs_table(void)
+{
+	u8 *t = table_new("IVRS", 48 + 24 + 40 + 32 + 32, 2);
+	u32 o = 48;
+	t[o] = 0x10, put16(t + o + 2, 24), put16(t + o + 4, 0x0002), put16(t + o + 6, 0x40);
+	put64(t + o + 8, 0xfeb80000);
+	o += 24;
+	t[o] = 0x11, put16(t + o + 2, 40), put16(t + o + 4, 0x0002), put16(t + o + 6, 0x40);
+	put64(t + o + 8, 0xfeb90000);
+	o += 40;
+	t[o] = 0x21, t[o + 1] = 1, put16(t + o + 2, 32);
+	put64(t + o + 16, 0x9d000000), put64(t + o + 24, 0x10000);
+	o += 32;
+	t[o] = 0x20, t[o + 1] = 8, put16(t + o + 2, 32); /* exclusion, not unity */
+	put64(t + o + 16, 0x9e000000), put64(t + o + 24, 0x10000);
+	return t;
+}
+
+TEST(dmar_ivrs)
+{
+	u8 r[36];
+	static const u64 x[] = { PA_DMAR, PA_IVRS };
+
+	mem_reset();
+	place(PA_DMAR, dmar_table());
+	place(PA_IVRS, ivrs_table());
+	place(PA_XSDT, root_table("XSDT", x, 2, 8));
+	rsdp_fill(r, 2, 0, PA_XSDT);
+	CHECK(acpi_parse(r, 36, tmap, &ai) == NULL);
+	CHECK_EQ(ai.dmar_pa, PA_DMAR);
+	CHECK_EQ(ai.dmar_haw, 39);
+	CHECK_EQ(ai.dmar_flags, 1);
+	REQUIRE(ai.ndrhd == 1);
+	CHECK_EQ(ai.drhd[0].base, 0xfed90000);
+	CHECK_EQ(ai.drhd[0].size, 4096);
+	CHECK(ai.drhd[0].include_all);
+	CHECK_EQ(ai.ivrs_pa, PA_IVRS);
+	REQUIRE(ai.nivhd == 1);
+	CHECK_EQ(ai.ivhd[0].base, 0xfeb80000);
+	CHECK_EQ(ai.ivhd[0].devid, 2);
+	CHECK_EQ(ai.ivhd[0].cap_offset, 0x40);
+	REQUIRE(ai.nrmrr == 2);
+	CHECK_EQ(ai.rmrr[0].base, 0x7f000000);
+	CHECK_EQ(ai.rmrr[0].limit, 0x7f0fffff);
+	CHECK_EQ(ai.rmrr[1].base, 0x9d000000);
+	CHECK_EQ(ai.rmrr[1].limit, 0x9d00ffff);
+	CHECK_EQ(ai.iommu_bad, 1); /* the DRHD past the end */
+
+	/* A DMAR shorter than its fixed part, an IVRS structure of length 0:
+	 * nothing from either, and no endless walk. */
+	mem_reset();
+	place(PA_DMAR, table_new("DMAR", 40, 1));
+	u8 *v = table_new("IVRS", 48 + 8, 2);
+	v[48] = 0x10;
+	place(PA_IVRS, v);
+	place(PA_XSDT, root_table("XSDT", x, 2, 8));
+	CHECK(acpi_parse(r, 36, tmap, &ai) == NULL);
+	CHECK_EQ(ai.dmar_pa, 0);
+	CHECK_EQ(ai.ndrhd + ai.nivhd + ai.nrmrr, 0);
+	CHECK_EQ(ai.iommu_bad, 1);
+	mem_reset();
+}
+
 /* Places a MADT flush against a PROT_NONE page: any read past its end
  * faults. */
 static u8 *guard_pages;
@@ -935,6 +1028,7 @@ int main(void)
 	RUN(fadt_dsdt_pointer);
 	RUN(fadt_legacy_and_odd);
 	RUN(hpet_mcfg_variants);
+	RUN(dmar_ivrs);
 	RUN(madt_malformed);
 	RUN(madt_limits);
 	RUN(many_tables);

@@ -354,6 +354,23 @@ TEST(parent_mem_values)
 	}
 }
 
+TEST(iommu_values)
+{
+	struct hv_options o;
+
+	CHECK_EQ(parse(&o, ""), 0);
+	CHECK_EQ(o.iommu, IOMMU_ON);
+	CHECK_EQ(parse(&o, "iommu=off"), 0);
+	CHECK_EQ(o.iommu, IOMMU_OFF);
+	CHECK_EQ(parse(&o, "iommu=required"), 0);
+	CHECK_EQ(o.iommu, IOMMU_REQUIRED);
+	CHECK_EQ(parse(&o, "iommu"), 0);
+	CHECK_EQ(o.iommu, IOMMU_ON);
+	CHECK_EQ(parse(&o, "iommu=maybe"), 1);
+	CHECK_EQ(o.iommu, IOMMU_ON);
+	CHECK_STR(wl.key, "iommu");
+}
+
 TEST(selftest_values)
 {
 	struct hv_options o;
@@ -507,6 +524,7 @@ int main(void)
 	RUN(bool_options);
 	RUN(smp_values);
 	RUN(parent_mem_values);
+	RUN(iommu_values);
 	RUN(selftest_values);
 	RUN(unknown_and_paths);
 	RUN(too_long_reported);
