@@ -215,20 +215,25 @@ devices_bench() {
 	echo
 	local base f pk
 	base=$(log_value devices-bench "^HVTEST bench loopback netbench: tcp: ([0-9.]+) ")
-	echo "| network (TCP, 5 s each) | MB/s | / parent's loopback | sender's exits per packet (tx+rx) |"
+	echo "| network (TCP, 5 s each) | MB/s | / parent's loopback | the child's exits per packet it sent or got |"
 	echo "|---|---|---|---|"
 	printf '| parent loopback (baseline) | %s | 1.00 | - |\n' "${base:--}"
 	for m in child-to-parent parent-to-child child-to-child; do
 		f=$(log_value devices-bench "^HVTEST bench $m netbench: tcp: ([0-9.]+) ")
-		pk=$(log_value devices-bench "^HVTEST bench $m netbench: .*packets tx ([0-9]+ rx [0-9]+)" |
+		# The child's own counters: the sender's, or (parent-to-child)
+		# the receiving child's.
+		pk=$(log_value devices-bench "^HVTEST bench $m .*packets tx ([0-9]+ rx [0-9]+)\\)?; exits" |
 			awk '{print $1 + $3}')
+		[ "$m" = parent-to-child ] &&
+			pk=$(log_value devices-bench "^HVTEST bench $m .*receiver netbench: .*packets tx ([0-9]+ rx [0-9]+)" |
+				awk '{print $1 + $3}')
 		e=$(log_value devices-bench "^HVTEST bench $m netbench: .*; exits ([0-9]+)")
-		printf '| %s | %s | %s | %s |\n' "$m" "${f:--}" "$(ratio "$base" "$f")" \
-			"$([ "$m" = parent-to-child ] && echo "- (receiver: $(per "$pk" "$e"))" || per "$pk" "$e")"
+		printf '| %s | %s | %s | %s |\n' "$m" "${f:--}" "$(ratio "$base" "$f")" "$(per "$pk" "$e")"
 	done
 	echo
 	echo "Two Linux children (net-a, net-b: 1 vCPU, 128 MiB) on hvbr0 through their"
-	echo "taps and backends; parent-to-child counts the receiving child's exits."
+	echo "taps and backends; the exits are the sending child's (parent-to-child: the"
+	echo "receiving child's), the packets its eth0 counted both ways."
 }
 
 case $which in all|exits) exit_bench ;; esac
