@@ -86,28 +86,17 @@ static u64 rd64(const struct vtd *u, u32 off) { return *(volatile u64 *)(u->regs
 static void wr32(struct vtd *u, u32 off, u32 v) { *(volatile u32 *)(u->regs + off) = v; }
 static void wr64(struct vtd *u, u32 off, u64 v) { *(volatile u64 *)(u->regs + off) = v; }
 
-/* Polls until (reg & mask) == want, for up to WAIT_MS. */
-static bool wait32(struct vtd *u, u32 off, u32 mask, u32 want)
+/* Polls until (reg & mask) == want, for up to WAIT_MS; a 32- or 64-bit
+ * register. */
+static bool wait_reg(struct vtd *u, u32 off, u64 mask, u64 want, bool wide)
 {
 	u64 end = rdtsc() + WAIT_MS * tsc_khz;
 
-	while ((rd32(u, off) & mask) != want)
+	while (((wide ? rd64(u, off) : rd32(u, off)) & mask) != want) {
 		if (rdtsc() > end)
 			return false;
-		else
-			cpu_relax();
-	return true;
-}
-
-static bool wait64_clear(struct vtd *u, u32 off, u64 bit)
-{
-	u64 end = rdtsc() + WAIT_MS * tsc_khz;
-
-	while (rd64(u, off) & bit)
-		if (rdtsc() > end)
-			return false;
-		else
-			cpu_relax();
+		cpu_relax();
+	}
 	return true;
 }
 
@@ -119,8 +108,8 @@ static bool gcmd(struct vtd *u, u32 bit, bool on)
 
 	wr32(u, GCMD, on ? keep | bit : keep & ~bit);
 	if (bit & G_KEEP)
-		return wait32(u, GSTS, bit, on ? bit : 0);
-	return wait32(u, GSTS, bit, bit); /* SRTP/WBF: status set when done */
+		return wait_reg(u, GSTS, bit, on ? bit : 0, false);
+	return wait_reg(u, GSTS, bit, bit, false); /* SRTP/WBF: status set when done */
 }
 
 const char *vtd_reason(u8 r)
@@ -207,10 +196,10 @@ void vtd_flush(struct vtd *u)
 		return;
 	}
 	wr64(u, CCMD, CCMD_ICC | CCMD_GLOBAL);
-	wait64_clear(u, CCMD, CCMD_ICC);
+	wait_reg(u, CCMD, CCMD_ICC, 0, true);
 	u32 iotlb = ECAP_IRO(u->ecap) + 8;
 	wr64(u, iotlb, IOTLB_IVT | IOTLB_GLOBAL | IOTLB_DR | IOTLB_DW);
-	wait64_clear(u, iotlb, IOTLB_IVT);
+	wait_reg(u, iotlb, IOTLB_IVT, 0, true);
 }
 
 /* ---- turning it on ------------------------------------------------------------- */
@@ -223,7 +212,7 @@ const char *vtd_enable(struct vtd *u, paddr_t slpt, u8 vector, u32 apic_id)
 	 * regardless of the tables (11.4.13): off. */
 	if ((u->cap & (CAP_PLMR | CAP_PHMR)) && (rd32(u, PMEN) & PMEN_PRS)) {
 		wr32(u, PMEN, 0);
-		if (!wait32(u, PMEN, PMEN_PRS, 0))
+		if (!wait_reg(u, PMEN, PMEN_PRS, 0, false))
 			return "protected memory regions would not turn off";
 	}
 

@@ -62,6 +62,8 @@ linux_tests() {
 	qemu_run linux-svm 600 -smp 2 -m 1024 -cdrom "$OUT/linux-2.iso"
 	check_linux_run linux-svm
 	result linux/amd-v-qemu-2vcpu "$REASON"
+	check_msr_warnings linux-svm
+	result fidelity/amd-v-linux-child-msrs "$REASON"
 
 	linux_iso "$OUT/linux-1.iso" 1 || { fail linux/image "mkiso failed"; return; }
 	# Bochs counts time in instructions (clock: sync=none); at 400 MIPS the
@@ -69,4 +71,21 @@ linux_tests() {
 	BOCHS_IPS=400000000 bochs_run linux-vmx 1500 "$OUT/linux-1.iso" 1 corei7_skylake_x 512
 	check_linux_run linux-vmx
 	result linux/vt-x-bochs "$REASON"
+	check_msr_warnings linux-vmx
+	result fidelity/vt-x-linux-child-msrs "$REASON"
+}
+
+# check_msr_warnings NAME: sets REASON when the stock kernel in the run
+# logged an "unchecked MSR access" (an MSR it expects to exist, as on the
+# hardware, answered with #GP) -- or the run never got far enough to say.
+check_msr_warnings() {
+	local bad
+	REASON=""
+	if ! grep -aq "Linux version" "$OUT/$1.log" 2> /dev/null; then
+		REASON="no Linux boot in $OUT/$1.log"
+		return
+	fi
+	bad=$(grep -a "unchecked MSR access" "$OUT/$1.log" | sed 's/.*unchecked MSR access error: //; s/ at rIP.*//' |
+		sort -u | head -n 3 | tr '\n' ';')
+	[ -z "$bad" ] || REASON="the kernel logged unchecked MSR accesses: $bad"
 }

@@ -15,11 +15,20 @@ PARENT_MODULES=(virtio_blk virtio_pci e1000 ata_piix sd_mod tun bridge)
 # (through a mediated lane); MANAGE the management phase (guests, linux,
 # or 0 for none), with FUZZ calls of the parent's fuzzer.
 parent_iso() {
-	local hostile=${6:-0} end=${7:-poweroff}
-	scripts/mkiso.sh "$1" build/hv.elf "console=com1 test=1 parent_mem=${2}M" \
-		build/cache/vmlinuz "parent expect=$end timeout=1500000 -- console=ttyS0 hvtest.cpus=$3 hvtest.mem=$2 hvtest.disk=$4 hvtest.net=$5 hvtest.hostile=$hostile hvtest.end=$end hvtest.manage=$8 hvtest.fuzz=$9" \
+	local end=${7:-poweroff}
+	scripts/mkiso.sh "$1" build/hv.elf "$(parent_hv_cmdline "$2")" \
+		build/cache/vmlinuz "$(parent_module_args "${@:2:8}")" \
 		"${10}" "initrd name=parent" \
 		build/guests/ticker.elf "child name=ticker mem=16M cpus=$(($3 - 1)) expect=$end"
+}
+
+# parent_hv_cmdline MEM_MB: the hypervisor's command line of a parent run.
+parent_hv_cmdline() { echo "console=com1 test=1 parent_mem=${1}M ${PARENT_HV_OPTS:-}"; }
+# parent_module_args MEM_MB CPUS DISK NET HOSTILE END MANAGE FUZZ: the
+# parent module's arguments (its own, then its kernel's after --).
+parent_module_args() {
+	local hostile=${5:-0} end=${6:-poweroff}
+	echo "parent expect=$end timeout=1500000 -- console=ttyS0 hvtest.cpus=$2 hvtest.mem=$1 hvtest.disk=$3 hvtest.net=$4 hvtest.hostile=$hostile hvtest.end=$end hvtest.manage=$7 hvtest.fuzz=$8"
 }
 
 # make_disk FILE: a disk image with a marker the parent must read in
@@ -132,7 +141,9 @@ parent_tests() {
 		scripts/mkinitramfs.sh "$OUT/parent-test-linux.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" ||
 		{ fail parent/initramfs "mkinitramfs failed"; return; }
 
-	parent_iso "$OUT/parent-q.iso" 768 4 vda ping 1 poweroff linux 3000 "$OUT/parent-test-linux.cpio.gz" ||
+	# iommu=required: the IOMMU below must be found and used.
+	PARENT_HV_OPTS=iommu=required \
+		parent_iso "$OUT/parent-q.iso" 768 4 vda ping 1 poweroff linux 3000 "$OUT/parent-test-linux.cpio.gz" ||
 		{ fail parent/image "mkiso failed"; return; }
 	make_disk "$OUT/parent-q.img"
 	# Behind QEMU's VT-d IOMMU, with its edu device for the DMA test
@@ -150,8 +161,22 @@ parent_tests() {
 	RUN_PROBLEM=$problem
 	check_iommu_run parent-svm vtd
 	result iommu/amd-v-vtd-parent-dma "$REASON"
+	check_msr_warnings parent-svm
+	result fidelity/amd-v-linux-parent-and-children-msrs "$REASON"
 	RUN_PROBLEM=$problem
 	check_manage_run parent-svm amd-v linux
+
+	# iommu=required on a machine without one: the parent is refused,
+	# with the reason, before its kernel runs.
+	scripts/mkiso.sh "$OUT/iommu-required.iso" build/hv.elf "console=com1 test=1 iommu=required" \
+		build/cache/vmlinuz "parent -- console=ttyS0" ||
+		{ fail parent/image "mkiso failed"; return; }
+	qemu_run iommu-required 60 -smp 2 -m 512 -cdrom "$OUT/iommu-required.iso"
+	REASON=""
+	log_has iommu-required "ERROR: parent partition not created: iommu=required, but the firmware describes no IOMMU" ||
+		REASON="no refusal with its reason (see $OUT/iommu-required.log)"
+	log_has iommu-required "test result: FAIL" || REASON=${REASON:-"the run did not end as a failure"}
+	result iommu/amd-v-required-without-one "$REASON"
 
 	parent_iso "$OUT/parent-b.iso" 384 2 sda dhcp 1 reset guests 200 "$OUT/parent-test.cpio.gz" ||
 		{ fail parent/image "mkiso failed"; return; }
@@ -167,6 +192,8 @@ parent_tests() {
 	RUN_PROBLEM=$problem
 	check_hostile_run parent-vmx
 	result hostile/vt-x-parent-ports "$REASON"
+	check_msr_warnings parent-vmx
+	result fidelity/vt-x-linux-parent-msrs "$REASON"
 	RUN_PROBLEM=$problem
 	# Bochs has no IOMMU: the parent runs without one, and is told so.
 	log_has parent-vmx '^\[ *[0-9.]+\] cpu[0-9]+ WARN: iommu: not in use \(the firmware describes none' &&

@@ -6,8 +6,12 @@
 #  - AMD-V (QEMU TCG, timing from the host): the parent boots several
 #    times with CPU hogs beside the emulator on the same cores, as on a
 #    busy machine; each boot must reach its script and pass its checks.
-#    These boots run behind QEMU's AMD-Vi IOMMU, and the first one's DMA
-#    test is iommu/amd-v-amdvi-parent-dma.
+#    The boots take turns at the boot paths a server uses (SeaBIOS and
+#    GRUB from the ISO, GRUB from the USB image under OVMF, hv.efi from
+#    the USB image under OVMF): each path's first boot is its parent test,
+#    with the same checks as parent/amd-v-qemu-4cpu's boot. They run
+#    behind QEMU's AMD-Vi IOMMU; the first one's DMA test is
+#    iommu/amd-v-amdvi-parent-dma.
 #  - VT-x (Bochs, whose time counts instructions: host load changes
 #    nothing): the SMP guests, IPI-heavy, under different SMP quanta (how
 #    many instructions a CPU runs before Bochs switches to the next), so
@@ -29,25 +33,54 @@ stress_tests() {
 		"${PARENT_MODULES[@]}" || { fail stress/image "mkinitramfs failed"; return; }
 	parent_iso "$OUT/stress-q.iso" 768 4 vda ping 0 poweroff 0 0 "$OUT/stress-parent.cpio.gz" ||
 		{ fail stress/image "mkiso failed"; return; }
+	# The same parent on the USB image, booted by the firmware the way a
+	# server boots it: GRUB under OVMF, and hv.efi (the image's default
+	# with HV_USB_DEFAULT=1) under OVMF.
+	local mods=(build/cache/vmlinuz "$(parent_module_args 768 4 vda ping 0 poweroff 0 0)"
+		"$OUT/stress-parent.cpio.gz" "initrd name=parent"
+		build/guests/ticker.elf "child name=ticker mem=16M cpus=3 expect=poweroff")
+	scripts/mkusb.sh "$OUT/stress-usb.img" build/hv.elf build/hv.efi "$(parent_hv_cmdline 768)" 0 \
+		"${mods[@]}" > /dev/null &&
+		HV_USB_DEFAULT=1 scripts/mkusb.sh "$OUT/stress-usb-efi.img" build/hv.elf build/hv.efi \
+			"$(parent_hv_cmdline 768)" 0 "${mods[@]}" > /dev/null ||
+		{ fail stress/image "mkusb failed"; return; }
+	local how=("SeaBIOS, GRUB from the ISO" "OVMF, GRUB from the USB image" "OVMF, hv.efi from the USB image")
+	local path=("GRUB multiboot2 \\(BIOS\\)" "GRUB multiboot2 \\(UEFI\\)" "UEFI application hv.efi")
+	local test_name=(parent/amd-v-seabios-grub parent/amd-v-ovmf-grub-usb parent/amd-v-ovmf-hv-efi-usb)
 	for _ in 1 2; do
 		(while :; do :; done) &
 		hogs+=($!)
 	done
 	for ((i = 1; i <= STRESS_BOOTS; i++)); do
+		local k=$(((i - 1) % 3)) boot=()
+		case $k in
+		0) boot=(-cdrom "$OUT/stress-q.iso") ;;
+		1) boot=(-bios "$OVMF" -device qemu-xhci -drive if=none,id=stick,format=raw,file="$OUT/stress-usb.img"
+			-device usb-storage,drive=stick,bootindex=0) ;;
+		2) boot=(-bios "$OVMF" -device qemu-xhci -drive if=none,id=stick,format=raw,file="$OUT/stress-usb-efi.img"
+			-device usb-storage,drive=stick,bootindex=0) ;;
+		esac
 		make_disk "$OUT/stress-q.img"
 		# Behind QEMU's AMD-Vi IOMMU, with the edu device for the
 		# parent's DMA test (iommu/amd-v-amdvi-parent-dma, below).
-		qemu_run stress-parent-$i 900 -device amd-iommu,intremap=off -smp 4 -m 2048 \
-			-cdrom "$OUT/stress-q.iso" \
+		qemu_run stress-parent-$i 900 -device amd-iommu,intremap=off -smp 4 -m 2048 "${boot[@]}" \
 			-drive "file=$OUT/stress-q.img,format=raw,if=none,id=d0" \
 			-device virtio-blk-pci,drive=d0 -netdev user,id=n0 -device e1000,netdev=n0 \
 			-device edu,dma_mask=0xffffffffffffffff
+		local problem=$RUN_PROBLEM
 		check_parent_run stress-parent-$i "$OUT/stress-q.img" ping > /dev/null
-		if [ -n "$RUN_PROBLEM" ]; then
-			why="boot $i of $STRESS_BOOTS: $RUN_PROBLEM"
+		[ -n "$REASON" ] || log_has stress-parent-$i "boot summary: path ${path[k]};" ||
+			REASON="not booted through ${how[k]} (see $OUT/stress-parent-$i.log)"
+		# The first boot through each path is that path's parent test.
+		if [ "$i" -le 3 ]; then
+			RUN_PROBLEM=$problem
+			result "${test_name[k]}" "$REASON"
+		fi
+		if [ -n "$problem" ]; then
+			why="boot $i of $STRESS_BOOTS (${how[k]}): $problem"
 			break
 		elif [ -n "$REASON" ]; then
-			why="boot $i of $STRESS_BOOTS: $REASON"
+			why="boot $i of $STRESS_BOOTS (${how[k]}): $REASON"
 			break
 		fi
 		pass=$((pass + 1))
@@ -55,7 +88,7 @@ stress_tests() {
 	kill "${hogs[@]}" 2> /dev/null
 	wait "${hogs[@]}" 2> /dev/null
 	RUN_PROBLEM=""
-	[ -z "$why" ] && echo "  $pass boots of the parent with two CPU hogs beside QEMU"
+	[ -z "$why" ] && echo "  $pass boots of the parent with two CPU hogs beside QEMU (SeaBIOS/GRUB, OVMF/GRUB, OVMF/hv.efi)"
 	result stress/amd-v-parent-boot-under-load "$why"
 	check_iommu_run stress-parent-1 amdvi
 	result iommu/amd-v-amdvi-parent-dma "$REASON"

@@ -129,6 +129,7 @@ int hyperv_msr_read(struct vcpu *v, u32 msr, u64 *val)
 	case HV_MSR_REFERENCE_TSC: *val = h->reference_tsc; return 0;
 	case HV_MSR_TSC_FREQUENCY: *val = tsc_khz * 1000; return 0;
 	case HV_MSR_APIC_FREQUENCY: *val = VLAPIC_BUS_KHZ * 1000; return 0;
+	case HV_MSR_VP_ASSIST_PAGE: *val = v->hv_vp_assist; return 0;
 	default: return -EINVAL;
 	}
 }
@@ -156,6 +157,18 @@ int hyperv_msr_write(struct vcpu *v, u32 msr, u64 val)
 		if ((val & MSR_ENABLE) && write_tsc_page(v, val & PAGE_MASK))
 			return -EINVAL;
 		h->reference_tsc = val & (PAGE_MASK | MSR_ENABLE);
+		return 0;
+	case HV_MSR_VP_ASSIST_PAGE:
+		/* Linux enables it on every vCPU once the hypercall page is
+		 * there (TLFS 7.8.7). Nothing here writes into the page: no
+		 * feature that uses it (APIC assist, enlightened VMCS) is
+		 * offered; it must name guest RAM, as on Hyper-V. */
+		if (val & MSR_ENABLE) {
+			u8 probe;
+			if (gpa_read(v->part, val & PAGE_MASK, &probe, 1))
+				return -EINVAL;
+		}
+		v->hv_vp_assist = val & (PAGE_MASK | MSR_ENABLE);
 		return 0;
 	default:
 		return -EINVAL; /* the rest are read-only or absent */

@@ -31,6 +31,10 @@
 #define MSR_MTRR_FIX4K_LAST 0x26f
 #define MSR_DEBUGCTL 0x1d9
 #define MSR_HWCR 0xc0010015
+#define MSR_PERF_LEGACY_FIRST 0xc0010000 /* PERF_CTL0-3, then PERF_CTR0-3 */
+#define MSR_PERF_LEGACY_LAST 0xc0010007
+#define MSR_SYSCFG 0xc0010010
+#define MSR_INT_PENDING_MSG 0xc0010055
 #define MSR_VM_CR 0xc0010114
 
 /* Eight variable ranges, fixed ranges, write-combining (SDM 11.11.2.1). */
@@ -210,6 +214,52 @@ static int apic_write(struct vcpu *v, u32 msr, u64 val)
 	return v->lapic ? vlapic_msr_write(v, msr, val) : -EINVAL;
 }
 
+/*
+ * AMD's legacy performance counters (APM Vol. 2 13.2.1): every AMD CPU
+ * since K7 has them, with no CPUID bit to say otherwise, so a guest may
+ * touch them whatever CPUID says. With no virtual PMU they are honest
+ * "no PMU" registers: what is written reads back, nothing ever counts
+ * (KVM answers them the same way). Intel CPUs have no such MSRs: #GP.
+ */
+static int perf_legacy_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	if (boot_cpu.vendor != VENDOR_AMD)
+		return -EINVAL;
+	*val = v->perf_legacy[msr - MSR_PERF_LEGACY_FIRST];
+	return 0;
+}
+
+static int perf_legacy_write(struct vcpu *v, u32 msr, u64 val)
+{
+	if (boot_cpu.vendor != VENDOR_AMD)
+		return -EINVAL;
+	/* Counters are 48 bits wide (APM 13.2.1); controls keep all. */
+	if (msr >= MSR_PERF_LEGACY_FIRST + 4)
+		val &= (1ULL << 48) - 1;
+	v->perf_legacy[msr - MSR_PERF_LEGACY_FIRST] = val;
+	return 0;
+}
+
+/* AMD-only MSRs a stock kernel probes, which read as 0 and take only 0
+ * (absent on Intel: #GP), as KVM answers them: SYSCFG (APM Vol. 2
+ * 3.2.1: no SME, no MTRR fixed-range extensions on offer) and
+ * INT_PENDING_MSG (BKDG family 10h: no C1E, which Linux checks on CPUs
+ * with erratum 400). */
+static int amd_zero_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	(void)v;
+	(void)msr;
+	if (boot_cpu.vendor != VENDOR_AMD)
+		return -EINVAL;
+	*val = 0;
+	return 0;
+}
+
+static int amd_zero_write(struct vcpu *v, u32 msr, u64 val)
+{
+	return boot_cpu.vendor == VENDOR_AMD ? zero_only_write(v, msr, val) : -EINVAL;
+}
+
 /* IA32_SPEC_CTRL and IA32_PRED_CMD, as CPUID offers them (vmm/spec.h):
  * the guest's SPEC_CTRL goes in around each entry; IBPB goes straight
  * to the CPU. */
@@ -276,6 +326,10 @@ static const struct msr_rule rules[] = {
 	{ MSR_MCG_CAP, MSR_MCG_CAP, MSR_ZERO, NULL, read_only },
 	{ MSR_MCG_STATUS, MSR_MCG_STATUS, MSR_ZERO, NULL, zero_only_write },
 	{ MSR_HWCR, MSR_HWCR, MSR_ZERO, NULL, NULL },
+	{ MSR_PERF_LEGACY_FIRST, MSR_PERF_LEGACY_LAST, MSR_EMULATE, perf_legacy_read,
+	  perf_legacy_write },
+	{ MSR_SYSCFG, MSR_SYSCFG, MSR_EMULATE, amd_zero_read, amd_zero_write },
+	{ MSR_INT_PENDING_MSG, MSR_INT_PENDING_MSG, MSR_EMULATE, amd_zero_read, amd_zero_write },
 };
 
 static const struct msr_rule *find_rule(u32 msr)

@@ -102,6 +102,8 @@ struct vcpu {
 	u64 mtrr_def_type;
 	u64 mtrr_fixed[11];
 	u64 mtrr_var[16]; /* base/mask pairs */
+	u64 perf_legacy[8]; /* AMD PERF_CTL0-3, PERF_CTR0-3: kept, never count */
+	u64 hv_vp_assist;   /* Hyper-V VP assist page MSR: kept, not used */
 	bool sipi_pending;
 	bool init_pending;
 	volatile bool on_cpu;  /* inside run_vcpu(): in the guest or an exit handler */

@@ -801,6 +801,34 @@ TEST(fixed_answers)
 	CHECK_EQ(wrmsr_count, 0);
 }
 
+/* AMD's legacy counters read back what was written (counters 48 bits)
+ * and never count; SYSCFG reads 0 and takes only 0. On Intel all of
+ * them #GP (unknown_msrs_gp, with the default vendor). */
+TEST(amd_legacy_pmu_and_syscfg)
+{
+	fresh(0, true);
+	boot_cpu.vendor = VENDOR_AMD;
+	for (u32 msr = 0xc0010000; msr <= 0xc0010007; msr++) {
+		RD_EQ(msr, 0);
+		WR_OK(msr, 0xffff000012345678ULL);
+		RD_EQ(msr, msr < 0xc0010004 ? 0xffff000012345678ULL : 0x000000012345678ULL);
+	}
+	RD_EQ(0xc0010000, 0xffff000012345678ULL); /* no counting meanwhile */
+	RD_EQ(0xc0010010, 0);
+	WR_OK(0xc0010010, 0);
+	WR_GP(0xc0010010, BIT(23)); /* SME: not offered */
+	RD_GP(0xc0010008);
+	RD_EQ(0xc0010055, 0); /* INT_PENDING_MSG: no C1E */
+	WR_OK(0xc0010055, 0);
+	WR_GP(0xc0010055, 1ULL << 27);
+	CHECK_EQ(wrmsr_count, 0);
+	boot_cpu.vendor = 0;
+	RD_GP(0xc0010055);
+	RD_GP(0xc0010000);
+	WR_GP(0xc0010004, 1);
+	RD_GP(0xc0010010);
+}
+
 /* WRMSR takes EDX:EAX whatever the upper halves hold; RDMSR splits the
  * value into EDX:EAX and zeroes the upper halves. */
 TEST(register_halves)
@@ -833,6 +861,7 @@ int main(void)
 	RUN(apic_msrs);
 	RUN(hyperv_range);
 	RUN(fixed_answers);
+	RUN(amd_legacy_pmu_and_syscfg);
 	RUN(register_halves);
 	fresh(0, false);
 	return harness_finish();
