@@ -131,6 +131,13 @@ static const char *apply(struct part_config *c, const struct cmdline_token *t)
 			c->restart_on_reset = false;
 		else
 			return "expected stop or restart";
+	} else if (!strcmp(t->key, "unclaimed")) {
+		if (!strcmp(t->val, "stop"))
+			c->stop_unclaimed = true;
+		else if (!strcmp(t->val, "ones"))
+			c->stop_unclaimed = false;
+		else
+			return "expected ones or stop";
 	} else if (!strcmp(t->key, "platform")) {
 		if (!strcmp(t->val, "pc"))
 			c->platform_pc = true;

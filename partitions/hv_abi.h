@@ -151,7 +151,11 @@ _Static_assert(sizeof(struct hv_partition_info) == 88, "hv_partition_info layout
 
 /* hv_create.flags */
 #define HV_CREATE_PLATFORM_PC (1u << 0) /* the virtual PC above */
-#define HV_CREATE_FLAGS_ALL HV_CREATE_PLATFORM_PC
+/* An access to a guest-physical address with nothing behind it stops the
+ * child (for hostile-guest tests). Without it such reads return all ones
+ * and writes are dropped, as on a PC's bus (logged, rate-limited). */
+#define HV_CREATE_STOP_UNCLAIMED (1u << 1)
+#define HV_CREATE_FLAGS_ALL (HV_CREATE_PLATFORM_PC | HV_CREATE_STOP_UNCLAIMED)
 
 /* What happens when a child powers off, reboots or crashes. */
 #define HV_ACTION_DESTROY 0  /* it goes; its memory returns to the pool */

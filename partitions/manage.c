@@ -251,6 +251,7 @@ static struct hc_result hc_create(struct vcpu *v, const struct hc_args *a)
 	cfg.on_reboot = c.on_reboot;
 	cfg.on_crash = c.on_crash;
 	cfg.platform_pc = cfg.platform_set = c.flags & HV_CREATE_PLATFORM_PC;
+	cfg.stop_unclaimed = c.flags & HV_CREATE_STOP_UNCLAIMED;
 	cfg.managed = true;
 	cfg.expect = EXPECT_ANY;
 	/* In test mode the runner reads children from the log, and test

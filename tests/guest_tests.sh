@@ -14,8 +14,9 @@ GUEST_SET=(
 	suite64 "$G/suite64.elf" "child name=suite64"
 	smp-sipi "$G/smp.elf" "child name=smp-sipi vcpus=4"
 	smp-all "$G/smp.elf" "child name=smp-all vcpus=3 start=all"
-	wild-read "$G/wild.elf" "child name=wild-read expect=fault"
-	wild-write "$G/wild.elf" "child name=wild-write expect=fault"
+	wild-read "$G/wild.elf" "child name=wild-read expect=fault unclaimed=stop"
+	wild-write "$G/wild.elf" "child name=wild-write expect=fault unclaimed=stop"
+	wild-soft "$G/wild.elf" "child name=wild-soft"
 	badmmio "$G/badmmio.elf" "child name=badmmio expect=fault"
 	triple "$G/triple.elf" "child name=triple expect=triple-fault"
 	triple-restart "$G/triple.elf" "child name=triple-restart expect=triple-fault on_reset=restart"
@@ -41,6 +42,11 @@ GUEST_EXPECT=(
 	"\[smp-sipi\] AP 3 online"
 	"partition 'wild-read' stopped: reads guest-physical address 0x1200000, which it does not own"
 	"partition 'wild-write' stopped: writes guest-physical address 0x1200000, which it does not own"
+	# Without unclaimed=stop: the PC's floating bus, and a log line.
+	"\[wild-soft\] unclaimed: reads all ones, a write dropped, still running"
+	"partition 'wild-soft' stopped: the guest reported success"
+	"WARN: partition 'wild-soft' reads unclaimed guest-physical address 0x1200000: all ones"
+	"WARN: partition 'wild-soft' writes unclaimed guest-physical address 0x1200000: dropped"
 	"partition 'badmmio' stopped: cannot emulate the access to device 0xfeb00000"
 	"partition 'triple' stopped: triple fault"
 	"partition 'triple-restart': restarting \(restart 16\)"
@@ -183,7 +189,7 @@ guest_tests_ryzen() {
 		"$G/real.bin" "child name=real mode=real" \
 		"$G/suite32.elf" "child name=suite32 expect=fail" \
 		"$G/suite64.elf" "child name=suite64 expect=fail" \
-		"$G/wild.elf" "child name=wild-write expect=fault" \
+		"$G/wild.elf" "child name=wild-write expect=fault unclaimed=stop" \
 		"$G/badmmio.elf" "child name=badmmio expect=fault" \
 		"$G/fuzz.elf" "child name=fuzz" "${XCR0_GUEST[@]}" ||
 		{ fail guests/amd-v-bochs-ryzen "mkiso failed"; return; }

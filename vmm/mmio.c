@@ -2,8 +2,10 @@
 /*
  * Guest-physical accesses that miss the partition's RAM: either a device
  * the hypervisor emulates (the instruction is decoded and executed
- * against it), or an access to memory the partition does not own, which
- * stops the partition.
+ * against it), or an address with nothing behind it, which a child finds
+ * as on a PC's bus -- reads all ones, writes dropped, a rate-limited log
+ * line -- unless it was made with stop_unclaimed (then it is stopped, as
+ * the parent is for an address its builder does not hand out).
  */
 #include "vmm/exit.h"
 #include "vmm/backend.h"
@@ -67,6 +69,11 @@ static const struct mmio_device *find_device(struct vcpu *v, u64 gpa, u64 *offse
 		*offset = gpa & (PAGE_SIZE - 1);
 		return &void_device;
 	}
+	/* A child's unclaimed address: nothing answers, as on a PC. */
+	if (!v->part->is_parent && !v->part->cfg.stop_unclaimed && !gpa_to_hva(v->part, gpa, 1)) {
+		*offset = gpa & (PAGE_SIZE - 1);
+		return &void_device;
+	}
 	return NULL;
 }
 
@@ -120,8 +127,14 @@ static int emu_access(struct emu_ctx *c, u64 lin, void *buf, unsigned size, bool
 		return -EFAULT;
 	}
 	const struct mmio_device *d = find_device(v, gpa, &offset);
-	if (d == &void_device && v->part->ops->denied)
+	if (d == &void_device && v->part->ops && v->part->ops->denied) {
 		v->part->ops->denied(v->part, gpa, write);
+	} else if (d == &void_device) {
+		static struct log_ratelimit rl;
+		log_limited(&rl, LOG_WARN, "partition '%s' %s unclaimed guest-physical address "
+			    "%#lx: %s", v->part->cfg.name, write ? "writes" : "reads",
+			    (unsigned long)gpa, write ? "dropped" : "all ones");
+	}
 	if (d) {
 		if (size > 8 || offset + size > d->size)
 			return -EFAULT; /* straddles the device's end */
@@ -166,7 +179,7 @@ static const struct x86_emu_ops emu_ops = {
 	.write = emu_write,
 };
 
-static enum exit_action emulate(struct vcpu *v, u64 gpa)
+static enum exit_action emulate(struct vcpu *v, u64 gpa, bool hidden)
 {
 	u8 bytes[X86_MAX_INSN_LEN];
 	struct fetch_fault f = { 0 };
@@ -187,6 +200,20 @@ static enum exit_action emulate(struct vcpu *v, u64 gpa)
 		/* The instruction runs into a page the guest cannot fetch from:
 		 * the #PF it would take there. */
 		vcpu_inject_pf(v, f.lin, f.error);
+		return EXIT_RESUME;
+	}
+	if (r && hidden && v->part->is_parent) {
+		/* The parent at memory hidden from it (the hypervisor's, or a
+		 * child's RAM its backend held past the grace) with an
+		 * instruction the emulator does not know (an SSE move, say):
+		 * stopping the parent would stop the machine, so the access
+		 * faults instead -- a process gets SIGSEGV, not the parent. */
+		static struct log_ratelimit rl;
+		log_limited(&rl, LOG_WARN, "parent: an instruction the emulator does not know "
+			    "(%02x %02x %02x) at hidden %#lx, CPL %lu: #GP", bytes[0],
+			    n > 1 ? bytes[1] : 0, n > 2 ? bytes[2] : 0, (unsigned long)gpa,
+			    (unsigned long)backend->get_reg(v, VREG_CPL));
+		vcpu_inject_gp(v, 0);
 		return EXIT_RESUME;
 	}
 	if (r) {
@@ -226,7 +253,8 @@ enum exit_action vmm_handle_gpa_fault(struct vcpu *v, u64 gpa, bool write, bool 
 	const struct partition_ops *ops = v->part->ops;
 	if (ops && ops->map_on_demand && ops->map_on_demand(v->part, gpa))
 		return EXIT_RESUME;
-	if (find_device(v, gpa, &offset)) {
+	const struct mmio_device *d = find_device(v, gpa, &offset);
+	if (d) {
 		if (fetch)
 			return vmm_stop(v, "executes device memory at %#lx", (unsigned long)gpa);
 		/* The CPU itself touched the device while delivering an event
@@ -235,7 +263,7 @@ enum exit_action vmm_handle_gpa_fault(struct vcpu *v, u64 gpa, bool write, bool 
 			return vmm_stop(v, "delivers an event through device memory at %#lx",
 					(unsigned long)gpa);
 		vmm_count_exit(v, STAT_MMIO);
-		return emulate(v, gpa);
+		return emulate(v, gpa, d == &void_device);
 	}
 	vmm_count_exit(v, STAT_NPF);
 	return vmm_stop(v, "%s guest-physical address %#lx, which it does not own",

@@ -53,6 +53,7 @@ struct part_config {
 	bool restart_on_reset; /* triple fault, reset register, i8042 pulse */
 	bool platform_pc; /* the virtual PC platform (vmm/platform.h) */
 	bool platform_set;
+	bool stop_unclaimed; /* unclaimed guest-physical accesses stop it */
 	bool parent;      /* the parent partition (partitions/parent.h) */
 	bool managed;     /* created by the parent (partitions/manage.c) */
 	bool console_log; /* its console output goes to the log too */

@@ -164,10 +164,16 @@ static bool destroy_step(struct partition *p)
 		 * goes (the module then closes the channel): wait for that, a
 		 * while, before the RAM can be someone else's -- a late write
 		 * of an old backend must not land in the next child. */
+		/* reap_wait_us is the start plus one (0: not waiting yet). The
+		 * wait so far is never negative: a step in the same
+		 * microsecond, or on a CPU whose clock reads a hair behind,
+		 * must not read as a wait of 2^64 - 1 (it did on Bochs, and
+		 * the grace never held). */
 		if (!p->reap_wait_us)
-			p->reap_wait_us = timer_uptime_us() | 1;
-		if (channel_parent_attached(p) &&
-		    timer_uptime_us() - p->reap_wait_us < BACKEND_GRACE_US)
+			p->reap_wait_us = timer_uptime_us() + 1;
+		u64 now = timer_uptime_us() + 1;
+		u64 waited = now > p->reap_wait_us ? now - p->reap_wait_us : 0;
+		if (channel_parent_attached(p) && waited < BACKEND_GRACE_US)
 			return false;
 		if (channel_parent_attached(p))
 			pr_warn("partition '%s': its backend in the parent still holds it after "

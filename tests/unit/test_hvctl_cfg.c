@@ -154,6 +154,12 @@ TEST(disks)
 	CHECK(!c.vconsole);
 	CHECK(c.ndisks == 0);
 	CHECK(parse(BASE "vconsole = 2\n") == -1);
+	CHECK(!c.stop_unclaimed);
+	REQUIRE(parse(BASE "unclaimed = \"stop\"\n") == 0);
+	CHECK(c.stop_unclaimed);
+	REQUIRE(parse(BASE "unclaimed = \"ones\"\n") == 0);
+	CHECK(!c.stop_unclaimed);
+	CHECK(parse(BASE "unclaimed = \"crash\"\n") == -1);
 }
 
 TEST(root_and_extra)

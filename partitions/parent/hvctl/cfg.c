@@ -710,6 +710,22 @@ static int k_platform(struct ctx *x, const char *key, const struct value *v)
 	return 0;
 }
 
+/* unclaimed = "ones"|"stop": what an access to an address with nothing
+ * behind it does -- all ones and dropped writes as on a PC (default), or
+ * stop the child. */
+static int k_unclaimed(struct ctx *x, const char *key, const struct value *v)
+{
+	if (want_string(x, key, v))
+		return -1;
+	if (!strcmp(v->s, "ones"))
+		x->c->stop_unclaimed = false;
+	else if (!strcmp(v->s, "stop"))
+		x->c->stop_unclaimed = true;
+	else
+		return fail(&x->ps, v->line, key, "must be \"ones\" or \"stop\", not \"%s\"", v->s);
+	return 0;
+}
+
 struct key {
 	const char *name;
 	int (*set)(struct ctx *x, const char *key, const struct value *v);
@@ -731,6 +747,7 @@ static const struct key keys[] = {
 	{ "on_reboot", k_on_reboot },
 	{ "on_crash", k_on_crash },
 	{ "platform", k_platform },
+	{ "unclaimed", k_unclaimed },
 	{ "disk", k_disk },
 	{ "rng", k_rng },
 	{ "vconsole", k_vconsole },
@@ -1042,7 +1059,8 @@ void cfg_to_create(const struct cfg *c, bool pc, struct hv_create *out)
 	out->memory_bytes = c->memory_mib << 20;
 	out->cpus = c->cpus;
 	out->vcpus = c->vcpus;
-	out->flags = pc ? HV_CREATE_PLATFORM_PC : 0;
+	out->flags = (pc ? HV_CREATE_PLATFORM_PC : 0) |
+		     (c->stop_unclaimed ? HV_CREATE_STOP_UNCLAIMED : 0);
 	out->weight = c->weight;
 	out->cap = c->cap;
 	out->on_poweroff = c->on_poweroff;

@@ -69,6 +69,7 @@ struct cfg {
 	unsigned nvifs;
 	bool rng;                   /* a virtio entropy device (default) */
 	bool vconsole;              /* a virtio console, hvc0 (default) */
+	bool stop_unclaimed;        /* unclaimed = "stop" */
 	int line[CFG_LINES];        /* 0 = not given */
 };
 
