@@ -49,6 +49,12 @@ static const struct mmio_device void_device = {
 	.base = 0, .size = PAGE_SIZE, .read = void_read,
 };
 
+/* The same for a child's address with nothing behind it (a PC's floating
+ * bus); told apart so that only data accesses float. */
+static const struct mmio_device unclaimed_device = {
+	.base = 0, .size = PAGE_SIZE, .read = void_read,
+};
+
 /* The device at gpa, with the vCPU's own LAPIC page first. */
 static const struct mmio_device *find_device(struct vcpu *v, u64 gpa, u64 *offset)
 {
@@ -72,7 +78,7 @@ static const struct mmio_device *find_device(struct vcpu *v, u64 gpa, u64 *offse
 	/* A child's unclaimed address: nothing answers, as on a PC. */
 	if (!v->part->is_parent && !v->part->cfg.stop_unclaimed && !gpa_to_hva(v->part, gpa, 1)) {
 		*offset = gpa & (PAGE_SIZE - 1);
-		return &void_device;
+		return &unclaimed_device;
 	}
 	return NULL;
 }
@@ -129,7 +135,7 @@ static int emu_access(struct emu_ctx *c, u64 lin, void *buf, unsigned size, bool
 	const struct mmio_device *d = find_device(v, gpa, &offset);
 	if (d == &void_device && v->part->ops && v->part->ops->denied) {
 		v->part->ops->denied(v->part, gpa, write);
-	} else if (d == &void_device) {
+	} else if (d == &unclaimed_device) {
 		static struct log_ratelimit rl;
 		log_limited(&rl, LOG_WARN, "partition '%s' %s unclaimed guest-physical address "
 			    "%#lx: %s", v->part->cfg.name, write ? "writes" : "reads",
@@ -254,6 +260,10 @@ enum exit_action vmm_handle_gpa_fault(struct vcpu *v, u64 gpa, bool write, bool 
 	if (ops && ops->map_on_demand && ops->map_on_demand(v->part, gpa))
 		return EXIT_RESUME;
 	const struct mmio_device *d = find_device(v, gpa, &offset);
+	/* Executing from, or delivering an event through, an address with
+	 * nothing behind it is no data access to float: stopped below. */
+	if (d == &unclaimed_device && (fetch || v->event.valid))
+		d = NULL;
 	if (d) {
 		if (fetch)
 			return vmm_stop(v, "executes device memory at %#lx", (unsigned long)gpa);

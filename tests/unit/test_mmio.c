@@ -26,6 +26,7 @@
 #include "tests/unit/fake_backend.h"
 #include "vmm/backend.h"
 #include "vmm/base/errno.h"
+#include "vmm/base/log.h"
 #include "vmm/event.h"
 #include "vmm/exit.h"
 #include "vmm/partition.h"
@@ -57,6 +58,17 @@ void vcpu_inject_pf(struct vcpu *v, u64 addr, u32 error)
 	pfs++;
 	pf_addr = addr;
 	pf_error = error;
+}
+
+/* The rate-limited warnings (an unclaimed address, the parent's unknown
+ * instruction at hidden memory): counted, so a test can see one. */
+static unsigned limited_logs;
+void log_limited(struct log_ratelimit *rl, int level, const char *fmt, ...)
+{
+	(void)rl;
+	(void)level;
+	(void)fmt;
+	limited_logs++;
 }
 
 enum exit_action vmm_stop(struct vcpu *v, const char *fmt, ...)
@@ -275,6 +287,9 @@ static void setup(enum mode m, const u8 *code, size_t len)
 	memset(counted, 0, sizeof(counted));
 	vcpu.part = &part;
 	part.state = PART_RUNNING;
+	/* The strict partitions of the hostile tests; unclaimed_floats
+	 * turns it off. */
+	part.cfg.stop_unclaimed = true;
 	part.ram[0] = (struct mem_region){ 0, RAM_SIZE, (paddr_t)(uintptr_t)ram, false };
 	part.nr_ram = 1;
 	part.mmio[part.nr_mmio++] = (struct mmio_device){ DEV_A, 0x1000, (void *)1,
@@ -595,6 +610,23 @@ TEST(hidden_memory_floats)
 		CHECK_EQ(nlog, 0);
 	}
 
+	/* The parent at hidden memory with an instruction the emulator does
+	 * not know (MOVUPS [rbx], xmm0): #GP, not a stopped parent; a child
+	 * with the same is stopped. */
+	static const u8 movups[] = { 0x0f, 0x11, 0x03 };
+	setup(M64, movups, sizeof(movups));
+	part.ops = &ops;
+	part.is_parent = true;
+	gps = 0;
+	vcpu.gpr[RBX] = HIDDEN + 0x5008;
+	CHECK_EQ(vmm_handle_gpa_fault(&vcpu, HIDDEN + 0x5008, true, false), EXIT_RESUME);
+	CHECK_EQ(gps, 1);
+	CHECK_EQ(regs[VREG_RIP], CODE);
+	setup(M64, movups, sizeof(movups));
+	part.ops = &ops;
+	vcpu.gpr[RBX] = HIDDEN + 0x5008;
+	CHECK_EQ(vmm_handle_gpa_fault(&vcpu, HIDDEN + 0x5008, true, false), EXIT_STOP_PARTITION);
+
 	/* Not hidden, not a device: stopped, and nobody told. */
 	static const u8 mov[] = { 0x8b, 0x03 };
 	setup(M64, mov, sizeof(mov));
@@ -603,6 +635,52 @@ TEST(hidden_memory_floats)
 	CHECK_EQ(vmm_handle_gpa_fault(&vcpu, HIDDEN + 0x100000, false, false),
 		 EXIT_STOP_PARTITION);
 	CHECK_EQ(denied_count, 0);
+}
+
+/* A child made without stop_unclaimed, at an address with nothing behind
+ * it: data reads float high, writes vanish, each logged (rate-limited);
+ * a fetch or an event delivery there still stops it; the parent's rules
+ * are its builder's (hidden/denied), not this. */
+TEST(unclaimed_floats)
+{
+	static const u8 rd[] = { 0x48, 0x8b, 0x03 }; /* mov rax, [rbx] */
+	static const u8 wr[] = { 0x89, 0x03 };       /* mov [rbx], eax */
+
+	setup(M64, rd, sizeof(rd));
+	part.cfg.stop_unclaimed = false;
+	limited_logs = 0;
+	vcpu.gpr[RBX] = 0xc0000000;
+	CHECK_EQ(vmm_handle_gpa_fault(&vcpu, 0xc0000000, false, false), EXIT_RESUME);
+	CHECK_EQ(vcpu.gpr[RAX], ~0ULL);
+	CHECK_EQ(regs[VREG_RIP], CODE + sizeof(rd));
+	CHECK_EQ(limited_logs, 1);
+
+	setup(M64, wr, sizeof(wr));
+	part.cfg.stop_unclaimed = false;
+	vcpu.gpr[RBX] = 0xc0000000;
+	CHECK_EQ(vmm_handle_gpa_fault(&vcpu, 0xc0000000, true, false), EXIT_RESUME);
+	CHECK_EQ(regs[VREG_RIP], CODE + sizeof(wr));
+	CHECK_EQ(limited_logs, 2);
+	CHECK_EQ(nlog, 0);
+
+	setup(M64, wr, sizeof(wr));
+	part.cfg.stop_unclaimed = false;
+	CHECK_EQ(vmm_handle_gpa_fault(&vcpu, 0xc0000000, false, true), EXIT_STOP_PARTITION);
+	CHECK(harness_contains(stop_reason, "executes guest-physical address 0xc0000000"));
+
+	setup(M64, wr, sizeof(wr));
+	part.cfg.stop_unclaimed = false;
+	vcpu.event.valid = true;
+	vcpu.gpr[RBX] = 0xc0000000;
+	CHECK_EQ(vmm_handle_gpa_fault(&vcpu, 0xc0000000, true, false), EXIT_STOP_PARTITION);
+
+	/* The parent: not this rule (stopped here: its test ops hide nothing
+	 * at this address). */
+	setup(M64, rd, sizeof(rd));
+	part.cfg.stop_unclaimed = false;
+	part.is_parent = true;
+	vcpu.gpr[RBX] = 0xc0000000;
+	CHECK_EQ(vmm_handle_gpa_fault(&vcpu, 0xc0000000, false, false), EXIT_STOP_PARTITION);
 }
 
 /* An address the builder maps on its first access: retried, nothing
@@ -820,6 +898,7 @@ int main(void)
 	RUN(segment_bases);
 	RUN(lapic_page_first);
 	RUN(hidden_memory_floats);
+	RUN(unclaimed_floats);
 	RUN(map_on_demand);
 	RUN(stops);
 	RUN(guest_rights);
