@@ -5,6 +5,7 @@
 #include "vmm/partition.h"
 #include "vmm/base/cmdline.h"
 #include "vmm/base/cpu.h"
+#include "vmm/base/fmt.h"
 #include "vmm/base/layout.h"
 #include "vmm/base/log.h"
 #include "vmm/base/percpu.h"
@@ -148,8 +149,7 @@ static const char *confine_amdvi(const struct partition *p)
 		return "no usable AMD-Vi unit";
 	/* Four levels (48 bits), 2 MiB leaves: what every AMD-Vi walks. */
 	if ((err = build_domain(p, &pt_format_amdvi, 2, 48)))
-		return err;
-	wbinvd();
+		return err; /* amdvi_enable writes the caches back before it starts */
 	for (u32 i = 0; i < namdvi; i++) {
 		if ((err = amdvi_enable(&amdvi[i], domain.root))) {
 			pr_err("iommu: AMD-Vi unit at %#lx: %s", (unsigned long)amdvi[i].base, err);
@@ -201,17 +201,7 @@ const char *iommu_confine_parent(const struct partition *p)
 
 static const char *bdf(u16 sid, char *buf)
 {
-	static const char hex[] = "0123456789abcdef";
-	u8 bus = (u8)(sid >> 8), dev = (sid >> 3) & 0x1f, fn = sid & 7;
-
-	buf[0] = hex[bus >> 4];
-	buf[1] = hex[bus & 15];
-	buf[2] = ':';
-	buf[3] = hex[dev >> 4];
-	buf[4] = hex[dev & 15];
-	buf[5] = '.';
-	buf[6] = (char)('0' + fn);
-	buf[7] = 0;
+	hv_snprintf(buf, 8, "%02x:%02x.%u", sid >> 8, (sid >> 3) & 0x1f, sid & 7);
 	return buf;
 }
 
