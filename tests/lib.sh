@@ -87,11 +87,14 @@ emu_start_failure() {
 	RUN_PROBLEM="the emulator could not open $f at start (Debian package $pkg; see $OUT/$1.emu.txt)"
 }
 
-# free_port: a loopback TCP port nobody listens on.
+# free_port: a loopback TCP port nobody listens on. Runs that go on side
+# by side (tests/run_all.sh) take ports from different ranges (PORT_BASE),
+# so one cannot take the port another's emulator is about to listen on.
+PORT_BASE=${PORT_BASE:-20000}
 free_port() {
 	local p
 	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((PORT_BASE + RANDOM % 20000))
 		(exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null || { echo "$p"; return; }
 	done
 	echo 0
@@ -337,6 +340,22 @@ log_value() {
 log_seconds() {
 	awk -F'[][]' -v a="$2" -v b="$3" '$0 ~ a && t0 == "" { t0 = $2 }
 		$0 ~ b && t0 != "" { printf "%.2f", $2 - t0; exit }' "$OUT/$1.log" 2>/dev/null
+}
+
+# tally FILE: prints the results a run beside this one wrote to FILE and
+# counts them here.
+tally() {
+	local line
+	while IFS= read -r line; do
+		echo "$line"
+		case $line in
+		"PASS "*) T_PASS=$((T_PASS + 1)) ;;
+		"FAIL "*)
+			T_FAIL=$((T_FAIL + 1))
+			line=${line#FAIL }
+			T_FAILED+=("${line%%:*}") ;;
+		esac
+	done < "$1"
 }
 
 summary() {

@@ -121,12 +121,14 @@ check_hostile_run() {
 	echo "  hostile: $(log_value "$name" '^HVTEST (memscan: .*)$'); child ticks meanwhile: $ticks"
 }
 
-parent_tests() {
+# parent_prepare: the kernel and the parent's initramfs images, for
+# parent_svm_tests and parent_vmx_tests.
+parent_prepare() {
 	if ! scripts/fetch-kernel.sh; then
 		fail parent/kernel "cannot fetch the Debian kernel"
-		return
+		return 1
 	fi
-	[ -f build/parent/hv.ko ] || { fail parent/module "build/parent/hv.ko is missing (make parent-module)"; return; }
+	[ -f build/parent/hv.ko ] || { fail parent/module "build/parent/hv.ko is missing (make parent-module)"; return 1; }
 	# The parent's test image, and a bigger one for QEMU with a Linux
 	# child for the management phase: the parent's own kernel with a
 	# small initramfs (tests/parent/child-init) and its button, input
@@ -139,8 +141,10 @@ parent_tests() {
 	INITRAMFS_BINS=$bins INITRAMFS_KO=build/parent/hv.ko \
 		INITRAMFS_FILES="$(manage_files) build/cache/vmlinuz=/boot/vmlinuz $OUT/child.cpio.gz=/boot/child.cpio.gz" \
 		scripts/mkinitramfs.sh "$OUT/parent-test-linux.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" ||
-		{ fail parent/initramfs "mkinitramfs failed"; return; }
+		{ fail parent/initramfs "mkinitramfs failed"; return 1; }
+}
 
+parent_svm_tests() {
 	# iommu=required: the IOMMU below must be found and used.
 	PARENT_HV_OPTS=iommu=required \
 		parent_iso "$OUT/parent-q.iso" 768 4 vda ping 1 poweroff linux 3000 "$OUT/parent-test-linux.cpio.gz" ||
@@ -177,7 +181,10 @@ parent_tests() {
 		REASON="no refusal with its reason (see $OUT/iommu-required.log)"
 	log_has iommu-required "test result: FAIL" || REASON=${REASON:-"the run did not end as a failure"}
 	result iommu/amd-v-required-without-one "$REASON"
+}
 
+parent_vmx_tests() {
+	local problem
 	parent_iso "$OUT/parent-b.iso" 384 2 sda dhcp 1 reset guests 200 "$OUT/parent-test.cpio.gz" ||
 		{ fail parent/image "mkiso failed"; return; }
 	make_disk "$OUT/parent-b.img"
@@ -201,6 +208,12 @@ parent_tests() {
 	result iommu/vt-x-none "$([ $? = 0 ] || echo "no 'iommu: not in use' warning, or the parent did not run (see $OUT/parent-vmx.log)")"
 	RUN_PROBLEM=$problem
 	check_manage_run parent-vmx vt-x
+}
+
+parent_tests() {
+	parent_prepare || return
+	parent_svm_tests
+	parent_vmx_tests
 }
 
 # check_iommu_run NAME vtd|amdvi: sets REASON. The parent's DMA test
