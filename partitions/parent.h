@@ -49,6 +49,11 @@ u64 parent_rsdp(void);
  * parent's ports to the hardware but for the hypervisor's and those that
  * sleep or reset the machine, which it mediates byte lane by byte lane. */
 const char *parent_io_setup(struct partition *p);
+/* PCI configuration space (parent_pci.c): traps its ports and its ECAM
+ * window; parent_pci_port takes a port access that is the parent's
+ * CONFIG_ADDRESS or CONFIG_DATA, and says whether it was one. */
+const char *parent_pci_setup(struct partition *p);
+bool parent_pci_port(struct vcpu *v, u16 port, u8 size, bool in, u32 *val);
 void parent_unclaimed_port(struct vcpu *v, u16 port, u8 size, bool in, u32 *val);
 /* Its PC: the machine's I/O APIC, RTC, ACPI hardware and console. */
 const struct platform_config *parent_platform(void);

@@ -87,6 +87,8 @@ void parent_unclaimed_port(struct vcpu *v, u16 port, u8 size, bool in, u32 *val)
 {
 	char why[120] = "";
 
+	if (parent_pci_port(v, port, size, in, val))
+		return;
 	u64 f = spin_lock_irqsave(&io_lock);
 	enum lane_verdict verdict = parent_port_verdict(&lanes, port, size, in, *val, why,
 							sizeof(why));
@@ -238,7 +240,8 @@ const char *parent_io_setup(struct partition *p)
 		return err;
 	if (acpi.sleep_control.space == 0 && (err = mediate_page(p, acpi.sleep_control.address)))
 		return err;
-	if (acpi.reset_supported && acpi.reset_reg.space == 0)
-		err = mediate_page(p, acpi.reset_reg.address);
-	return err;
+	if (acpi.reset_supported && acpi.reset_reg.space == 0 &&
+	    (err = mediate_page(p, acpi.reset_reg.address)))
+		return err;
+	return parent_pci_setup(p);
 }

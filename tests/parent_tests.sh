@@ -25,10 +25,13 @@ parent_iso() {
 # parent_hv_cmdline MEM_MB: the hypervisor's command line of a parent run.
 parent_hv_cmdline() { echo "console=com1 test=1 parent_mem=${1}M ${PARENT_HV_OPTS:-}"; }
 # parent_module_args MEM_MB CPUS DISK NET HOSTILE END MANAGE FUZZ: the
-# parent module's arguments (its own, then its kernel's after --).
+# parent module's arguments (its own, then its kernel's after --). Its
+# kernel lets root map any device page through /dev/mem (iomem=relaxed),
+# as a hostile kernel would: the hostile tests reach the ECAM window and
+# device registers as well as the ports.
 parent_module_args() {
 	local hostile=${5:-0} end=${6:-poweroff}
-	echo "parent expect=$end timeout=1500000 -- console=ttyS0 hvtest.cpus=$2 hvtest.mem=$1 hvtest.disk=$3 hvtest.net=$4 hvtest.hostile=$hostile hvtest.end=$end hvtest.manage=$7 hvtest.fuzz=$8"
+	echo "parent expect=$end timeout=1500000 -- console=ttyS0 iomem=relaxed hvtest.cpus=$2 hvtest.mem=$1 hvtest.disk=$3 hvtest.net=$4 hvtest.hostile=$hostile hvtest.end=$end hvtest.manage=$7 hvtest.fuzz=$8"
 }
 
 # make_disk FILE: a disk image with a marker the parent must read in
@@ -133,7 +136,7 @@ parent_prepare() {
 	# child for the management phase: the parent's own kernel with a
 	# small initramfs (tests/parent/child-init) and its button, input
 	# and pvpanic drivers.
-	local bins="build/parent-tools/portio build/parent-tools/hvdev build/parent-tools/hvctl build/parent-tools/hvfuzz build/parent-tools/dmatest"
+	local bins="build/parent-tools/portio build/parent-tools/hvdev build/parent-tools/hvctl build/parent-tools/hvfuzz build/parent-tools/dmatest build/parent-tools/msitest"
 	INITRAMFS_BINS=$bins INITRAMFS_KO=build/parent/hv.ko INITRAMFS_FILES="$(manage_files)" \
 		scripts/mkinitramfs.sh "$OUT/parent-test.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" &&
 	scripts/mkinitramfs.sh "$OUT/child.cpio.gz" tests/parent/child-init button evdev pvpanic-mmio \
@@ -165,6 +168,9 @@ parent_svm_tests() {
 	RUN_PROBLEM=$problem
 	check_iommu_run parent-svm vtd
 	result iommu/amd-v-vtd-parent-dma "$REASON"
+	RUN_PROBLEM=$problem
+	check_msi_run parent-svm
+	result iommu/amd-v-forged-msi-config "$REASON"
 	check_msr_warnings parent-svm
 	result fidelity/amd-v-linux-parent-and-children-msrs "$REASON"
 	RUN_PROBLEM=$problem
@@ -241,5 +247,38 @@ check_iommu_run() {
 	elif ! log_has "$name" "${hv}WARN: iommu: DMA read by device 00:[0-9a-f]{2}\.[0-7] at 0x[0-9a-f]+ blocked" ||
 		! log_has "$name" "${hv}WARN: iommu: DMA write by device 00:[0-9a-f]{2}\.[0-7] at 0x[0-9a-f]+ blocked"; then
 		REASON="the hypervisor did not report both refused accesses"
+	fi
+}
+
+# check_msi_run NAME: sets REASON. The parent's forged MSIs
+# (tests/parent/msitest.c) were all refused, and the hypervisor's log
+# shows refusals through both ECAM and the ports, with the device.
+check_msi_run() {
+	local name=$1 hv='^\[ *[0-9.]+\] cpu[0-9]+ WARN: parent: PCI config write' v
+	REASON=""
+	if ! log_parent "$name" "^HVTEST ok msi-forged:"; then
+		v=$(log_value "$name" "^HVTEST msi: (.*NOT refused.*)$")
+		REASON="${v:-no verdict from msitest in the parent} (see $OUT/$name.log)"
+	elif ! log_has "$name" "$hv \(ECAM\) [0-9a-f:.]+\+0x[0-9a-f]+ .*refused: MSI of [0-9a-f:.]+ .*NMI delivery" ||
+		! log_has "$name" "$hv \(port\) [0-9a-f:.]+\+0x[0-9a-f]+ .*refused: MSI of [0-9a-f:.]+ .*outside 0x20-0xef"; then
+		REASON="the hypervisor did not report refusals through both ECAM and the ports"
+	fi
+}
+
+# check_iommu_function NAME: sets REASON. The AMD-Vi unit's own PCI
+# function, as the hypervisor names it, is not among the parent's.
+check_iommu_function() {
+	local name=$1 fn list
+	REASON=""
+	fn=$(log_value "$name" "AMD-Vi unit at 0x[0-9a-f]+ \(device 00:([0-9a-f]{2}\.[0-7])\): DMA remapping on")
+	list=$(parent_stream "$name" | sed -n 's/^HVTEST pci functions: //p' | head -n 1)
+	if [ -z "$fn" ]; then
+		REASON="the hypervisor named no AMD-Vi unit (see $OUT/$name.log)"
+	elif [ -z "$list" ]; then
+		REASON="the parent listed no PCI functions (see $OUT/$name.log)"
+	elif [[ " $list " == *"0000:00:$fn "* ]]; then
+		REASON="the parent found the IOMMU's function 00:$fn among its own: $list"
+	elif [[ " $list " != *" 0000:00:00.0 "* && " $list " != *"0000:00:00.0 "* ]]; then
+		REASON="the parent's list lacks the host bridge, so proves nothing: $list"
 	fi
 }

@@ -27,7 +27,7 @@ stress_tests() {
 	# The parent's image as parent_tests builds it (with the /dev/hv driver,
 	# whose event interrupt is one more wake-up to lose), without its
 	# hostile and management parts.
-	INITRAMFS_BINS="build/parent-tools/portio build/parent-tools/hvdev build/parent-tools/dmatest" \
+	INITRAMFS_BINS="build/parent-tools/portio build/parent-tools/hvdev build/parent-tools/dmatest build/parent-tools/msitest" \
 		INITRAMFS_KO=build/parent/hv.ko \
 		scripts/mkinitramfs.sh "$OUT/stress-parent.cpio.gz" tests/parent/init \
 		"${PARENT_MODULES[@]}" || { fail stress/image "mkinitramfs failed"; return; }
@@ -92,6 +92,10 @@ stress_tests() {
 	result stress/amd-v-parent-boot-under-load "$why"
 	check_iommu_run stress-parent-1 amdvi
 	result iommu/amd-v-amdvi-parent-dma "$REASON"
+	check_iommu_function stress-parent-1
+	result iommu/amd-v-amdvi-function-hidden "$REASON"
+	check_msi_run stress-parent-1
+	result iommu/amd-v-amdvi-forged-msi-config "$REASON"
 
 	scripts/mkiso.sh "$OUT/stress-smp.iso" build/hv.elf "console=com1 test=1" \
 		"$G/smp.elf" "child name=smp-sipi vcpus=4" \

@@ -51,6 +51,14 @@ bool iommu_register_page(u64 page)
 	return false;
 }
 
+bool iommu_pci_function(u32 bdf)
+{
+	for (u32 i = 0; i < acpi.nivhd; i++)
+		if (acpi.ivhd[i].segment == 0 && acpi.ivhd[i].devid == bdf)
+			return true;
+	return false;
+}
+
 /* The firmware's table renamed (as Xen does: "XMAR"), its checksum kept,
  * so the parent's kernel finds no IOMMU to drive. */
 static void hide_table(u64 pa)

@@ -29,6 +29,10 @@ extern bool iommu_polled;
 const char *iommu_confine_parent(const struct partition *p);
 /* Whether the page is an IOMMU's register page (the parent's hidden). */
 bool iommu_register_page(u64 page);
+/* Whether the PCI function (segment 0) is an IOMMU's own (AMD-Vi units
+ * are PCI functions, with their registers described by a capability):
+ * whatever iommu= says, the parent finds no such function. */
+bool iommu_pci_function(u32 bdf);
 /* Logs and clears the faults every unit recorded. */
 void iommu_report_faults(void);
 

@@ -19,6 +19,7 @@
 #include "vmm/base/trap.h"
 #include "drivers/acpi.h"
 #include "drivers/ioapic.h"
+#include "drivers/pci.h"
 #include "drivers/lapic.h"
 #include "drivers/timer.h"
 
@@ -142,6 +143,7 @@ const struct boot_info *vmm_main(const struct boot_info *bi_in)
 	if ((err = lapic_init_bsp(acpi.lapic_addr, hv_opts.x2apic)))
 		boot_fail("local APIC", err);
 	ioapic_init(&acpi);
+	pci_init(&acpi);
 	if ((err = timer_calibrate(&acpi)))
 		boot_fail("timer", err);
 	pr_info("timer: TSC %lu.%03lu MHz%s, LAPIC timer %lu kHz (by %s), %s mode",

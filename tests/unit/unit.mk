@@ -28,6 +28,9 @@ UNIT_SRCS_test_acpi_tables := partitions/acpi_tables.c drivers/acpi.c
 UNIT_SRCS_test_loaders := partitions/linux.c partitions/multiboot.c vmm/vcpu_state.c \
 	vmm/gmem.c partitions/parent_map.c
 
+# The parent's PCI configuration writes, against a fake function.
+UNIT_SRCS_test_parent_pci_rules := partitions/parent_pci_rules.c vmm/base/fmt.c
+
 # The PC platform's devices and drivers/rtc.c's calendar arithmetic; the
 # test stubs the local APICs, scheduler, partition stop/restart and time.
 UNIT_SRCS_test_platform := vmm/dev/vioapic.c vmm/dev/vpic.c vmm/dev/vuart.c vmm/dev/vrtc.c vmm/dev/vpm.c \
@@ -60,7 +63,7 @@ UNIT_SRCS_test_manage_check := partitions/manage_check.c partitions/names.c
 
 UNIT_NAMES := test_pt test_pmm test_cmdline test_acpi test_mb2 test_hv_cfg test_fmt \
 	test_acpi_tables test_loaders test_platform test_parent_lanes test_msr \
-	test_cpuid test_io test_mmio test_manage_check
+	test_cpuid test_io test_mmio test_manage_check test_parent_pci_rules
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/,$(UNIT_NAMES))
 
 # hvctl's pure parts (partitions/parent/hvctl/): the definition-file parser,

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The parent's writes to PCI configuration space, judged (parent_pci_rules.h). */
+#include "partitions/parent_pci_rules.h"
+#include "vmm/base/fmt.h"
+#include "drivers/pci.h"
+
+#define PCI_STATUS_CAP_LIST BIT(20) /* of the dword at 0x04 */
+#define PCI_CAP_PTR 0x34
+#define DATA_DELMODE(d) (((d) >> 8) & 7)
+#define DELMODE_FIXED 0
+#define DELMODE_LOWEST 1
+
+static const char *const delmode_name[8] = {
+	"fixed", "lowest priority", "SMI", "reserved (3)", "NMI", "INIT", "reserved (6)", "ExtINT",
+};
+
+u32 pci_find_cap(const struct cfg_env *e, u32 bdf, u8 id)
+{
+	if (!(e->read32(e->ctx, bdf, 0x04) & PCI_STATUS_CAP_LIST))
+		return 0;
+	u32 at = e->read32(e->ctx, bdf, PCI_CAP_PTR) & 0xfc;
+	/* 48 capabilities fill the 192 bytes after the header: a longer
+	 * (looping) list is the device's bug, not a reason to spin. */
+	for (u32 i = 0; i < 48 && at >= 0x40; i++) {
+		u32 dw = e->read32(e->ctx, bdf, at);
+		if ((dw & 0xff) == id)
+			return at;
+		at = (dw >> 8) & 0xfc;
+	}
+	return 0;
+}
+
+const char *msi_message_check(const struct cfg_env *e, u32 addr_lo, u32 addr_hi, u32 data,
+			      u32 nvec)
+{
+	static char why[96];
+	u8 vec = (u8)data;
+	u32 mode = DATA_DELMODE(data);
+
+	if (addr_hi)
+		return "its address is above 4 GiB, not the interrupt range";
+	/* Bits 11:4 are reserved in this format (with an IOMMU's interrupt
+	 * remapping, bit 4 would make it a remappable message). */
+	if ((addr_lo & 0xfff00000u) != MSI_ADDR_BASE || (addr_lo & 0xff3))
+		return "its address is not a message address (0xfee00000-0xfeeff00c)";
+	if (mode != DELMODE_FIXED && mode != DELMODE_LOWEST) {
+		hv_snprintf(why, sizeof(why), "it asks for %s delivery", delmode_name[mode]);
+		return why;
+	}
+	/* Several vectors: the low bits of the vector count them (6.8.1.3). */
+	u8 first = (u8)(vec & ~(nvec - 1)), last = (u8)(first + nvec - 1);
+	if (first < e->vec_first || last > e->vec_last) {
+		hv_snprintf(why, sizeof(why), "vector %#x%s is outside %#x-%#x", vec,
+			    nvec > 1 ? " (with its block)" : "", e->vec_first, e->vec_last);
+		return why;
+	}
+	if (!e->dest_ok(e->ctx, (u8)MSI_ADDR_DEST(addr_lo), addr_lo & MSI_ADDR_LOGICAL)) {
+		hv_snprintf(why, sizeof(why), "its %s destination %#x is none of the parent's vCPUs",
+			    addr_lo & MSI_ADDR_LOGICAL ? "logical" : "physical", MSI_ADDR_DEST(addr_lo));
+		return why;
+	}
+	return NULL;
+}
+
+/* The dword at `at` after the write of [reg, reg+size) with val. */
+static u32 merged(const struct cfg_env *e, u32 bdf, u32 at, u32 reg, u8 size, u32 val)
+{
+	u32 old = e->read32(e->ctx, bdf, at);
+
+	if (reg < at || reg >= at + 4)
+		return old;
+	u32 shift = (reg - at) * 8;
+	u32 mask = (size == 4 ? 0xffffffffu : ((1u << (8 * size)) - 1)) << shift;
+	return (old & ~mask) | ((val << shift) & mask);
+}
+
+static bool msi_refused(const struct cfg_env *e, u32 bdf, u32 cap, u32 reg, u8 size, u32 val,
+			char *why, size_t n)
+{
+	u32 ctrl = merged(e, bdf, cap, reg, size, val) >> 16;
+	bool wide = ctrl & MSI_CTRL_64BIT;
+	u32 data_at = cap + (wide ? 12 : 8);
+
+	if (reg < cap || reg >= data_at + 2)
+		return false; /* past the message: extended data, mask and pending bits */
+	if (!(ctrl & MSI_CTRL_ENABLE))
+		return false;
+	u32 lo = merged(e, bdf, cap + 4, reg, size, val);
+	u32 hi = wide ? merged(e, bdf, cap + 8, reg, size, val) : 0;
+	u32 data = merged(e, bdf, data_at, reg, size, val) & 0xffff;
+	u32 mme = MSI_CTRL_MME(ctrl);
+	const char *bad = msi_message_check(e, lo, hi, data, 1u << (mme > 5 ? 5 : mme));
+	if (!bad)
+		return false;
+	hv_snprintf(why, n, "MSI of %02x:%02x.%u with address %#x data %#x: %s", PCI_BUS(bdf),
+		    PCI_DEV(bdf), PCI_FN(bdf), lo, data, bad);
+	return true;
+}
+
+bool parent_cfg_refused(const struct cfg_env *e, u32 bdf, u32 reg, u8 size, u32 val, char *why,
+			size_t n)
+{
+	if (e->hidden(e->ctx, bdf)) {
+		hv_snprintf(why, n, "%02x:%02x.%u is the hypervisor's", PCI_BUS(bdf),
+			    PCI_DEV(bdf), PCI_FN(bdf));
+		return true;
+	}
+	/* Only writes that reach past the header can touch a capability. */
+	if (reg < 0x40)
+		return false;
+	u32 msi = pci_find_cap(e, bdf, PCI_CAP_MSI);
+	return msi && msi_refused(e, bdf, msi, reg, size, val, why, n);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What the parent may write to the machine's PCI configuration space
+ * (parent_pci.c acts on the verdict). Pure decisions over a reader of
+ * the function's current registers: host unit tests run them.
+ *  - A function the hypervisor keeps (an AMD-Vi unit's own function) is
+ *    not there for the parent: reads all ones, writes dropped.
+ *  - MSI (PCI Local Bus 3.0 6.8.1): while a function's MSI is enabled,
+ *    and when it is being enabled, its message must be one the parent
+ *    may send -- to 0xFEExxxxx (no upper address), addressed to one of
+ *    the parent's vCPUs, with fixed or lowest-priority delivery (never
+ *    SMI, NMI, INIT or ExtINT) and vectors in the range the hypervisor
+ *    leaves to devices. A write that would make it otherwise is dropped.
+ *    Messages written while MSI is off are kept, and judged when it is
+ *    turned on (Linux writes the message first, then enables it; it
+ *    clears the message only after disabling).
+ * Everything else goes to the hardware as made; the IOMMU confines the
+ * DMA this allows.
+ */
+#ifndef PARTITIONS_PARENT_PCI_RULES_H
+#define PARTITIONS_PARENT_PCI_RULES_H
+
+#include "vmm/base/types.h"
+
+#define PCI_CAP_MSI 0x05
+#define MSI_CTRL_ENABLE BIT(0)
+#define MSI_CTRL_MME(c) (((c) >> 4) & 7)
+#define MSI_CTRL_64BIT BIT(7)
+#define MSI_ADDR_BASE 0xfee00000u
+#define MSI_ADDR_LOGICAL BIT(2)
+#define MSI_ADDR_DEST(a) (((a) >> 12) & 0xff)
+
+struct cfg_env {
+	/* The function's dword at `reg` (4-byte aligned), as it is now. */
+	u32 (*read32)(void *ctx, u32 bdf, u32 reg);
+	/* Whether the hypervisor keeps the function. */
+	bool (*hidden)(void *ctx, u32 bdf);
+	/* Whether an MSI address's destination (8 bits, physical or
+	 * logical) names one of the parent's vCPUs. */
+	bool (*dest_ok)(void *ctx, u8 dest, bool logical);
+	/* Lowest and highest vector a device may use. */
+	u8 vec_first, vec_last;
+	void *ctx;
+};
+
+/* Why an MSI message (address, upper address, data, and the number of
+ * vectors it stands for) is not one the parent may send, or NULL. */
+const char *msi_message_check(const struct cfg_env *e, u32 addr_lo, u32 addr_hi, u32 data,
+			      u32 nvec);
+
+/* Why a write of `size` bytes at `reg` of function `bdf` must be
+ * dropped (in `why`), or false to pass it. `size` and `reg` are as the
+ * hardware takes them (1, 2 or 4, naturally aligned). */
+bool parent_cfg_refused(const struct cfg_env *e, u32 bdf, u32 reg, u8 size, u32 val, char *why,
+			size_t n);
+
+/* The offset of the function's capability `id`, or 0. */
+u32 pci_find_cap(const struct cfg_env *e, u32 bdf, u8 id);
+
+#endif

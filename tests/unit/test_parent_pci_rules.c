@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The parent's PCI configuration writes, judged (partitions/
+ * parent_pci_rules.c) against a fake function's configuration space:
+ * the hypervisor's functions hidden, MSI messages checked when MSI is on
+ * or being turned on (address, delivery mode, vector block, destination)
+ * through any width and byte lane, and everything else passed.
+ */
+#include <string.h>
+
+#include "tests/unit/harness.h"
+#include "partitions/parent_pci_rules.h"
+
+#define DEV 0x0018u  /* 00:03.0 */
+#define HIDDEN 0x0010u /* 00:02.0 */
+#define MSI_AT 0x50u
+
+static unsigned char cfg[256];
+static char why[200];
+
+static u32 rd32(void *ctx, u32 bdf, u32 reg)
+{
+	(void)ctx;
+	if (bdf != DEV || reg > 252)
+		return 0xffffffffu;
+	u32 v;
+	memcpy(&v, cfg + (reg & ~3u), 4);
+	return v;
+}
+
+static bool hidden(void *ctx, u32 bdf)
+{
+	(void)ctx;
+	return bdf == HIDDEN;
+}
+
+/* The parent's vCPUs: physical APIC IDs 0-3; logical bit 0-3 of flat mode. */
+static bool dest_ok(void *ctx, u8 dest, bool logical)
+{
+	(void)ctx;
+	return logical ? (dest & 0x0f) != 0 : dest < 4;
+}
+
+static const struct cfg_env env = { .read32 = rd32, .hidden = hidden, .dest_ok = dest_ok,
+				    .vec_first = 0x20, .vec_last = 0xef };
+
+static void put32(u32 reg, u32 v)
+{
+	memcpy(cfg + reg, &v, 4);
+}
+
+/* A function with a vendor capability at 0x40, then MSI (64-bit when
+ * wide) at 0x50, holding a valid message, MSI off. */
+static void device(bool wide)
+{
+	memset(cfg, 0, sizeof(cfg));
+	put32(0x00, 0x11e81234);
+	put32(0x04, 1u << 20);
+	cfg[0x34] = 0x40;
+	put32(0x40, 0x00005009); /* vendor-specific, next 0x50 */
+	put32(MSI_AT, (wide ? 0x0080u : 0) << 16 | PCI_CAP_MSI);
+	put32(MSI_AT + 4, 0xfee01000); /* to APIC ID 1 */
+	put32(MSI_AT + (wide ? 12 : 8), 0x0041);
+	why[0] = 0;
+}
+
+static bool refused(u32 reg, u8 size, u32 val)
+{
+	why[0] = 0;
+	return parent_cfg_refused(&env, DEV, reg, size, val, why, sizeof(why));
+}
+
+/* The write made, as the hardware would keep it. */
+static void write(u32 reg, u8 size, u32 val)
+{
+	memcpy(cfg + reg, &val, size);
+}
+
+TEST(valid_message_enables)
+{
+	device(true);
+	CHECK(!refused(MSI_AT + 2, 2, 0x0081));
+	CHECK(!refused(MSI_AT, 4, 0x00810005));
+}
+
+TEST(enable_refused_for_each_bad_message)
+{
+	static const struct { u32 lo, hi, data; const char *why; } bad[] = {
+		{ 0xfee01000, 1, 0x41, "above 4 GiB" },
+		{ 0xfed01000, 0, 0x41, "not a message address" },
+		{ 0xfee01010, 0, 0x41, "not a message address" },  /* remappable format */
+		{ 0xfee01000, 0, 0x0441, "NMI delivery" },
+		{ 0xfee01000, 0, 0x0541, "INIT delivery" },
+		{ 0xfee01000, 0, 0x0241, "SMI delivery" },
+		{ 0xfee01000, 0, 0x0741, "ExtINT delivery" },
+		{ 0xfee01000, 0, 0x00f0, "vector 0xf0 is outside 0x20-0xef" },
+		{ 0xfee01000, 0, 0x0002, "vector 0x2 is outside" },
+		{ 0xfee09000, 0, 0x41, "physical destination 0x9 is none of the parent's vCPUs" },
+		{ 0xfee30004, 0, 0x41, "logical destination 0x30" },
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		device(true);
+		put32(MSI_AT + 4, bad[i].lo);
+		put32(MSI_AT + 8, bad[i].hi);
+		put32(MSI_AT + 12, bad[i].data);
+		CHECK(refused(MSI_AT + 2, 2, 0x0081));
+		if (!harness_contains(why, bad[i].why))
+			harness_fail(__FILE__, __LINE__, "case %u: reason '%s' lacks '%s'", i, why,
+				     bad[i].why);
+		CHECK(harness_contains(why, "MSI of 00:03.0"));
+	}
+}
+
+TEST(lowest_priority_and_logical_pass)
+{
+	device(false);
+	put32(MSI_AT + 4, 0xfee01004); /* logical, bit 0 */
+	put32(MSI_AT + 8, 0x0141);
+	CHECK(!refused(MSI_AT + 2, 1, 0x01));
+}
+
+TEST(messages_written_while_off_are_kept)
+{
+	device(true);
+	CHECK(!refused(MSI_AT + 12, 2, 0x0400)); /* NMI, but MSI is off */
+	write(MSI_AT + 12, 2, 0x0400);
+	CHECK(!refused(MSI_AT + 4, 4, 0));       /* Linux clears it when done */
+	write(MSI_AT + 4, 4, 0);
+	CHECK(refused(MSI_AT + 2, 2, 0x0081));   /* but cannot turn it on */
+	CHECK(!refused(MSI_AT + 2, 2, 0x0080));  /* writing it off again is fine */
+}
+
+TEST(while_on_each_register_and_lane_is_judged)
+{
+	device(true);
+	write(MSI_AT + 2, 2, 0x0081);
+	CHECK(!refused(MSI_AT + 12, 2, 0x0042));  /* another good vector */
+	CHECK(refused(MSI_AT + 12, 2, 0x0442));   /* NMI */
+	CHECK(refused(MSI_AT + 13, 1, 0x04));     /* its delivery byte alone */
+	CHECK(refused(MSI_AT + 12, 1, 0xf1));     /* the vector byte alone */
+	CHECK(refused(MSI_AT + 5, 1, 0x70));      /* destination 0x70 via a byte */
+	CHECK(refused(MSI_AT + 8, 4, 0x1));       /* the upper address */
+	CHECK(!refused(MSI_AT + 4, 4, 0xfee03000)); /* APIC ID 3 */
+	CHECK(!refused(MSI_AT + 14, 2, 0xffff));  /* extended data: not the message */
+	CHECK(!refused(MSI_AT + 16, 4, 0xffffffff)); /* mask bits */
+}
+
+TEST(thirty_two_bit_layout)
+{
+	device(false);
+	write(MSI_AT + 2, 2, 0x0001);
+	CHECK(!refused(MSI_AT + 8, 2, 0x0043));
+	CHECK(refused(MSI_AT + 8, 2, 0x0500));
+	CHECK(!refused(MSI_AT + 12, 4, 0xffffffff)); /* past a 32-bit message */
+}
+
+TEST(vector_blocks)
+{
+	device(true);
+	put32(MSI_AT + 12, 0x00e8);
+	CHECK(!refused(MSI_AT + 2, 2, 0x00b1));   /* 8 vectors: 0xe8-0xef */
+	put32(MSI_AT + 12, 0x00f0 - 8 + 8);
+	CHECK(refused(MSI_AT + 2, 2, 0x00b1));    /* 0xf0-0xf7 */
+	put32(MSI_AT + 12, 0x0020);
+	CHECK(!refused(MSI_AT + 2, 2, 0x00d1));   /* 32 vectors from 0x20 */
+	put32(MSI_AT + 12, 0x00e0);
+	CHECK(refused(MSI_AT + 2, 2, 0x00d1));    /* 0xe0-0xff */
+	CHECK(!refused(MSI_AT + 2, 2, 0x00f0));   /* off, any count */
+}
+
+TEST(header_and_other_registers_pass)
+{
+	device(true);
+	write(MSI_AT + 2, 2, 0x0081);
+	put32(MSI_AT + 12, 0x0400); /* an enabled bad message (firmware's) */
+	CHECK(!refused(0x04, 2, 0x0006));
+	CHECK(!refused(0x10, 4, 0xffffffff));
+	CHECK(!refused(0x40, 4, 0xdeadbeef));
+	CHECK(refused(MSI_AT + 4, 4, 0xfee00000)); /* still judged as a whole */
+	CHECK(!refused(MSI_AT + 2, 2, 0x0080));    /* turning it off is fine */
+}
+
+TEST(no_capability_list)
+{
+	device(true);
+	put32(0x04, 0);
+	write(MSI_AT + 2, 2, 0x0081);
+	CHECK(!refused(MSI_AT + 12, 2, 0x0400));
+	CHECK_EQ(pci_find_cap(&env, DEV, PCI_CAP_MSI), 0);
+}
+
+TEST(looping_capability_list_ends)
+{
+	device(true);
+	put32(0x40, 0x00004009); /* points at itself */
+	CHECK_EQ(pci_find_cap(&env, DEV, PCI_CAP_MSI), 0);
+	put32(0x40, 0x00000009);
+	CHECK_EQ(pci_find_cap(&env, DEV, PCI_CAP_MSI), 0);
+	put32(0x40, 0x00005009);
+	CHECK_EQ(pci_find_cap(&env, DEV, PCI_CAP_MSI), MSI_AT);
+}
+
+TEST(hidden_function)
+{
+	device(true);
+	why[0] = 0;
+	CHECK(parent_cfg_refused(&env, HIDDEN, 0x04, 2, 0x6, why, sizeof(why)));
+	CHECK(harness_contains(why, "00:02.0 is the hypervisor's"));
+}
+
+int main(void)
+{
+	RUN(valid_message_enables);
+	RUN(enable_refused_for_each_bad_message);
+	RUN(lowest_priority_and_logical_pass);
+	RUN(messages_written_while_off_are_kept);
+	RUN(while_on_each_register_and_lane_is_judged);
+	RUN(thirty_two_bit_layout);
+	RUN(vector_blocks);
+	RUN(header_and_other_registers_pass);
+	RUN(no_capability_list);
+	RUN(looping_capability_list_ends);
+	RUN(hidden_function);
+	return harness_finish();
+}
