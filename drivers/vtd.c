@@ -25,6 +25,7 @@
 #define IQH 0x80
 #define IQT 0x88
 #define IQA 0x90
+#define IRTA 0xb8
 
 /* Global command and status bits (11.4.4): the same positions. */
 #define G_TE BIT(31)
@@ -32,6 +33,7 @@
 #define G_WBF BIT(27)
 #define G_QIE BIT(26)
 #define G_IRE BIT(25)
+#define G_SIRTP BIT(24)
 #define G_CFI BIT(23)
 /* Persistent bits a GCMD write must carry over from GSTS (11.4.4.1). */
 #define G_KEEP (G_TE | G_QIE | G_IRE | G_CFI)
@@ -47,6 +49,9 @@
 #define CAP_NFR(c) ((u32)(((c) >> 40) & 0xff) + 1)
 #define ECAP_C BIT(0)
 #define ECAP_QI BIT(1)
+#define ECAP_IR BIT(3)
+#define ECAP_EIM BIT(4)
+#define IRTA_EIME BIT(11)
 #define ECAP_IRO(e) ((u32)(((e) >> 8) & 0x3ff) * 16)
 
 #define FSTS_PFO BIT(0)
@@ -68,6 +73,7 @@
 /* Invalidation descriptors, 128-bit (6.5.2) */
 #define QI_CC 0x1
 #define QI_IOTLB 0x2
+#define QI_IEC 0x4
 #define QI_WAIT 0x5
 #define QI_G_GLOBAL (1ull << 4)
 #define QI_IOTLB_DR BIT(7)
@@ -127,6 +133,14 @@ const char *vtd_reason(u8 r)
 	case 0x0a: return "reserved bits in a root entry";
 	case 0x0b: return "reserved bits in a context entry";
 	case 0x0c: return "reserved bits in a table entry";
+	/* Interrupt remapping (7.1.3, table 26) */
+	case 0x20: return "reserved bits in an interrupt request";
+	case 0x21: return "interrupt index beyond the table";
+	case 0x22: return "interrupt table entry not present";
+	case 0x23: return "interrupt table unreadable";
+	case 0x24: return "reserved bits in an interrupt table entry";
+	case 0x25: return "compatibility-format interrupt (not remappable)";
+	case 0x26: return "interrupt request from a source the entry does not allow";
 	default: return "other";
 	}
 }
@@ -273,6 +287,44 @@ const char *vtd_enable(struct vtd *u, paddr_t slpt, u8 vector, u32 apic_id)
 	return NULL;
 }
 
+/* ---- interrupt remapping (5.1) ------------------------------------------------------ */
+
+bool vtd_ir_capable(const struct vtd *u)
+{
+	return (u->ecap & ECAP_IR) && u->qi;
+}
+
+void vtd_ir_flush(struct vtd *u)
+{
+	if (!u->coherent)
+		wbinvd();
+	qi_submit(u, QI_IEC, 0); /* every entry (G = 0: global, 6.5.2.7) */
+}
+
+void vtd_ir_disable(struct vtd *u)
+{
+	gcmd(u, G_IRE, false);
+}
+
+const char *vtd_ir_enable(struct vtd *u, paddr_t irt, u32 entries_log2, bool x2apic)
+{
+	if (!vtd_ir_capable(u))
+		return "no interrupt remapping (ECAP.IR), or no queued invalidation to drive it";
+	if (x2apic && !(u->ecap & ECAP_EIM))
+		return "x2APIC destinations need extended interrupt mode (ECAP.EIM)";
+	wr64(u, IRTA, irt | (x2apic ? IRTA_EIME : 0) | (entries_log2 - 1));
+	if (!gcmd(u, G_SIRTP, true))
+		return "the interrupt table pointer was not taken";
+	vtd_ir_flush(u);
+	/* Compatibility-format interrupts stay blocked (CFI clear): every
+	 * message must name an entry of the table (5.1.2.1). */
+	if (rd32(u, GSTS) & G_CFI)
+		gcmd(u, G_CFI, false);
+	if (!gcmd(u, G_IRE, true))
+		return "interrupt remapping would not turn on";
+	return NULL;
+}
+
 /* ---- faults ------------------------------------------------------------------------ */
 
 bool vtd_next_fault(struct vtd *u, struct vtd_fault *f, bool *lost)
@@ -299,6 +351,11 @@ bool vtd_next_fault(struct vtd *u, struct vtd_fault *f, bool *lost)
 			.write = !(hi & BIT(62)), /* T: 0 write, 1 read (11.4.14) */
 			.addr = lo & ~0xfffull,
 		};
+		/* An interrupt request's record holds its index (FI[63:48]). */
+		if (f->reason >= 0x20 && f->reason < 0x30) {
+			f->interrupt = true;
+			f->addr = lo >> 48;
+		}
 		wr32(u, off + 12, 0x80000000u); /* F is write-1-to-clear */
 		return true;
 	}

@@ -30,7 +30,8 @@ struct vtd_fault {
 	u16 source;               /* requester ID: bus << 8 | dev << 3 | fn */
 	u8 reason;                /* the spec's fault reason (7.1.3) */
 	bool write;
-	u64 addr;                 /* page of the faulting request */
+	bool interrupt;           /* an interrupt request, not a DMA */
+	u64 addr;                 /* page of the faulting request; its index for an interrupt */
 };
 
 /* Maps the unit's registers and reads what it can do; NULL or why not. */
@@ -42,6 +43,17 @@ const char *vtd_probe(struct vtd *u, u64 base, u32 size);
  * and turns translation on. NULL or why not (the unit stays off).
  */
 const char *vtd_enable(struct vtd *u, paddr_t slpt, u8 vector, u32 apic_id);
+/*
+ * Interrupt remapping (5.1): the unit takes the interrupt table at irt
+ * (2^entries_log2 entries of 16 bytes; x2APIC destinations in extended
+ * mode), blocks compatibility-format interrupts and turns remapping on.
+ * Needs queued invalidation (vtd_enable gives it where the unit has it).
+ */
+bool vtd_ir_capable(const struct vtd *u);
+const char *vtd_ir_enable(struct vtd *u, paddr_t irt, u32 entries_log2, bool x2apic);
+void vtd_ir_disable(struct vtd *u);
+/* Every interrupt table entry the unit may have cached, dropped. */
+void vtd_ir_flush(struct vtd *u);
 /* Everything the unit may have cached about the tables, dropped. */
 void vtd_flush(struct vtd *u);
 /* The next recorded fault, cleared; false when none is left. *lost

@@ -25,6 +25,8 @@
 #include "vmm/exit.h"
 #include "vmm/dev/platform.h"
 #include "boot/boot_info.h"
+#include "partitions/parent_pci_rules.h"
+#include "vmm/base/spinlock.h"
 
 struct guest_mem_range;
 
@@ -54,6 +56,20 @@ const char *parent_io_setup(struct partition *p);
  * CONFIG_ADDRESS or CONFIG_DATA, and says whether it was one. */
 const char *parent_pci_setup(struct partition *p);
 bool parent_pci_port(struct vcpu *v, u16 port, u8 size, bool in, u32 *val);
+/* The rules' view of the machine for the parent (parent_pci_rules.h),
+ * and the lock that orders every judged write with the state it reads. */
+struct cfg_env parent_cfg_env(struct partition *p);
+extern spinlock_t parent_cfg_lock;
+/* Under interrupt remapping: entries [irte, irte + n) deliver the
+ * parent's message (address lo/hi, data; n vectors from its block), or
+ * nothing when the message is not good. */
+void parent_irte_program(struct partition *p, const struct cfg_env *e, u32 irte, u32 n,
+			 u32 lo, u32 hi, u32 data);
+/* MSI-X tables (parent_msix.c): found and mediated at set-up; the
+ * rules' msix_live and msix_bar. */
+const char *parent_msix_setup(struct partition *p);
+const char *parent_msix_live(struct partition *p, u32 bdf);
+bool parent_msix_bar(u32 bdf, u32 bar, u64 *addr);
 void parent_unclaimed_port(struct vcpu *v, u16 port, u8 size, bool in, u32 *val);
 /* Its PC: the machine's I/O APIC, RTC, ACPI hardware and console. */
 const struct platform_config *parent_platform(void);

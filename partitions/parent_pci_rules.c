@@ -97,17 +97,83 @@ static bool msi_refused(const struct cfg_env *e, u32 bdf, u32 cap, u32 reg, u8 s
 	return true;
 }
 
-bool parent_cfg_refused(const struct cfg_env *e, u32 bdf, u32 reg, u8 size, u32 val, char *why,
+static bool msix_refused(const struct cfg_env *e, u32 bdf, u32 cap, u32 reg, u8 size, u32 val,
+			 char *why, size_t n)
+{
+	if (reg < cap || reg >= cap + 4)
+		return false;
+	u32 ctrl = merged(e, bdf, cap, reg, size, val) >> 16;
+	if (!(ctrl & MSIX_CTRL_ENABLE) || (ctrl & MSIX_CTRL_MASKALL))
+		return false;
+	const char *bad = e->msix_live(e->ctx, bdf);
+	if (!bad)
+		return false;
+	hv_snprintf(why, n, "MSI-X of %02x:%02x.%u: %s", PCI_BUS(bdf), PCI_DEV(bdf), PCI_FN(bdf),
+		    bad);
+	return true;
+}
+
+/* The address BAR `bar` decodes, with the write applied. */
+static u64 bar_address(const struct cfg_env *e, u32 bdf, u32 bar, u32 reg, u8 size, u32 val)
+{
+	u32 at = 0x10 + 4 * bar;
+	u32 lo = merged(e, bdf, at, reg, size, val);
+	u64 a = lo & ~0xfu;
+
+	if ((lo & 0x6) == 0x4 && bar < 5) /* 64-bit memory BAR */
+		a |= (u64)merged(e, bdf, at + 4, reg, size, val) << 32;
+	return a;
+}
+
+/* BAR moves and memory decoding of a function with a mediated table. */
+static bool bar_refused(const struct cfg_env *e, u32 bdf, u32 reg, u8 size, u32 val, char *why,
 			size_t n)
+{
+	u64 at;
+
+	bool command = reg < 0x06 && reg + size > 0x04, bars = reg >= 0x10 && reg < 0x28;
+
+	if (!command && !bars)
+		return false;
+	bool decode_now = e->read32(e->ctx, bdf, 0x04) & PCI_COMMAND_MEMORY;
+	bool decode = merged(e, bdf, 0x04, reg, size, val) & PCI_COMMAND_MEMORY;
+	for (u32 bar = 0; bar < 6; bar++) {
+		if (!e->msix_bar(e->ctx, bdf, bar, &at))
+			continue;
+		u64 now = bar_address(e, bdf, bar, 0, 0, 0), next = bar_address(e, bdf, bar, reg, size, val);
+		if (decode_now && decode && next != now) {
+			hv_snprintf(why, n, "it moves BAR %u of %02x:%02x.%u (its MSI-X table, mediated "
+				    "at %#lx) while memory decoding is on", bar, PCI_BUS(bdf),
+				    PCI_DEV(bdf), PCI_FN(bdf), (unsigned long)at);
+			return true;
+		}
+		if (decode && next != at) {
+			hv_snprintf(why, n, "it turns on memory decoding of %02x:%02x.%u with BAR %u "
+				    "at %#lx, away from its MSI-X table's mediated %#lx", PCI_BUS(bdf),
+				    PCI_DEV(bdf), PCI_FN(bdf), bar, (unsigned long)next,
+				    (unsigned long)at);
+			return true;
+		}
+	}
+	return false;
+}
+
+enum cfg_refusal parent_cfg_refused(const struct cfg_env *e, u32 bdf, u32 reg, u8 size, u32 val,
+				    char *why, size_t n)
 {
 	if (e->hidden(e->ctx, bdf)) {
 		hv_snprintf(why, n, "%02x:%02x.%u is the hypervisor's", PCI_BUS(bdf),
 			    PCI_DEV(bdf), PCI_FN(bdf));
-		return true;
+		return CFG_HIDDEN;
 	}
+	if (bar_refused(e, bdf, reg, size, val, why, n))
+		return CFG_BAR;
 	/* Only writes that reach past the header can touch a capability. */
 	if (reg < 0x40)
-		return false;
+		return CFG_PASS;
 	u32 msi = pci_find_cap(e, bdf, PCI_CAP_MSI);
-	return msi && msi_refused(e, bdf, msi, reg, size, val, why, n);
+	if (msi && msi_refused(e, bdf, msi, reg, size, val, why, n))
+		return CFG_MSI;
+	u32 msix = pci_find_cap(e, bdf, PCI_CAP_MSIX);
+	return msix && msix_refused(e, bdf, msix, reg, size, val, why, n) ? CFG_MSIX : CFG_PASS;
 }

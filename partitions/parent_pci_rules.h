@@ -14,6 +14,14 @@
  *    Messages written while MSI is off are kept, and judged when it is
  *    turned on (Linux writes the message first, then enables it; it
  *    clears the message only after disabling).
+ *  - MSI-X (6.8.2): the tables are in device memory, where the hypervisor
+ *    mediates them (parent_msix.c, with the same message check for each
+ *    entry that is live). Here: MSI-X may be turned on (enabled and not
+ *    function-masked) only while every unmasked entry of a mediated table
+ *    is good -- never for a function whose table is not mediated -- and
+ *    while memory decoding is on, a BAR holding a mediated table may not
+ *    move, nor may decoding be turned on while it is away (Linux sizes
+ *    BARs with decoding off and puts them back).
  * Everything else goes to the hardware as made; the IOMMU confines the
  * DMA this allows.
  */
@@ -26,6 +34,12 @@
 #define MSI_CTRL_ENABLE BIT(0)
 #define MSI_CTRL_MME(c) (((c) >> 4) & 7)
 #define MSI_CTRL_64BIT BIT(7)
+#define PCI_CAP_MSIX 0x11
+#define MSIX_CTRL_MASKALL BIT(14)
+#define MSIX_CTRL_ENABLE BIT(15)
+#define MSIX_ENTRY_SIZE 16
+#define MSIX_VECTOR_MASKED BIT(0) /* of an entry's vector control */
+#define PCI_COMMAND_MEMORY BIT(1)
 #define MSI_ADDR_BASE 0xfee00000u
 #define MSI_ADDR_LOGICAL BIT(2)
 #define MSI_ADDR_DEST(a) (((a) >> 12) & 0xff)
@@ -38,6 +52,12 @@ struct cfg_env {
 	/* Whether an MSI address's destination (8 bits, physical or
 	 * logical) names one of the parent's vCPUs. */
 	bool (*dest_ok)(void *ctx, u8 dest, bool logical);
+	/* Why the function's MSI-X may not be turned on with its table as it
+	 * is (not mediated, or an unmasked entry that is not good), or NULL. */
+	const char *(*msix_live)(void *ctx, u32 bdf);
+	/* Whether BAR `bar` (0-5) of the function holds a mediated MSI-X
+	 * table, and the address it is mediated at. */
+	bool (*msix_bar)(void *ctx, u32 bdf, u32 bar, u64 *addr);
 	/* Lowest and highest vector a device may use. */
 	u8 vec_first, vec_last;
 	void *ctx;
@@ -48,10 +68,21 @@ struct cfg_env {
 const char *msi_message_check(const struct cfg_env *e, u32 addr_lo, u32 addr_hi, u32 data,
 			      u32 nvec);
 
+/* Which rule refuses a write (each has its own rate limit in the log,
+ * so a flood of one kind hides no other). */
+enum cfg_refusal {
+	CFG_PASS,
+	CFG_HIDDEN,  /* a function the hypervisor keeps */
+	CFG_MSI,     /* an MSI message */
+	CFG_MSIX,    /* MSI-X on over a table that is not good */
+	CFG_BAR,     /* a BAR holding an MSI-X table, or memory decoding */
+	CFG_KINDS,
+};
+
 /* Why a write of `size` bytes at `reg` of function `bdf` must be
- * dropped (in `why`), or false to pass it. `size` and `reg` are as the
- * hardware takes them (1, 2 or 4, naturally aligned). */
-bool parent_cfg_refused(const struct cfg_env *e, u32 bdf, u32 reg, u8 size, u32 val, char *why,
+ * dropped (in `why`, and by which rule), or CFG_PASS. `size` and `reg`
+ * are as the hardware takes them (1, 2 or 4, naturally aligned). */
+enum cfg_refusal parent_cfg_refused(const struct cfg_env *e, u32 bdf, u32 reg, u8 size, u32 val, char *why,
 			size_t n);
 
 /* The offset of the function's capability `id`, or 0. */

@@ -28,10 +28,10 @@ parent_hv_cmdline() { echo "console=com1 test=1 parent_mem=${1}M ${PARENT_HV_OPT
 # parent module's arguments (its own, then its kernel's after --). Its
 # kernel lets root map any device page through /dev/mem (iomem=relaxed),
 # as a hostile kernel would: the hostile tests reach the ECAM window and
-# device registers as well as the ports.
+# device registers as well as the ports. PARENT_KERNEL_OPTS adds to it.
 parent_module_args() {
 	local hostile=${5:-0} end=${6:-poweroff}
-	echo "parent expect=$end timeout=1500000 -- console=ttyS0 iomem=relaxed hvtest.cpus=$2 hvtest.mem=$1 hvtest.disk=$3 hvtest.net=$4 hvtest.hostile=$hostile hvtest.end=$end hvtest.manage=$7 hvtest.fuzz=$8"
+	echo "parent expect=$end timeout=1500000 -- console=ttyS0 iomem=relaxed hvtest.cpus=$2 hvtest.mem=$1 hvtest.disk=$3 hvtest.net=$4 hvtest.hostile=$hostile hvtest.end=$end hvtest.manage=$7 hvtest.fuzz=$8 ${PARENT_KERNEL_OPTS:-}"
 }
 
 # make_disk FILE: a disk image with a marker the parent must read in
@@ -148,17 +148,20 @@ parent_prepare() {
 }
 
 parent_svm_tests() {
-	# iommu=required: the IOMMU below must be found and used.
-	PARENT_HV_OPTS=iommu=required \
+	# iommu=required: the IOMMU below must be found and used; it remaps
+	# interrupts, so the parent forges remappable messages by DMA.
+	PARENT_HV_OPTS=iommu=required PARENT_KERNEL_OPTS=hvtest.irforge=1 \
 		parent_iso "$OUT/parent-q.iso" 768 4 vda ping 1 poweroff linux 3000 "$OUT/parent-test-linux.cpio.gz" ||
 		{ fail parent/image "mkiso failed"; return; }
 	make_disk "$OUT/parent-q.img"
-	# Behind QEMU's VT-d IOMMU, with its edu device for the DMA test
-	# (the full DMA mask: it may reach any address the IOMMU allows).
-	qemu_run parent-svm 900 -device intel-iommu,intremap=off -smp 4 -m 2048 \
+	# Behind QEMU's VT-d IOMMU, with its edu device for the DMA and MSI
+	# tests (the full DMA mask: it may reach any address the IOMMU
+	# allows), and an e1000e no driver takes, for the MSI-X test.
+	qemu_run parent-svm 900 -device intel-iommu,intremap=on -smp 4 -m 2048 \
 		-cdrom "$OUT/parent-q.iso" \
 		-drive "file=$OUT/parent-q.img,format=raw,if=none,id=d0" -device virtio-blk-pci,drive=d0 \
-		-netdev user,id=n0 -device e1000,netdev=n0 -device edu,dma_mask=0xffffffffffffffff
+		-netdev user,id=n0 -device e1000,netdev=n0 -device edu,dma_mask=0xffffffffffffffff \
+		-device e1000e,romfile=
 	local problem=$RUN_PROBLEM
 	check_parent_run parent-svm "$OUT/parent-q.img" ping
 	result parent/amd-v-qemu-4cpu "$REASON"
@@ -167,9 +170,9 @@ parent_svm_tests() {
 	result hostile/amd-v-parent-ports "$REASON"
 	RUN_PROBLEM=$problem
 	check_iommu_run parent-svm vtd
-	result iommu/amd-v-vtd-parent-dma "$REASON"
+	result iommu/amd-v-vtd-parent-dma-and-interrupt-remapping "$REASON"
 	RUN_PROBLEM=$problem
-	check_msi_run parent-svm
+	check_msi_run parent-svm msix
 	result iommu/amd-v-forged-msi-config "$REASON"
 	check_msr_warnings parent-svm
 	result fidelity/amd-v-linux-parent-and-children-msrs "$REASON"
@@ -247,14 +250,26 @@ check_iommu_run() {
 	elif ! log_has "$name" "${hv}WARN: iommu: DMA read by device 00:[0-9a-f]{2}\.[0-7] at 0x[0-9a-f]+ blocked" ||
 		! log_has "$name" "${hv}WARN: iommu: DMA write by device 00:[0-9a-f]{2}\.[0-7] at 0x[0-9a-f]+ blocked"; then
 		REASON="the hypervisor did not report both refused accesses"
+	elif ! log_has "$name" "${hv}iommu: interrupt remapping on"; then
+		REASON="the hypervisor did not turn interrupt remapping on"
+	elif ! log_parent "$name" "^HVTEST iommu: dmatest: message naming interrupt entry 0x7fff written by DMA .*: issued"; then
+		REASON="the parent did not forge its interrupt messages (see $OUT/$name.log)"
+	# QEMU 7.2's VT-d records no fault for an interrupt request it
+	# blocks (it says so only on its own stderr), so the hypervisor has
+	# nothing to report: the emulator's word is the evidence here.
+	elif ! grep -q "vtd_irte_get: detected non-present IRTE (index=0," "$OUT/$name.emu.txt" ||
+		! grep -q "vtd_irte_get: index too large: ind=0x7fff" "$OUT/$name.emu.txt"; then
+		REASON="the forged interrupt messages were not blocked by the remapping (QEMU's log: $OUT/$name.emu.txt)"
 	fi
 }
 
-# check_msi_run NAME: sets REASON. The parent's forged MSIs
+# check_msi_run NAME [msix]: sets REASON. The parent's forged MSIs
 # (tests/parent/msitest.c) were all refused, and the hypervisor's log
-# shows refusals through both ECAM and the ports, with the device.
+# shows refusals through both ECAM and the ports, with the device; with
+# msix, the forged MSI-X entries and the BAR move too.
 check_msi_run() {
 	local name=$1 hv='^\[ *[0-9.]+\] cpu[0-9]+ WARN: parent: PCI config write' v
+	local tw='^\[ *[0-9.]+\] cpu[0-9]+ WARN: parent: MSI-X table write of [0-9a-f:.]+ at 0x[0-9a-f]+ '
 	REASON=""
 	if ! log_parent "$name" "^HVTEST ok msi-forged:"; then
 		v=$(log_value "$name" "^HVTEST msi: (.*NOT refused.*)$")
@@ -262,6 +277,12 @@ check_msi_run() {
 	elif ! log_has "$name" "$hv \(ECAM\) [0-9a-f:.]+\+0x[0-9a-f]+ .*refused: MSI of [0-9a-f:.]+ .*NMI delivery" ||
 		! log_has "$name" "$hv \(port\) [0-9a-f:.]+\+0x[0-9a-f]+ .*refused: MSI of [0-9a-f:.]+ .*outside 0x20-0xef"; then
 		REASON="the hypervisor did not report refusals through both ECAM and the ports"
+	elif [ "${2:-}" = msix ] && ! log_parent "$name" "^HVTEST msi: msitest: MSI-X: its BAR moved"; then
+		REASON="the parent did not get to its MSI-X steps (see $OUT/$name.log)"
+	elif [ "${2:-}" = msix ] && { ! log_has "$name" "$tw.*refused: entry 0 .*NMI delivery" ||
+		! log_has "$name" "$hv .*refused: MSI-X of [0-9a-f:.]+: entry 0 .*NMI delivery" ||
+		! log_has "$name" "$hv .*refused: it moves BAR [0-5] of [0-9a-f:.]+ \(its MSI-X table"; }; then
+		REASON="the hypervisor did not report the refused MSI-X entry, MSI-X enable and BAR move"
 	fi
 }
 

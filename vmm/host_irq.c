@@ -23,10 +23,14 @@
  * re-deliver the still-asserted line in a storm (the EOI clears Remote
  * IRR, SDM Vol. 3A 11.8.5 and 82093AA 3.2.4).
  *
- * Without an IOMMU the parent can address any CPU and vector with an
- * MSI; interrupt remapping comes with DMA protection.
+ * The messages the parent programs are checked where it programs them
+ * (partitions/parent_pci.c, parent_msix.c). With interrupt remapping
+ * (vmm/iommu_ir.c) the devices and the I/O APIC hold only messages that
+ * name entries of the hypervisor's table, so neither a device's own
+ * writes nor anything else can reach another vector or CPU.
  */
 #include "vmm/host_irq.h"
+#include "vmm/iommu.h"
 #include "vmm/base/log.h"
 #include "vmm/partition.h"
 #include "vmm/base/percpu.h"
@@ -56,6 +60,9 @@ struct fwd_pin {
 
 static struct partition *parent;
 static struct fwd_pin pins[PLAT_IOAPIC_PINS];
+/* With interrupt remapping, each mirrored pin's entry (vmm/iommu_ir.c),
+ * allocated on first use; 0 = none yet (entry 0 is never handed out). */
+static u32 pin_irte[PLAT_IOAPIC_PINS];
 static spinlock_t pins_lock = SPINLOCK_INIT;
 static u32 stray_reports;
 
@@ -102,6 +109,21 @@ void host_irq_route(struct partition *p, u32 pin, u64 rte)
 	u64 phys = RTE_MASKED;
 	if (f.on)
 		phys = f.vector | (rte & (RTE_POLARITY | RTE_LEVEL)) | ((u64)f.apic_id << 56);
+	if (f.on && iommu_ir_on()) {
+		/* The pin's interrupt through its remapping entry. */
+		if (!pin_irte[pin]) {
+			int h = iommu_irte_alloc(1);
+			pin_irte[pin] = h > 0 ? (u32)h : 0;
+		}
+		if (pin_irte[pin]) {
+			iommu_irte_set(pin_irte[pin], f.vector, f.apic_id, false, f.level);
+			phys = iommu_ir_rte(pin_irte[pin], phys);
+		} else {
+			pr_warn("parent: GSI %u: the interrupt table is full: left masked", pin);
+			pins[pin].on = false;
+			phys = RTE_MASKED;
+		}
+	}
 	ioapic_set_rte(pin, phys);
 	spin_unlock_irqrestore(&pins_lock, flags);
 }

@@ -14,6 +14,7 @@
 #include "vmm/base/trap.h"
 #include "drivers/acpi.h"
 #include "drivers/amdvi.h"
+#include "drivers/lapic.h"
 #include "drivers/vtd.h"
 #include "ept/pt.h"
 
@@ -139,6 +140,12 @@ static const char *confine_vtd(const struct partition *p)
 	}
 	if (enabled != nvtd)
 		return "a VT-d unit could not be turned on";
+	if ((err = iommu_ir_start(vtd, nvtd)))
+		pr_warn("iommu: interrupt remapping not in use (%s): a device the parent drives "
+			"can write any interrupt message", err);
+	else
+		pr_info("iommu: interrupt remapping on (%s destinations, compatibility format "
+			"blocked)", lapic_x2apic_mode() ? "x2APIC" : "xAPIC");
 	return NULL;
 }
 
@@ -222,10 +229,16 @@ void iommu_report_faults(void)
 	iommu_fault_pending = 0;
 	for (u32 i = 0; i < nvtd; i++) {
 		bool lost = false;
-		for (u32 n = 0; n < 256 && vtd_next_fault(&vtd[i], &f, &lost); n++)
-			log_limited(&rl, LOG_WARN, "iommu: DMA %s by device %s at %#lx blocked: %s",
-				    f.write ? "write" : "read", bdf(f.source, name),
-				    (unsigned long)f.addr, vtd_reason(f.reason));
+		for (u32 n = 0; n < 256 && vtd_next_fault(&vtd[i], &f, &lost); n++) {
+			if (f.interrupt)
+				log_limited(&rl, LOG_WARN, "iommu: interrupt message by device %s "
+					    "(entry %#lx) blocked: %s", bdf(f.source, name),
+					    (unsigned long)f.addr, vtd_reason(f.reason));
+			else
+				log_limited(&rl, LOG_WARN, "iommu: DMA %s by device %s at %#lx blocked: "
+					    "%s", f.write ? "write" : "read", bdf(f.source, name),
+					    (unsigned long)f.addr, vtd_reason(f.reason));
+		}
 		if (lost)
 			log_limited(&rl, LOG_WARN, "iommu: VT-d unit at %#lx: more faults than it "
 				    "could record", (unsigned long)vtd[i].base);

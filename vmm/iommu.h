@@ -33,6 +33,22 @@ bool iommu_register_page(u64 page);
  * are PCI functions, with their registers described by a capability):
  * whatever iommu= says, the parent finds no such function. */
 bool iommu_pci_function(u32 bdf);
+/*
+ * Interrupt remapping (iommu_ir.c; VT-d): on when every unit can. An
+ * entry delivers one vector to one CPU; the devices get messages (and
+ * the I/O APIC entries) that name entries, made by the calls below.
+ */
+struct vtd;
+const char *iommu_ir_start(struct vtd *units, u32 n);
+bool iommu_ir_on(void);
+/* n (a power of two up to 64) aligned entries: the first's number, or -1. */
+int iommu_irte_alloc(u32 n);
+void iommu_irte_set(u32 h, u8 vector, u32 apic_id, bool lowest, bool level);
+void iommu_irte_clear(u32 h);
+/* The message address naming entry h (data 0 names h; data k, h + k). */
+u32 iommu_ir_msi_addr(u32 h);
+/* An I/O APIC entry's vector, polarity, trigger and mask, naming h. */
+u64 iommu_ir_rte(u32 h, u64 rte);
 /* Logs and clears the faults every unit recorded. */
 void iommu_report_faults(void);
 

@@ -14,7 +14,7 @@
 #define MAX_VCPUS 64
 #define MAX_RAM_REGIONS 64
 #define MAX_IO_DEVICES 24
-#define MAX_MMIO_DEVICES 16
+#define MAX_MMIO_DEVICES 48 /* the parent: power registers, ECAM, up to 32 MSI-X tables */
 
 enum entry_mode { ENTRY_REAL, ENTRY_PROTECTED, ENTRY_LONG };
 /* The boot protocol an image speaks (partitions/build.c). */

@@ -8,8 +8,18 @@
  * through the kernel's accessors (the sysfs config file), through ports
  * 0xcf8/0xcfc and through the ECAM window: MSI must stay off. A good
  * message (vector 0x41 to this CPU's APIC ID) turns on; rewriting it to NMI delivery while on must
- * leave it as it was. MSI ends off. Prints "msitest: ..." lines; exits 0
- * when every step held, 1 otherwise, 2 on a set-up error.
+ * leave it as it was. MSI ends off.
+ *
+ * Then the same for MSI-X, in QEMU's e1000e (8086:10d3, no driver in the
+ * parent), whose table lives in device memory: an entry with NMI delivery
+ * is kept while MSI-X is off but MSI-X does not turn on over it (it does
+ * function-masked, but the mask does not come off); a good entry goes
+ * live, and rewriting it to NMI delivery or to a destination no vCPU has,
+ * or unmasking an entry with the hypervisor's vector, leaves the table as
+ * it was; and the BAR holding the table does not move while it decodes.
+ *
+ * Prints "msitest: ..." lines; exits 0 when every step held, 1 otherwise,
+ * 2 on a set-up error (neither device, or one that cannot be reached).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -87,7 +97,7 @@ static void wr_port(unsigned off, int size, uint32_t v)
 		outl(v, 0xcfc);
 }
 
-static int find_edu(char *name, size_t len)
+static int find_function(unsigned vendor, unsigned device, char *name, size_t len)
 {
 	DIR *d = opendir("/sys/bus/pci/devices");
 	struct dirent *e;
@@ -110,7 +120,7 @@ static int find_edu(char *name, size_t len)
 				dv = 0;
 			fclose(f);
 		}
-		if (v == EDU_VENDOR && dv == EDU_DEVICE) {
+		if (v == vendor && dv == device) {
 			snprintf(name, len, "%s", e->d_name);
 			found = 0;
 		}
@@ -172,15 +182,13 @@ static void bad(const struct layout *m, const char *what, uint32_t lo, uint32_t 
 	}
 }
 
-int main(void)
+/* The function's config file, ports address and ECAM page; 0, or 2 on
+ * a set-up error. */
+static int open_function(const char *name)
 {
-	char name[300], p[600];
-
-	if (find_edu(name, sizeof(name))) {
-		printf("msitest: no edu device\n");
-		return 2;
-	}
+	char p[600];
 	unsigned bus, dev, fn;
+
 	if (sscanf(name, "%*x:%x:%x.%x", &bus, &dev, &fn) != 3 || iopl(3)) {
 		printf("msitest: cannot name %s or reach the ports\n", name);
 		return 2;
@@ -196,14 +204,26 @@ int main(void)
 		printf("msitest: %s: %s\n", p, strerror(errno));
 		return 2;
 	}
-	struct layout m = { 0 };
+	return 0;
+}
+
+static unsigned find_cap(unsigned id)
+{
 	for (unsigned at = rd(0x34, 1) & 0xfc, n = 0; at >= 0x40 && n < 48; n++) {
-		if ((rd(at, 1)) == CAP_MSI) {
-			m.cap = at;
-			break;
-		}
+		if (rd(at, 1) == id)
+			return at;
 		at = rd(at + 1, 1) & 0xfc;
 	}
+	return 0;
+}
+
+static int msi_part(const char *name)
+{
+	struct layout m = { 0 };
+
+	if (open_function(name))
+		return 2;
+	m.cap = find_cap(CAP_MSI);
 	if (!m.cap) {
 		printf("msitest: %s has no MSI capability\n", name);
 		return 2;
@@ -243,6 +263,122 @@ int main(void)
 	if (enabled(&m)) {
 		printf("msitest: MSI could not be turned off\n");
 		failures++;
+	}
+	close(cfg_fd);
+	return 0;
+}
+
+static volatile uint32_t *table;
+
+#define ENT(i, dw) table[(i) * 4 + (dw)]
+#define MSIX_ON 0x8000u
+#define MSIX_MASKALL 0x4000u
+
+/* One step: `held` says the hypervisor did as it must. */
+static void step(const char *what, int held, const char *verdict)
+{
+	printf("msitest: MSI-X: %s: %s\n", what, held ? verdict : "NOT refused");
+	failures += !held;
+}
+
+static int msix_part(const char *name)
+{
+	char p[600];
+
+	if (open_function(name))
+		return 2;
+	unsigned cap = find_cap(0x11);
+	if (!cap) {
+		printf("msitest: %s has no MSI-X capability\n", name);
+		return 2;
+	}
+	unsigned ctrl_at = cap + 2, where = rd(cap + 4, 4), bir = where & 7;
+	unsigned n = (rd(ctrl_at, 2) & 0x7ff) + 1, off = where & ~7u;
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/enable", name);
+	int fd = open(p, O_WRONLY);
+	if (fd < 0 || write(fd, "1", 1) != 1) {
+		printf("msitest: cannot enable %s: %s\n", name, strerror(errno));
+		return 2;
+	}
+	close(fd);
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/resource%u", name, bir);
+	fd = open(p, O_RDWR | O_SYNC);
+	void *m = fd < 0 ? MAP_FAILED : mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+					     off & ~4095u);
+	if (m == MAP_FAILED) {
+		printf("msitest: cannot map %s: %s\n", p, strerror(errno));
+		return 2;
+	}
+	table = (volatile uint32_t *)((volatile uint8_t *)m + (off & 4095));
+	unsigned me = apic_id();
+	uint32_t good_lo = 0xfee00000u | (me & 0xff) << 12;
+	printf("msitest: e1000e at %s, MSI-X at %#x: %u entries in BAR %u at %#x\n", name, cap, n,
+	       bir, off);
+
+	wr_sysfs(ctrl_at, 2, rd(ctrl_at, 2) & ~(MSIX_ON | MSIX_MASKALL));
+	for (unsigned i = 0; i < n; i++)
+		ENT(i, 3) = 1;
+	ENT(0, 0) = good_lo;
+	ENT(0, 1) = 0;
+	ENT(0, 2) = 0x0442;
+	ENT(0, 3) = 0;
+	step("NMI delivery in entry 0 while off", ENT(0, 2) == 0x0442, "kept");
+	wr_sysfs(ctrl_at, 2, MSIX_ON);
+	step("on over it", !(rd(ctrl_at, 2) & MSIX_ON), "refused");
+	wr_sysfs(ctrl_at, 2, MSIX_ON | MSIX_MASKALL);
+	step("on, function-masked", (rd(ctrl_at, 2) & (MSIX_ON | MSIX_MASKALL)) ==
+	     (MSIX_ON | MSIX_MASKALL), "on");
+	wr_sysfs(ctrl_at, 2, MSIX_ON);
+	step("the function mask off over it", rd(ctrl_at, 2) & MSIX_MASKALL, "refused");
+	ENT(0, 2) = 0x0042;
+	wr_sysfs(ctrl_at, 2, MSIX_ON);
+	step("vector 0x42, the function mask off", (rd(ctrl_at, 2) & (MSIX_ON | MSIX_MASKALL)) ==
+	     MSIX_ON, "live");
+	ENT(0, 2) = 0x0442;
+	step("NMI delivery written to live entry 0", ENT(0, 2) == 0x0042,
+	     "refused (the entry is unchanged)");
+	ENT(0, 0) = 0xfee00000u | 0xee << 12;
+	step("destination 0xee written to live entry 0", ENT(0, 0) == good_lo,
+	     "refused (the entry is unchanged)");
+	if (n > 1) {
+		ENT(1, 0) = good_lo;
+		ENT(1, 2) = 0x00f0;
+		step("vector 0xf0 in masked entry 1", ENT(1, 2) == 0x00f0, "kept");
+		ENT(1, 3) = 0;
+		step("entry 1 unmasked over it", ENT(1, 3) & 1, "refused");
+	}
+	unsigned bar_at = 0x10 + 4 * bir, bar = rd(bar_at, 4);
+	wr_sysfs(bar_at, 4, bar + 0x100000);
+	step("its BAR moved while decoding", rd(bar_at, 4) == bar, "refused");
+	wr_sysfs(ctrl_at, 2, 0);
+	if (rd(ctrl_at, 2) & MSIX_ON) {
+		printf("msitest: MSI-X could not be turned off\n");
+		failures++;
+	}
+	munmap(m, 8192);
+	close(fd);
+	close(cfg_fd);
+	return 0;
+}
+
+int main(void)
+{
+	char name[300];
+	int found = 0, r;
+
+	if (!find_function(EDU_VENDOR, EDU_DEVICE, name, sizeof(name))) {
+		found++;
+		if ((r = msi_part(name)))
+			return r;
+	}
+	if (!find_function(0x8086, 0x10d3, name, sizeof(name))) {
+		found++;
+		if ((r = msix_part(name)))
+			return r;
+	}
+	if (!found) {
+		printf("msitest: neither an edu nor an e1000e device\n");
+		return 2;
 	}
 	return failures ? 1 : 0;
 }

@@ -4,7 +4,9 @@
  * parent_pci_rules.c) against a fake function's configuration space:
  * the hypervisor's functions hidden, MSI messages checked when MSI is on
  * or being turned on (address, delivery mode, vector block, destination)
- * through any width and byte lane, and everything else passed.
+ * through any width and byte lane; MSI-X turned on only over a good,
+ * mediated table, whose BAR stays in place while it decodes; and
+ * everything else passed.
  */
 #include <string.h>
 
@@ -41,7 +43,31 @@ static bool dest_ok(void *ctx, u8 dest, bool logical)
 	return logical ? (dest & 0x0f) != 0 : dest < 4;
 }
 
+/* The fake function's MSI-X table: BAR 1, mediated at TABLE_BAR; what
+ * the table holds is the test's to say (msix_bad). */
+#define MSIX_AT 0x60u
+#define TABLE_BAR 0xfebf0000u
+static const char *msix_bad;
+static bool msix_mediated = true;
+
+static const char *msix_live(void *ctx, u32 bdf)
+{
+	(void)ctx;
+	(void)bdf;
+	return msix_mediated ? msix_bad : "its table is not one the hypervisor mediates";
+}
+
+static bool msix_bar(void *ctx, u32 bdf, u32 bar, u64 *addr)
+{
+	(void)ctx;
+	if (bdf != DEV || bar != 1 || !msix_mediated)
+		return false;
+	*addr = TABLE_BAR;
+	return true;
+}
+
 static const struct cfg_env env = { .read32 = rd32, .hidden = hidden, .dest_ok = dest_ok,
+				    .msix_live = msix_live, .msix_bar = msix_bar,
 				    .vec_first = 0x20, .vec_last = 0xef };
 
 static void put32(u32 reg, u32 v)
@@ -61,6 +87,13 @@ static void device(bool wide)
 	put32(MSI_AT, (wide ? 0x0080u : 0) << 16 | PCI_CAP_MSI);
 	put32(MSI_AT + 4, 0xfee01000); /* to APIC ID 1 */
 	put32(MSI_AT + (wide ? 12 : 8), 0x0041);
+	cfg[MSI_AT + 1] = MSIX_AT;
+	put32(MSIX_AT, 0x0003u << 16 | PCI_CAP_MSIX); /* 4 entries */
+	put32(MSIX_AT + 4, 1);                        /* BAR 1, offset 0 */
+	put32(0x14, TABLE_BAR);
+	put32(0x04, 1u << 20 | 0x6);                  /* decoding on */
+	msix_bad = NULL;
+	msix_mediated = true;
 	why[0] = 0;
 }
 
@@ -200,6 +233,65 @@ TEST(looping_capability_list_ends)
 	CHECK_EQ(pci_find_cap(&env, DEV, PCI_CAP_MSI), MSI_AT);
 }
 
+TEST(msix_on_judged_over_the_table)
+{
+	device(true);
+	CHECK(!refused(MSIX_AT + 2, 2, 0xc003));  /* on, function-masked */
+	CHECK(!refused(MSIX_AT + 2, 2, 0x8003));  /* on and live: the table is good */
+	msix_bad = "entry 2 (address 0xfee00000, data 0x400): it asks for NMI delivery";
+	CHECK(!refused(MSIX_AT + 2, 2, 0xc003));  /* masked: entries may be anything */
+	CHECK(refused(MSIX_AT + 2, 2, 0x8003));
+	CHECK(harness_contains(why, "MSI-X of 00:03.0: entry 2"));
+	CHECK(refused(MSIX_AT + 3, 1, 0x80));     /* the high byte alone */
+	CHECK(refused(MSIX_AT, 4, 0x80036011));   /* the whole dword */
+	CHECK(!refused(MSIX_AT + 2, 2, 0x0003));  /* off */
+	CHECK(!refused(MSIX_AT + 4, 4, 0x1));     /* table offset: read-only anyway */
+}
+
+TEST(msix_without_a_mediated_table)
+{
+	device(true);
+	msix_mediated = false;
+	CHECK(refused(MSIX_AT + 2, 2, 0x8003));
+	CHECK(harness_contains(why, "not one the hypervisor mediates"));
+	CHECK(!refused(0x14, 4, 0xffffffff));     /* nothing to keep in place */
+}
+
+TEST(table_bar_stays_while_decoding)
+{
+	device(true);
+	CHECK(refused(0x14, 4, 0xfebe0000));
+	CHECK(harness_contains(why, "moves BAR 1 of 00:03.0"));
+	CHECK(refused(0x16, 2, 0xfebe));          /* a half of it */
+	CHECK(!refused(0x14, 4, TABLE_BAR));      /* the same address */
+	CHECK(!refused(0x10, 4, 0xfe000000));     /* another BAR */
+	CHECK(!refused(0x04, 2, 0x0006));         /* decoding stays on, BAR in place */
+	/* Linux's sizing: decoding off, all ones, the address back, on. */
+	CHECK(!refused(0x04, 2, 0x0004));
+	write(0x04, 2, 0x0004);
+	CHECK(!refused(0x14, 4, 0xffffffff));
+	write(0x14, 4, 0xffffc000);
+	CHECK(refused(0x04, 2, 0x0006));          /* not while it is away */
+	CHECK(harness_contains(why, "away from its MSI-X table's mediated 0xfebf0000"));
+	CHECK(!refused(0x04, 2, 0x0005));         /* I/O decoding is no matter */
+	CHECK(!refused(0x14, 4, TABLE_BAR));
+	write(0x14, 4, TABLE_BAR);
+	CHECK(!refused(0x04, 2, 0x0006));
+	/* A dword over command and status turns decoding on too. */
+	write(0x14, 4, 0xfe000000);
+	CHECK(refused(0x04, 4, 0x00000002));
+}
+
+TEST(sixty_four_bit_table_bar)
+{
+	device(true);
+	put32(0x14, TABLE_BAR | 0x4);             /* 64-bit, upper half in 0x18 */
+	put32(0x18, 0);
+	CHECK(refused(0x18, 4, 0x1));             /* the upper half moves it */
+	CHECK(!refused(0x18, 4, 0x0));
+	CHECK(!refused(0x14, 4, TABLE_BAR | 0x4));
+}
+
 TEST(hidden_function)
 {
 	device(true);
@@ -220,6 +312,10 @@ int main(void)
 	RUN(header_and_other_registers_pass);
 	RUN(no_capability_list);
 	RUN(looping_capability_list_ends);
+	RUN(msix_on_judged_over_the_table);
+	RUN(msix_without_a_mediated_table);
+	RUN(table_bar_stays_while_decoding);
+	RUN(sixty_four_bit_table_bar);
 	RUN(hidden_function);
 	return harness_finish();
 }
