@@ -291,6 +291,26 @@ static void parse_dmar(const struct acpi_sdt_header *h, u64 pa, struct acpi_info
 	}
 }
 
+/* An IVHD's device entries (5.2.2.2): 4 bytes for types below 0x40, 8
+ * for 0x40-0x7f, a length of their own past that (0xf0: byte 21). The
+ * special-device entries (0x48, variety 1) name the I/O APICs whose
+ * interrupts the unit remaps. */
+static void ivhd_special(const u8 *t, u32 off, u32 end, struct acpi_info *a)
+{
+	while (off + 4 <= end) {
+		u8 type = t[off];
+		u32 len = type < 0x40 ? 4 : type < 0x80 ? 8 : type == 0xf0 && off + 22 <= end ?
+			  22u + t[off + 21] : 0;
+		if (!len || off + len > end) {
+			a->iommu_bad++;
+			return;
+		}
+		if (type == 0x48 && t[off + 7] == 1 && a->nivrs_ioapics < ACPI_MAX_IOAPICS)
+			a->ivrs_ioapic[a->nivrs_ioapics++] = t[off + 4];
+		off += len;
+	}
+}
+
 /* IVRS (AMD IOMMU 3.x 5.2): IVinfo, then IVHD blocks (type 0x10, 0x11,
  * 0x40; length at +2) and IVMD blocks (0x20-0x22; unity ranges). An
  * IVRS may describe one IOMMU twice (0x10 and 0x11/0x40 for the same
@@ -324,6 +344,8 @@ static void parse_ivrs(const struct acpi_sdt_header *h, u64 pa, struct acpi_info
 				};
 			else if (!seen && seg == 0)
 				a->iommu_bad++;
+			if (!seen && seg == 0)
+				ivhd_special(t, off + (type == 0x10 ? 24 : 40), off + len, a);
 		} else if (type >= 0x20 && type <= 0x22 && len >= 32) {
 			u64 base = rd64(t, off + 16), size = rd64(t, off + 24);
 			if (size && (t[off + 1] & 1)) /* unity (IVMD flags bit 0) */

@@ -137,6 +137,10 @@ struct acpi_info {
 	struct acpi_ivhd ivhd[ACPI_MAX_IOMMUS];
 	u32 nrmrr;
 	struct acpi_rmrr rmrr[ACPI_MAX_RMRRS];
+	/* The I/O APICs an IVHD's special entries name (their IDs): AMD-Vi
+	 * remaps their interrupts (Linux wants each one listed too). */
+	u32 nivrs_ioapics;
+	u8 ivrs_ioapic[ACPI_MAX_IOAPICS];
 	u32 iommu_bad;           /* structures rejected as malformed */
 	u32 ntables;
 	char table_sigs[32][5];

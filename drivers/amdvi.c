@@ -42,6 +42,18 @@
 /* Commands (2.4) */
 #define CMD_COMPLETION_WAIT 0x1
 #define CMD_INV_PAGES 0x3
+#define CMD_INV_ALL 0x8
+#define EFR_IA BIT(6)              /* INVALIDATE_IOMMU_ALL (3.4.12) */
+
+/* Interrupt remapping in a device table entry's third quadword (2.2.2.2):
+ * IV, IntTabLen 2^11, the table, IntCtl 10b (remap fixed and arbitrated
+ * messages); the *Pass bits stay clear, so NMI, INIT, ExtINT and LINT
+ * messages from devices are blocked. */
+#define DTE_IV BIT(0)
+#define DTE_INT_TAB_LEN(n) ((u64)(n) << 1)
+#define DTE_INT_TABLE_MASK 0x000fffffffffffc0ull
+#define DTE_INT_CTL_REMAP (2ull << 60)
+#define IRT_LOG2 11
 #define CW_STORE BIT(0)
 
 #define WAIT_MS 1000
@@ -120,7 +132,20 @@ bool amdvi_flush(struct amdvi *u)
 	return submit(u, c);
 }
 
-const char *amdvi_enable(struct amdvi *u, paddr_t root)
+bool amdvi_ir_capable(const struct amdvi *u)
+{
+	return u->efr & EFR_IA;
+}
+
+void amdvi_ir_flush(struct amdvi *u)
+{
+	u32 c[4] = { 0, CMD_INV_ALL << 28, 0, 0 };
+
+	wbinvd(); /* table walks need not snoop (2.2.2.1) */
+	submit(u, c);
+}
+
+const char *amdvi_enable(struct amdvi *u, paddr_t root, paddr_t irt)
 {
 	if (rd64(u, CONTROL) & CTL_IOMMU_EN)
 		return "translation is on already (left on by the firmware or an earlier boot)";
@@ -139,6 +164,9 @@ const char *amdvi_enable(struct amdvi *u, paddr_t root)
 	for (u32 id = 0; id < 65536; id++) {
 		dte[id * 4] = DTE_V | DTE_TV | (4ull << DTE_MODE_SHIFT) | root | DTE_IR | DTE_IW;
 		dte[id * 4 + 1] = DOMAIN_ID;
+		if (irt)
+			dte[id * 4 + 2] = DTE_IV | DTE_INT_TAB_LEN(IRT_LOG2) |
+					  (irt & DTE_INT_TABLE_MASK) | DTE_INT_CTL_REMAP;
 	}
 	wbinvd(); /* table walks need not snoop (2.2.2.1) */
 

@@ -32,9 +32,15 @@ struct amdvi_event {
 };
 
 const char *amdvi_probe(struct amdvi *u, u64 base);
-/* Every device ID into one domain over the 4-level tables at root, then
- * translation on. NULL or why not (the unit stays off). */
-const char *amdvi_enable(struct amdvi *u, paddr_t root);
+/* Every device ID into one domain over the 4-level tables at root and,
+ * when irt is not 0, remapping interrupts through the one table of 2048
+ * basic entries at irt; then translation on. NULL or why not (the unit
+ * stays off). */
+const char *amdvi_enable(struct amdvi *u, paddr_t root, paddr_t irt);
+/* Whether the unit can drop every cached interrupt entry at once
+ * (INVALIDATE_IOMMU_ALL), which one table for every device ID needs. */
+bool amdvi_ir_capable(const struct amdvi *u);
+void amdvi_ir_flush(struct amdvi *u);
 /* Cached translations dropped (the whole domain) and waited for. */
 bool amdvi_flush(struct amdvi *u);
 /* The next event logged; false when the log is empty. */

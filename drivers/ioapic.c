@@ -10,6 +10,8 @@
 #define IOAPIC_VER 0x01
 #define IOAPIC_REDTBL(n) (0x10 + 2 * (n))
 #define REDIR_MASKED BIT(16)
+#define REDIR_LEVEL BIT(15)
+#define IOAPIC_EOI 0x40 /* MMIO: version 0x20 and later */
 
 struct ioapic ioapics[ACPI_MAX_IOAPICS];
 u32 nr_ioapics;
@@ -58,6 +60,28 @@ int ioapic_mask_gsi(u32 gsi, bool masked)
 	return 0;
 }
 
+int ioapic_eoi_gsi(u32 gsi)
+{
+	u32 pin;
+	struct ioapic *io = find_gsi(gsi, &pin);
+
+	if (!io)
+		return -1;
+	u64 f = spin_lock_irqsave(&rte_lock);
+	u32 lo = ioapic_read(io, IOAPIC_REDTBL(pin));
+	if (io->version >= 0x20) {
+		io->regs[IOAPIC_EOI / 4] = lo & 0xff; /* every entry with this vector field */
+	} else if (lo & REDIR_LEVEL) {
+		/* No EOI register: an entry made edge-triggered forgets its
+		 * Remote IRR (as Linux does for these parts). */
+		ioapic_write(io, IOAPIC_REDTBL(pin), (lo | REDIR_MASKED) & ~REDIR_LEVEL);
+		ioapic_write(io, IOAPIC_REDTBL(pin), lo | REDIR_MASKED);
+		ioapic_write(io, IOAPIC_REDTBL(pin), lo);
+	}
+	spin_unlock_irqrestore(&rte_lock, f);
+	return 0;
+}
+
 u32 ioapic_read(struct ioapic *io, u32 reg)
 {
 	io->regs[IOREGSEL / 4] = reg;
@@ -84,6 +108,7 @@ void ioapic_init(const struct acpi_info *a)
 		io->gsi_base = a->ioapics[i].gsi_base;
 		u32 ver = ioapic_read(io, IOAPIC_VER);
 		io->pins = ((ver >> 16) & 0xff) + 1;
+		io->version = (u8)ver;
 		for (u32 pin = 0; pin < io->pins; pin++) {
 			ioapic_write(io, IOAPIC_REDTBL(pin) + 1, 0);
 			ioapic_write(io, IOAPIC_REDTBL(pin), REDIR_MASKED);

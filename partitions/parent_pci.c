@@ -176,12 +176,14 @@ static void cfg_write(struct partition *p, const struct cfg_env *e, u32 bdf, u32
 		u32 mask = ones(size) << shift;
 		old = reg4 == r.data ? (pci_cfg_read(bdf, reg4, 4) & 0xffff0000u) | (*dw & 0xffff) : *dw;
 		*dw = (old & ~mask) | ((val << shift) & mask);
+		u32 addr, data;
+		iommu_ir_msi(sh->irte, &addr, &data);
 		if (reg4 == r.lo)
-			pci_cfg_write(bdf, reg4, 4, iommu_ir_msi_addr(sh->irte));
+			pci_cfg_write(bdf, reg4, 4, addr);
 		else if (reg4 == r.hi)
 			pci_cfg_write(bdf, reg4, 4, 0);
-		else /* the extended data passes; subhandle 0 names the block's first */
-			pci_cfg_write(bdf, reg4, 4, *dw & 0xffff0000u);
+		else /* the extended data passes */
+			pci_cfg_write(bdf, reg4, 4, (*dw & 0xffff0000u) | data);
 	}
 	if (sh)
 		shadow_program(p, e, sh);

@@ -112,7 +112,7 @@ void host_irq_route(struct partition *p, u32 pin, u64 rte)
 	if (f.on && iommu_ir_on()) {
 		/* The pin's interrupt through its remapping entry. */
 		if (!pin_irte[pin]) {
-			int h = iommu_irte_alloc(1);
+			int h = iommu_irte_alloc_pin();
 			pin_irte[pin] = h > 0 ? (u32)h : 0;
 		}
 		if (pin_irte[pin]) {
@@ -133,8 +133,11 @@ void host_irq_eoi(u32 pin)
 	if (pin >= PLAT_IOAPIC_PINS)
 		return;
 	u64 flags = spin_lock_irqsave(&pins_lock);
-	if (pins[pin].on && pins[pin].level)
+	if (pins[pin].on && pins[pin].level) {
+		if (iommu_ir_on())
+			ioapic_eoi_gsi(pin);
 		ioapic_mask_gsi(pin, false);
+	}
 	spin_unlock_irqrestore(&pins_lock, flags);
 }
 

@@ -140,7 +140,7 @@ static const char *confine_vtd(const struct partition *p)
 	}
 	if (enabled != nvtd)
 		return "a VT-d unit could not be turned on";
-	if ((err = iommu_ir_start(vtd, nvtd)))
+	if ((err = iommu_ir_start_vtd(vtd, nvtd)))
 		pr_warn("iommu: interrupt remapping not in use (%s): a device the parent drives "
 			"can write any interrupt message", err);
 	else
@@ -165,8 +165,17 @@ static const char *confine_amdvi(const struct partition *p)
 	/* Four levels (48 bits), 2 MiB leaves: what every AMD-Vi walks. */
 	if ((err = build_domain(p, &pt_format_amdvi, 2, 48)))
 		return err; /* amdvi_enable writes the caches back before it starts */
+	/* Interrupt remapping where the firmware says the units remap the
+	 * I/O APICs' interrupts (IVHD special entries, as Linux requires). */
+	const char *no_ir = NULL;
+	paddr_t irt = 0;
+	if (acpi.nivrs_ioapics < acpi.nioapics || !acpi.nioapics)
+		no_ir = "the IVRS names no unit for an I/O APIC's interrupts";
+	else if (!(irt = iommu_ir_table_amdvi(amdvi, namdvi)))
+		no_ir = "a unit cannot drop all its cached entries at once (EFR.IASup), or an APIC ID "
+			"is above 255";
 	for (u32 i = 0; i < namdvi; i++) {
-		if ((err = amdvi_enable(&amdvi[i], domain.root))) {
+		if ((err = amdvi_enable(&amdvi[i], domain.root, irt))) {
 			pr_err("iommu: AMD-Vi unit at %#lx: %s", (unsigned long)amdvi[i].base, err);
 			return "an AMD-Vi unit could not be turned on";
 		}
@@ -176,6 +185,14 @@ static const char *confine_amdvi(const struct partition *p)
 			acpi.ivhd[i].devid & 7);
 	}
 	iommu_polled = true;
+	if (irt) {
+		iommu_ir_start_amdvi(amdvi, namdvi);
+		pr_info("iommu: interrupt remapping on (one table of %u usable entries; NMI, INIT "
+			"and ExtINT messages blocked)", 0x200u);
+	} else {
+		pr_warn("iommu: interrupt remapping not in use (%s): a device the parent drives "
+			"can write any interrupt message", no_ir);
+	}
 	return NULL;
 }
 

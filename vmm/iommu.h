@@ -34,20 +34,29 @@ bool iommu_register_page(u64 page);
  * whatever iommu= says, the parent finds no such function. */
 bool iommu_pci_function(u32 bdf);
 /*
- * Interrupt remapping (iommu_ir.c; VT-d): on when every unit can. An
- * entry delivers one vector to one CPU; the devices get messages (and
- * the I/O APIC entries) that name entries, made by the calls below.
+ * Interrupt remapping (iommu_ir.c; VT-d and AMD-Vi): on when every unit
+ * can. An entry delivers one vector to one CPU; the devices get messages
+ * (and the I/O APIC entries) that name entries, made by the calls below.
  */
 struct vtd;
-const char *iommu_ir_start(struct vtd *units, u32 n);
+struct amdvi;
+const char *iommu_ir_start_vtd(struct vtd *units, u32 n);
+/* AMD-Vi: the table the units' device tables must name (0: no
+ * remapping), then, once they are on, remapping through it. */
+paddr_t iommu_ir_table_amdvi(struct amdvi *units, u32 n);
+void iommu_ir_start_amdvi(struct amdvi *units, u32 n);
 bool iommu_ir_on(void);
 /* n (a power of two up to 64) aligned entries: the first's number, or -1. */
 int iommu_irte_alloc(u32 n);
+/* An entry an I/O APIC pin can name, or -1. */
+int iommu_irte_alloc_pin(void);
+void iommu_irte_free(u32 h);
 void iommu_irte_set(u32 h, u8 vector, u32 apic_id, bool lowest, bool level);
 void iommu_irte_clear(u32 h);
-/* The message address naming entry h (data 0 names h; data k, h + k). */
-u32 iommu_ir_msi_addr(u32 h);
-/* An I/O APIC entry's vector, polarity, trigger and mask, naming h. */
+/* The message naming entry h; a device that adds k to its data (a
+ * multi-message MSI) names h + k. */
+void iommu_ir_msi(u32 h, u32 *addr, u32 *data);
+/* An I/O APIC entry's polarity, trigger and mask (and vector), naming h. */
 u64 iommu_ir_rte(u32 h, u64 rte);
 /* Logs and clears the faults every unit recorded. */
 void iommu_report_faults(void);

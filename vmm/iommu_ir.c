@@ -1,95 +1,158 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Interrupt remapping (VT-d 3.4 5.1): one interrupt table for every unit.
+ * Interrupt remapping: one interrupt table for every unit of the machine.
  *
- * With remapping on and compatibility-format interrupts blocked, a
- * device's interrupt message reaches a CPU only through an entry of the
- * table, which only the hypervisor writes: the entries it fills are the
- * messages the parent programmed and the hypervisor checked (partitions/
- * parent_pci.c, parent_msix.c: fixed or lowest-priority, a device vector,
- * one of the parent's vCPUs) and the I/O APIC pins it mirrors
- * (host_irq.c). The devices hold remappable messages naming those
- * entries, so a message a device writes by DMA -- whatever its address
- * and data -- is either one of them or blocked, and the unit records the
- * fault. Entries do not check the requester (SVT 0): each delivers only
- * what the parent may receive anyway; a child's device will need it.
+ * With remapping on, a device's interrupt message reaches a CPU only
+ * through an entry of the table, which only the hypervisor writes: the
+ * entries it fills are the messages the parent programmed and the
+ * hypervisor checked (partitions/parent_pci.c, parent_msix.c: fixed or
+ * lowest-priority, a device vector, one of the parent's vCPUs) and the
+ * I/O APIC pins it mirrors (host_irq.c). The devices hold messages that
+ * name those entries, so a message a device writes by DMA -- whatever its
+ * address and data -- is either one of them or blocked, and the unit
+ * records the fault. Entries do not check the requester: each delivers
+ * only what the parent may receive anyway (a child's device will need
+ * the check).
+ *
+ *  - VT-d (VT-d 3.4 5.1): 16384 entries of 16 bytes; remappable-format
+ *    messages name an entry by handle (address bits 19:5 and 2, with a
+ *    subhandle in the data: a block of 2^n entries serves multi-message
+ *    MSI); compatibility-format messages blocked (GCMD.CFI clear).
+ *  - AMD-Vi (48882 2.2.5): every device ID's table is this one; basic
+ *    32-bit entries indexed by message data bits 10:0. Only fixed and
+ *    lowest-priority messages are remapped (data 10:8 = 0 or 1), so the
+ *    usable indexes are 0-0x1ff; NMI, INIT, ExtINT and LINT messages are
+ *    blocked by the device table (no *Pass bits). An I/O APIC pin's
+ *    redirection entry carries its index (0x20-0xff) as its vector, so
+ *    the local APIC's EOI never matches it: host_irq.c ends a level
+ *    pin's interrupt at the I/O APIC itself (drivers/ioapic.c).
  */
 #include "vmm/iommu.h"
 #include "vmm/base/layout.h"
 #include "vmm/base/log.h"
+#include "vmm/base/percpu.h"
 #include "vmm/base/pmm.h"
 #include "vmm/base/spinlock.h"
 #include "vmm/base/string.h"
+#include "vmm/base/trap.h"
+#include "drivers/amdvi.h"
 #include "drivers/lapic.h"
 #include "drivers/vtd.h"
 
-#define IRT_LOG2 14                      /* 16384 entries: 256 KiB */
-#define IRT_ENTRIES (1u << IRT_LOG2)
+#define VTD_LOG2 14                      /* 16384 entries: 256 KiB */
+#define AMD_LOG2 11                      /* 2048 entries: 8 KiB */
+#define MAX_ENTRIES (1u << VTD_LOG2)
 
-/* An entry's low half (9.10); the high half (requester checks) stays 0. */
-#define IRTE_P BIT(0)
-#define IRTE_TM BIT(4)
-#define IRTE_DLM(m) ((u64)(m) << 5)
-#define IRTE_V(v) ((u64)(v) << 16)
-#define IRTE_DST_XAPIC(id) ((u64)((id) & 0xff) << 40)
-#define IRTE_DST_X2APIC(id) ((u64)(id) << 32)
+/* VT-d entry, low half (9.10); the high half (requester checks) stays 0. */
+#define VTD_P BIT(0)
+#define VTD_TM BIT(4)
+#define VTD_DLM(m) ((u64)(m) << 5)
+#define VTD_V(v) ((u64)(v) << 16)
+#define VTD_DST_XAPIC(id) ((u64)((id) & 0xff) << 40)
+#define VTD_DST_X2APIC(id) ((u64)(id) << 32)
+#define VTD_MSI_IF BIT(4)
+#define VTD_MSI_SHV BIT(3)
 
-/* A remappable message (5.1.5.2) and I/O APIC entry (5.1.5.1). */
-#define MSI_REMAP_IF BIT(4)
-#define MSI_REMAP_SHV BIT(3)
+/* AMD-Vi basic entry (2.2.5.1). */
+#define AMD_REMAP_EN BIT(0)
+#define AMD_INT_TYPE(t) ((u32)(t) << 2)
+#define AMD_DEST(id) (((u32)(id) & 0xff) << 8)
+#define AMD_VECTOR(v) ((u32)(v) << 16)
+#define AMD_USABLE 0x200                 /* indexes a fixed/lowest message can name */
 
-static struct vtd *units;
+static struct vtd *vtd_units;
+static struct amdvi *amd_units;
 static u32 nunits;
-static volatile u64 *irt;
+static paddr_t table_pa;
+static volatile u64 *vtd_irt;
+static volatile u32 *amd_irt;
+static u32 entries;
 static bool x2apic_dest;
-static u64 used[IRT_ENTRIES / 64];
+static u64 used[MAX_ENTRIES / 64];
 static spinlock_t irt_lock = SPINLOCK_INIT;
 
 bool iommu_ir_on(void)
 {
-	return irt != NULL;
+	return vtd_irt || amd_irt;
 }
 
-const char *iommu_ir_start(struct vtd *u, u32 n)
+static void take(u32 h)
+{
+	used[h / 64] |= 1ULL << (h % 64);
+}
+
+const char *iommu_ir_start_vtd(struct vtd *u, u32 n)
 {
 	const char *err;
 
 	for (u32 i = 0; i < n; i++)
 		if (!vtd_ir_capable(&u[i]))
 			return "a unit cannot remap interrupts (ECAP.IR, or no queued invalidation)";
-	paddr_t pa = pmm_alloc_zeroed(IRT_ENTRIES * 16 / PAGE_SIZE, PAGE_SIZE, 0);
+	u32 pages = (1u << VTD_LOG2) * 16 / PAGE_SIZE;
+	paddr_t pa = pmm_alloc_zeroed(pages, PAGE_SIZE, 0);
 	if (!pa)
 		return "out of memory for the interrupt table";
 	x2apic_dest = lapic_x2apic_mode();
 	for (u32 i = 0; i < n; i++) {
-		if ((err = vtd_ir_enable(&u[i], pa, IRT_LOG2, x2apic_dest))) {
+		if ((err = vtd_ir_enable(&u[i], pa, VTD_LOG2, x2apic_dest))) {
 			while (i--)
 				vtd_ir_disable(&u[i]); /* all or none: messages have one format */
-			pmm_free(pa, IRT_ENTRIES * 16 / PAGE_SIZE);
+			pmm_free(pa, pages);
 			return err;
 		}
 	}
-	units = u;
+	vtd_units = u;
 	nunits = n;
-	irt = phys_to_virt(pa);
-	used[0] = 1; /* entry 0 stays empty: a stray 0 names nothing */
+	entries = 1u << VTD_LOG2;
+	vtd_irt = phys_to_virt(pa);
+	take(0); /* entry 0 stays empty: a stray 0 names nothing */
 	return NULL;
+}
+
+paddr_t iommu_ir_table_amdvi(struct amdvi *u, u32 n)
+{
+	for (u32 i = 0; i < n; i++)
+		if (!amdvi_ir_capable(&u[i]))
+			return 0;
+	/* x2APIC IDs past 255 would need the 128-bit entries (XTSup). */
+	for (u32 c = 0; c < nr_cpus; c++)
+		if (cpus[c] && cpus[c]->apic_id > 0xff)
+			return 0;
+	table_pa = pmm_alloc_zeroed((1u << AMD_LOG2) * 4 / PAGE_SIZE, PAGE_SIZE, 0);
+	return table_pa;
+}
+
+void iommu_ir_start_amdvi(struct amdvi *u, u32 n)
+{
+	amd_units = u;
+	nunits = n;
+	entries = AMD_USABLE;
+	amd_irt = phys_to_virt(table_pa);
+	take(0);
+	for (u32 h = 0; h < VEC_FIRST_IRQ; h++)
+		take(h); /* an I/O APIC entry's vector field is never below 0x20 */
 }
 
 static void flush(void)
 {
-	for (u32 i = 0; i < nunits; i++)
-		vtd_ir_flush(&units[i]);
+	for (u32 i = 0; i < nunits; i++) {
+		if (vtd_irt)
+			vtd_ir_flush(&vtd_units[i]);
+		else
+			amdvi_ir_flush(&amd_units[i]);
+	}
 }
 
 int iommu_irte_alloc(u32 n)
 {
 	int found = -1;
 
-	if (!irt || !n || (n & (n - 1)) || n > 64)
+	if (!iommu_ir_on() || !n || (n & (n - 1)) || n > 64)
 		return -1;
 	u64 f = spin_lock_irqsave(&irt_lock);
-	for (u32 h = 0; h + n <= IRT_ENTRIES && found < 0; h += n) {
+	/* AMD-Vi: messages from the top, pins (0x20-0xff) from the bottom. */
+	for (u32 k = 0; k + n <= entries && found < 0; k += n) {
+		u32 h = amd_irt ? entries - n - k : k;
 		u64 mask = (n == 64 ? ~0ULL : ((1ULL << n) - 1)) << (h % 64);
 		if (!(used[h / 64] & mask)) {
 			used[h / 64] |= mask;
@@ -100,37 +163,83 @@ int iommu_irte_alloc(u32 n)
 	return found;
 }
 
+int iommu_irte_alloc_pin(void)
+{
+	int found = -1;
+
+	if (!amd_irt)
+		return iommu_irte_alloc(1);
+	/* AMD-Vi: an index the I/O APIC can send as a fixed vector. */
+	u64 f = spin_lock_irqsave(&irt_lock);
+	for (u32 h = VEC_FIRST_IRQ; h < 0x100 && found < 0; h++) {
+		if (!(used[h / 64] & (1ULL << (h % 64)))) {
+			take(h);
+			found = (int)h;
+		}
+	}
+	spin_unlock_irqrestore(&irt_lock, f);
+	return found;
+}
+
+void iommu_irte_free(u32 h)
+{
+	if (!h || h >= entries)
+		return;
+	iommu_irte_clear(h);
+	u64 f = spin_lock_irqsave(&irt_lock);
+	used[h / 64] &= ~(1ULL << (h % 64));
+	spin_unlock_irqrestore(&irt_lock, f);
+}
+
 void iommu_irte_set(u32 h, u8 vector, u32 apic_id, bool lowest, bool level)
 {
-	if (!irt || h >= IRT_ENTRIES)
+	if (!iommu_ir_on() || h >= entries)
 		return;
-	u64 e = IRTE_P | IRTE_V(vector) | IRTE_DLM(lowest ? 1 : 0) | (level ? IRTE_TM : 0) |
-		(x2apic_dest ? IRTE_DST_X2APIC(apic_id) : IRTE_DST_XAPIC(apic_id));
 	u64 f = spin_lock_irqsave(&irt_lock);
-	irt[h * 2] = e; /* one 64-bit store: never half an entry (9.10) */
+	if (vtd_irt) /* one 64-bit store: never half an entry (9.10) */
+		vtd_irt[h * 2] = VTD_P | VTD_V(vector) | VTD_DLM(lowest ? 1 : 0) |
+				 (level ? VTD_TM : 0) |
+				 (x2apic_dest ? VTD_DST_X2APIC(apic_id) : VTD_DST_XAPIC(apic_id));
+	else /* the trigger mode travels in the message itself */
+		amd_irt[h] = AMD_REMAP_EN | AMD_INT_TYPE(lowest ? 1 : 0) | AMD_DEST(apic_id) |
+			     AMD_VECTOR(vector);
 	flush();
 	spin_unlock_irqrestore(&irt_lock, f);
 }
 
 void iommu_irte_clear(u32 h)
 {
-	if (!irt || h >= IRT_ENTRIES)
+	if (!iommu_ir_on() || h >= entries)
 		return;
 	u64 f = spin_lock_irqsave(&irt_lock);
-	irt[h * 2] = 0;
+	if (vtd_irt)
+		vtd_irt[h * 2] = 0;
+	else
+		amd_irt[h] = 0;
 	flush();
 	spin_unlock_irqrestore(&irt_lock, f);
 }
 
-u32 iommu_ir_msi_addr(u32 h)
+void iommu_ir_msi(u32 h, u32 *addr, u32 *data)
 {
-	return 0xfee00000u | (h & 0x7fff) << 5 | MSI_REMAP_IF | MSI_REMAP_SHV | ((h >> 15) & 1) << 2;
+	if (vtd_irt) {
+		*addr = 0xfee00000u | (h & 0x7fff) << 5 | VTD_MSI_IF | VTD_MSI_SHV |
+			((h >> 15) & 1) << 2;
+		*data = 0; /* subhandle 0: the block's first; a device adds its message number */
+	} else {
+		*addr = 0xfee00000u;
+		*data = h & 0x7ff; /* the index, a fixed or lowest-priority message */
+	}
 }
 
 u64 iommu_ir_rte(u32 h, u64 rte)
 {
-	/* Keeps vector (it must match the entry's, for EOIs), polarity,
-	 * trigger and mask; the rest names the entry. */
-	return (rte & (0xffull | BIT(13) | BIT(15) | BIT(16))) | (u64)(h & 0x7fff) << 49 | BIT(48) |
-	       (u64)((h >> 15) & 1) << 11;
+	/* Polarity, trigger and mask stay the pin's own. */
+	u64 keep = rte & (BIT(13) | BIT(15) | BIT(16));
+
+	if (vtd_irt) /* the vector must match the entry's, for EOIs (5.1.5.1) */
+		return keep | (rte & 0xff) | (u64)(h & 0x7fff) << 49 | BIT(48) |
+		       (u64)((h >> 15) & 1) << 11;
+	/* AMD-Vi: the index as the vector field, fixed delivery */
+	return keep | (h & 0xff);
 }

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * dmatest HV-ADDR [remap]: the parent's DMA through the IOMMU, driven with QEMU's
+ * dmatest HV-ADDR [remap|remap-amd]: the parent's DMA through the IOMMU, driven with QEMU's
  * "edu" test device (vendor 1234, device 11e8), whose DMA engine copies
  * between its 4 KiB buffer (at 0x40000 in its own space) and any bus
  * address: a page of this process to the device and back must arrive
  * intact; a read of HV-ADDR (the hypervisor's memory) must not reach the
  * device's buffer; a write to HV-ADDR is issued, for the hypervisor to
- * block and report; with "remap", interrupt messages naming entries
- * the hypervisor never fills are written by DMA, for interrupt remapping
- * to block and report. Prints "dmatest: ..." lines; exits 0 when the
+ * block and report; with "remap" (VT-d) or "remap-amd" (AMD-Vi),
+ * interrupt messages naming entries the hypervisor never fills (and, on
+ * AMD-Vi, an NMI message) are written by DMA, for interrupt remapping to
+ * block. Prints "dmatest: ..." lines; exits 0 when the
  * round trip worked and the read was blocked, 1 otherwise, 2 on a set-up
  * error.
  */
@@ -134,7 +135,7 @@ int main(int argc, char **argv)
 	char dir[512], p[600];
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: dmatest HV-ADDR [remap]\n");
+		fprintf(stderr, "usage: dmatest HV-ADDR [remap|remap-amd]\n");
 		return 2;
 	}
 	uint64_t hv = strtoull(argv[1], NULL, 0) & ~(uint64_t)(PAGE - 1);
@@ -201,15 +202,23 @@ int main(int argc, char **argv)
 	 * table. Both must be blocked; the runner checks the hypervisor's
 	 * fault reports. */
 	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "remap"))
-			continue;
+		/* VT-d: remappable-format messages, the handle in the address. */
 		static const uint32_t handle[2] = { 0, 0x7fff };
-		for (int k = 0; k < 2; k++) {
+		for (int k = 0; k < 2 && !strcmp(argv[i], "remap"); k++) {
 			uint32_t addr = 0xfee00000u | (handle[k] << 5) | 0x18, data = 0;
 			memcpy(a, &data, 4);
 			int msi = dma(pa, EDU_BUF, 4, 0) || dma(EDU_BUF, addr, 4, 1);
 			printf("dmatest: message naming interrupt entry %#x written by DMA to %#x: %s\n",
 			       handle[k], addr, msi ? "the device did not finish" : "issued");
+		}
+		/* AMD-Vi: the index is the data; and an NMI message, which the
+		 * device table must block. */
+		static const uint32_t amd[2] = { 0, 0x0400 };
+		for (int k = 0; k < 2 && !strcmp(argv[i], "remap-amd"); k++) {
+			memcpy(a, &amd[k], 4);
+			int msi = dma(pa, EDU_BUF, 4, 0) || dma(EDU_BUF, 0xfee00000u, 4, 1);
+			printf("dmatest: message with data %#x written by DMA to 0xfee00000: %s\n",
+			       amd[k], msi ? "the device did not finish" : "issued");
 		}
 	}
 	return ok && blocked ? 0 : 1;

@@ -650,15 +650,19 @@ static u8 *dmar_table(void)
 	return t;
 }
 
-/* IVRS: an IVHD of type 0x10 and one of 0x11 for the same IOMMU (the
- * first counts), an IVMD unity range, one IVMD that is not unity. */
+/* IVRS: an IVHD of type 0x10 (its device entries: all devices, the I/O
+ * APIC with ID 5, an HPET) and one of 0x11 for the same IOMMU (the first
+ * counts), an IVMD unity range, one IVMD that is not unity. */
 static u8 *ivrs_table(void)
 {
-	u8 *t = table_new("IVRS", 48 + 24 + 40 + 32 + 32, 2);
+	u8 *t = table_new("IVRS", 48 + 44 + 40 + 32 + 32, 2);
 	u32 o = 48;
-	t[o] = 0x10, put16(t + o + 2, 24), put16(t + o + 4, 0x0002), put16(t + o + 6, 0x40);
+	t[o] = 0x10, put16(t + o + 2, 44), put16(t + o + 4, 0x0002), put16(t + o + 6, 0x40);
 	put64(t + o + 8, 0xfeb80000);
-	o += 24;
+	t[o + 24] = 0x01;                                    /* all devices */
+	t[o + 28] = 0x48, t[o + 32] = 5, t[o + 35] = 1;      /* I/O APIC 5 */
+	t[o + 36] = 0x48, t[o + 40] = 0, t[o + 43] = 2;      /* an HPET */
+	o += 44;
 	t[o] = 0x11, put16(t + o + 2, 40), put16(t + o + 4, 0x0002), put16(t + o + 6, 0x40);
 	put64(t + o + 8, 0xfeb90000);
 	o += 40;
@@ -693,6 +697,8 @@ TEST(dmar_ivrs)
 	CHECK_EQ(ai.ivhd[0].base, 0xfeb80000);
 	CHECK_EQ(ai.ivhd[0].devid, 2);
 	CHECK_EQ(ai.ivhd[0].cap_offset, 0x40);
+	REQUIRE(ai.nivrs_ioapics == 1);
+	CHECK_EQ(ai.ivrs_ioapic[0], 5);
 	REQUIRE(ai.nrmrr == 2);
 	CHECK_EQ(ai.rmrr[0].base, 0x7f000000);
 	CHECK_EQ(ai.rmrr[0].limit, 0x7f0fffff);
@@ -711,6 +717,20 @@ TEST(dmar_ivrs)
 	CHECK(acpi_parse(r, 36, tmap, &ai) == NULL);
 	CHECK_EQ(ai.dmar_pa, 0);
 	CHECK_EQ(ai.ndrhd + ai.nivhd + ai.nrmrr, 0);
+	CHECK_EQ(ai.iommu_bad, 1);
+
+	/* An IVHD whose last device entry (8 bytes) runs past its end: the
+	 * unit counts, the entry does not. */
+	mem_reset();
+	v = table_new("IVRS", 48 + 36, 2);
+	v[48] = 0x10, put16(v + 50, 36), put16(v + 52, 2), put64(v + 56, 0xfeb80000);
+	v[72] = 0x48, v[76] = 7, v[79] = 1;   /* whole: I/O APIC 7 */
+	v[80] = 0x48;                         /* 4 of its 8 bytes */
+	place(PA_IVRS, v);
+	place(PA_XSDT, root_table("XSDT", x + 1, 1, 8));
+	CHECK(acpi_parse(r, 36, tmap, &ai) == NULL);
+	CHECK_EQ(ai.nivhd, 1);
+	CHECK_EQ(ai.nivrs_ioapics, 1);
 	CHECK_EQ(ai.iommu_bad, 1);
 	mem_reset();
 }
