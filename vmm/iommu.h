@@ -46,6 +46,9 @@ const char *iommu_ir_start_vtd(struct vtd *units, u32 n);
 paddr_t iommu_ir_table_amdvi(struct amdvi *units, u32 n);
 void iommu_ir_start_amdvi(struct amdvi *units, u32 n);
 bool iommu_ir_on(void);
+#ifdef HV_HOST_TEST
+void iommu_ir_reset(void);
+#endif
 /* n (a power of two up to 64) aligned entries: the first's number, or -1. */
 int iommu_irte_alloc(u32 n);
 /* An entry an I/O APIC pin can name, or -1. */

@@ -76,6 +76,21 @@ bool iommu_ir_on(void)
 	return vtd_irt || amd_irt;
 }
 
+#ifdef HV_HOST_TEST
+/* Host unit tests start the module afresh for each case. */
+void iommu_ir_reset(void)
+{
+	vtd_units = NULL;
+	amd_units = NULL;
+	nunits = entries = 0;
+	table_pa = 0;
+	vtd_irt = NULL;
+	amd_irt = NULL;
+	x2apic_dest = false;
+	memset(used, 0, sizeof(used));
+}
+#endif
+
 static void take(u32 h)
 {
 	used[h / 64] |= 1ULL << (h % 64);

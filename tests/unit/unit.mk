@@ -28,6 +28,10 @@ UNIT_SRCS_test_acpi_tables := partitions/acpi_tables.c drivers/acpi.c
 UNIT_SRCS_test_loaders := partitions/linux.c partitions/multiboot.c vmm/vcpu_state.c \
 	vmm/gmem.c partitions/parent_map.c
 
+# Interrupt remapping's table and formats; the test fakes the units,
+# the allocator and the CPUs.
+UNIT_SRCS_test_iommu_ir := vmm/iommu_ir.c
+
 # The parent's PCI configuration writes, against a fake function.
 UNIT_SRCS_test_parent_pci_rules := partitions/parent_pci_rules.c vmm/base/fmt.c
 
@@ -63,7 +67,7 @@ UNIT_SRCS_test_manage_check := partitions/manage_check.c partitions/names.c
 
 UNIT_NAMES := test_pt test_pmm test_cmdline test_acpi test_mb2 test_hv_cfg test_fmt \
 	test_acpi_tables test_loaders test_platform test_parent_lanes test_msr \
-	test_cpuid test_io test_mmio test_manage_check test_parent_pci_rules
+	test_cpuid test_io test_mmio test_manage_check test_parent_pci_rules test_iommu_ir
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/,$(UNIT_NAMES))
 
 # hvctl's pure parts (partitions/parent/hvctl/): the definition-file parser,
