@@ -171,6 +171,8 @@ static struct partition *create(const struct part_config *cfg, const u8 *image, 
 		why = "cannot attach the PC platform devices";
 		goto fail;
 	}
+	if (p->cfg.exit_port && (why = exit_port_attach(p, p->cfg.exit_port)))
+		goto fail;
 	for (u32 i = 0; i < p->cfg.vcpus && !why; i++) {
 		/* The parent's vCPU n is physical CPU n's double (parent.h). */
 		if (p->is_parent)

@@ -138,6 +138,12 @@ static const char *apply(struct part_config *c, const struct cmdline_token *t)
 			c->stop_unclaimed = false;
 		else
 			return "expected ones or stop";
+	} else if (!strcmp(t->key, "exit_port")) {
+		if (!strcmp(t->val, "off"))
+			n = 0;
+		else if (!parse_num(t->val, &n, false) || n == 0 || n > 0xfffc)
+			return "expected a port, 1 to 0xfffc, or off";
+		c->exit_port = (u16)n;
 	} else if (!strcmp(t->key, "platform")) {
 		if (!strcmp(t->val, "pc"))
 			c->platform_pc = true;

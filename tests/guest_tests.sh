@@ -30,6 +30,7 @@ GUEST_SET=(
 	isolate-a "$G/isolate.elf" "child name=isolate-a cpus=1"
 	isolate-b "$G/isolate.elf" "child name=isolate-b cpus=1"
 	user "$G/user.elf" "child name=user"
+	exitport "$G/exitport.elf" "child name=exitport exit_port=0xf4 expect=fail"
 )
 
 # Log lines a run must contain: the reasons partitions stopped for.
@@ -71,6 +72,8 @@ GUEST_EXPECT=(
 	"\[isolate-a\] isolate: 40 rounds beside the other partition"
 	"\[user\] CPL 3: string I/O and MOVS from device memory fault as on hardware"
 	"partition 'user' stopped: the guest reported success"
+	"\[exitport\] exitport: writing 5 to port 0xf4"
+	"partition 'exitport' stopped: the guest wrote 5 to its exit port"
 	# The suite's #DB checks went through the hypervisor's #DB intercept.
 	"partition 'suite32' exits: .* exception=[1-9]"
 	"partition 'suite64' exits: .* exception=[1-9]"
@@ -130,6 +133,7 @@ guest_tests_svm() {
 	check_guest_run guests-svm
 	[ "$RC" = 1 ] || REASON=${REASON:-"QEMU exit code $RC, expected 1"}
 	result guests/amd-v-smp4 "$REASON"
+	check_fidelity_guests guests-svm amd-v
 
 	# One CPU: every partition shares it, the CLI spinner included.
 	qemu_run guests-svm-1cpu 300 -smp 1 -m 1024 -cdrom "$OUT/guests.iso"
@@ -225,6 +229,21 @@ guest_tests_vmx() {
 	log_has guests-vmx "\[user\] CPL 3: a misaligned load with AC set: #AC, through the hypervisor" ||
 		REASON=${REASON:-"no #AC at CPL 3 (user guest)"}
 	result guests/vt-x-bochs-skylake "$REASON"
+	check_fidelity_guests guests-vmx vt-x
+}
+
+# check_fidelity_guests NAME BACKEND: the fidelity items the guest set
+# covers, each its own verdict: the timing leaf (the suites, in both
+# modes) and the test-exit port.
+check_fidelity_guests() {
+	local name=$1 b=$2 n
+	n=$(grep -acE "^${HV_MARK}${HV_TS}\[suite(32|64)\] timing leaf: TSC [0-9]+ kHz, bus 100000 kHz" "$OUT/$name.log")
+	result "fidelity/$b-timing-leaf" "$([ "$n" = 4 ] || echo "$n of 4 timing-leaf checks passed (see $OUT/$name.log)")"
+	REASON=""
+	log_has "$name" "partition 'exitport' stopped: the guest wrote 5 to its exit port" ||
+		REASON="the exit port did not end the partition with its code (see $OUT/$name.log)"
+	log_has "$name" "\[exitport\] exitport: still running" && REASON="the guest ran past its exit port"
+	result "fidelity/$b-exit-port" "$REASON"
 }
 
 guest_tests() {

@@ -65,6 +65,14 @@ bool hyperv_cpuid(struct vcpu *v, u32 leaf, struct cpuid_regs *r)
 		r->eax = MAX_VCPUS;
 		r->ebx = MAX_VCPUS;
 		break;
+	case 0x40000010:
+		/* The timing leaf VMware defined and KVM and bhyve offer: TSC
+		 * and local APIC bus frequencies in kHz, for guests that find
+		 * a hypervisor and calibrate nothing themselves; the same
+		 * figures as the frequency MSRs. */
+		r->eax = (u32)tsc_khz;
+		r->ebx = VLAPIC_BUS_KHZ;
+		break;
 	default:
 		break; /* 0x40000006 hardware features and the rest: none */
 	}

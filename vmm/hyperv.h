@@ -25,7 +25,7 @@ struct vcpu;
 #define HV_MSR_LAST 0x400000ff
 
 #define HV_CPUID_FIRST 0x40000000u
-#define HV_CPUID_LAST 0x40000006u
+#define HV_CPUID_LAST 0x40000010u /* the timing leaf */
 
 /* Per-partition state of the synthetic MSRs. */
 struct hyperv_state {

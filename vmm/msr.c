@@ -172,11 +172,31 @@ static int vm_cr_read(struct vcpu *v, u32 msr, u64 *val)
 	return 0;
 }
 
+/* IA32_MISC_ENABLE: Intel's (AMD has no such MSR: #GP). The value is the
+ * vCPU's own; fast strings and TCC are writable, the "no BTS/PEBS" bits
+ * read-only (a write that changes them faults, as KVM has it), the
+ * performance-monitoring bit reads 0 whatever is written (no PMU), and
+ * every other bit -- ones whose features are not offered, or that would
+ * take NX or CPUID leaves away -- faults when set. */
 static int misc_enable_read(struct vcpu *v, u32 msr, u64 *val)
 {
-	(void)v;
 	(void)msr;
-	*val = 1; /* fast strings */
+	if (boot_cpu.vendor == VENDOR_AMD)
+		return -EINVAL;
+	*val = v->misc_enable;
+	return 0;
+}
+
+static int misc_enable_write(struct vcpu *v, u32 msr, u64 val)
+{
+	const u64 ro = MISC_ENABLE_BTS_UNAVAIL | MISC_ENABLE_PEBS_UNAVAIL;
+	const u64 rw = MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_TCC;
+
+	(void)msr;
+	val &= ~(u64)MISC_ENABLE_EMON;
+	if (boot_cpu.vendor == VENDOR_AMD || ((val ^ v->misc_enable) & ro) || (val & ~(ro | rw)))
+		return -EINVAL;
+	v->misc_enable = val;
 	return 0;
 }
 
@@ -315,7 +335,7 @@ static const struct msr_rule rules[] = {
 	{ MSR_MTRR_FIX16K_80000, MSR_MTRR_FIX16K_A0000, MSR_EMULATE, mtrr_read, mtrr_write },
 	{ MSR_MTRR_FIX4K_FIRST, MSR_MTRR_FIX4K_LAST, MSR_EMULATE, mtrr_read, mtrr_write },
 	{ MSR_FEATURE_CONTROL, MSR_FEATURE_CONTROL, MSR_EMULATE, feature_control_read, NULL },
-	{ MSR_MISC_ENABLE, MSR_MISC_ENABLE, MSR_EMULATE, misc_enable_read, ignore_write },
+	{ MSR_MISC_ENABLE, MSR_MISC_ENABLE, MSR_EMULATE, misc_enable_read, misc_enable_write },
 	{ MSR_VM_CR, MSR_VM_CR, MSR_EMULATE, vm_cr_read, NULL },
 	{ MSR_DEBUGCTL, MSR_DEBUGCTL, MSR_ZERO, NULL, zero_only_write },
 	/* Harmless identification and machine-check status: read as zero. */

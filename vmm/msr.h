@@ -8,4 +8,15 @@
  * the backends build their MSR bitmaps from this. */
 bool msr_passthrough(u32 msr, bool write);
 
+/* IA32_MISC_ENABLE of a new vCPU (Intel; SDM Vol. 4 2.1, table 2-2):
+ * fast strings on; no performance monitoring, so BTS and PEBS
+ * unavailable (read-only). Fast strings and TCC are the guest's to set. */
+#define MISC_ENABLE_FAST_STRINGS BIT(0)
+#define MISC_ENABLE_TCC BIT(3)
+#define MISC_ENABLE_EMON BIT(7)
+#define MISC_ENABLE_BTS_UNAVAIL BIT(11)
+#define MISC_ENABLE_PEBS_UNAVAIL BIT(12)
+#define MISC_ENABLE_RESET (MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_BTS_UNAVAIL | \
+			   MISC_ENABLE_PEBS_UNAVAIL)
+
 #endif

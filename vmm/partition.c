@@ -7,6 +7,7 @@
  * (partitions/), which reaches the core through partition_ops.
  */
 #include "vmm/partition.h"
+#include "vmm/msr.h"
 #include "vmm/channel.h"
 #include "vmm/backend.h"
 #include "vmm/fpu.h"
@@ -227,6 +228,7 @@ const char *partition_add_vcpu(struct partition *p, u32 apic_id, u64 cpu_mask)
 		return "out of memory for vCPUs";
 	}
 	v->mtrr_def_type = 0xc06; /* MTRRs on, fixed on, default WB */
+	v->misc_enable = MISC_ENABLE_RESET;
 	v->dr_reset = true;
 	p->vcpu[p->nr_vcpus++] = v;
 	return NULL;

@@ -54,6 +54,7 @@ struct part_config {
 	bool platform_pc; /* the virtual PC platform (vmm/platform.h) */
 	bool platform_set;
 	bool stop_unclaimed; /* unclaimed guest-physical accesses stop it */
+	u16 exit_port;    /* a test-exit port (QEMU's isa-debug-exit), 0 = none */
 	bool parent;      /* the parent partition (partitions/parent.h) */
 	bool managed;     /* created by the parent (partitions/manage.c) */
 	bool console_log; /* its console output goes to the log too */

@@ -139,6 +139,7 @@ static void fresh(u32 apic_id, bool lapic)
 	part.nr_vcpus = 1;
 	vcpu.lapic = lapic ? vlapic_create(&vcpu) : NULL;
 	vcpu.mtrr_def_type = 0xc06;
+	vcpu.misc_enable = MISC_ENABLE_RESET;
 	regs[VREG_CR0] = CR0_PE | CR0_PG;
 	regs[VREG_EFER] = EFER_LME | EFER_LMA;
 	regs[VREG_PAT] = 0x0007040600070406ULL;
@@ -517,11 +518,13 @@ TEST(mtrr_policy)
 	for (u32 t = 0; t < 256; t++) {
 		bool ok = t == 0 || t == 1 || t == 4 || t == 5 || t == 6;
 		vcpu.mtrr_def_type = 0xc06;
+	vcpu.misc_enable = MISC_ENABLE_RESET;
 		int r = do_wrmsr(__LINE__, MSR_MTRR_DEF_TYPE, 0x800 | t);
 		if ((r == 0) != ok || vcpu.mtrr_def_type != (ok ? 0x800 | t : 0xc06))
 			harness_fail(__FILE__, __LINE__, "DEF_TYPE type %#x: wrmsr %d", t, r);
 	}
 	vcpu.mtrr_def_type = 0xc06;
+	vcpu.misc_enable = MISC_ENABLE_RESET;
 	WR_GP(MSR_MTRR_DEF_TYPE, 0x106);    /* reserved bit 8 */
 	WR_GP(MSR_MTRR_DEF_TYPE, 0x206);
 	WR_GP(MSR_MTRR_DEF_TYPE, 0x1000 | 6);
@@ -754,8 +757,8 @@ TEST(hyperv_range)
 }
 
 /* The MSRs with a fixed answer: identification and machine-check status
- * read 0, FEATURE_CONTROL locked with VMX off, VM_CR with SVM disabled,
- * MISC_ENABLE with fast strings; which writes each one takes. */
+ * read 0, FEATURE_CONTROL locked with VMX off, VM_CR with SVM disabled;
+ * which writes each one takes. */
 TEST(fixed_answers)
 {
 	static const struct {
@@ -778,8 +781,6 @@ TEST(fixed_answers)
 		{ MSR_FEATURE_CONTROL, 1, 1, true },  /* locked */
 		{ MSR_FEATURE_CONTROL, 1, 5, true },  /* VMX on: never */
 		{ MSR_FEATURE_CONTROL, 1, 0, true },
-		{ MSR_MISC_ENABLE, 1, 0, false },     /* ignored */
-		{ MSR_MISC_ENABLE, 1, ~0ULL, false },
 		{ 0x1d9, 0, 0, false },               /* DEBUGCTL */
 		{ 0x1d9, 0, 1, true },                /* LBR */
 		{ 0x1d9, 0, 2, true },                /* BTF */
@@ -799,6 +800,33 @@ TEST(fixed_answers)
 		RD_EQ(cases[i].msr, cases[i].read);
 	}
 	CHECK_EQ(wrmsr_count, 0);
+}
+
+/* IA32_MISC_ENABLE (Intel): the vCPU's own, fast strings and TCC
+ * writable, BTS/PEBS-unavailable read-only (a change faults), the EMON
+ * bit ignored, anything else refused; on AMD no such MSR. */
+TEST(misc_enable)
+{
+	fresh(0, true);
+	vcpu.misc_enable = MISC_ENABLE_RESET;
+	boot_cpu.vendor = VENDOR_INTEL;
+	RD_EQ(MSR_MISC_ENABLE, 0x1801);
+	WR_OK(MSR_MISC_ENABLE, 0x1800);                /* fast strings off */
+	RD_EQ(MSR_MISC_ENABLE, 0x1800);
+	WR_OK(MSR_MISC_ENABLE, 0x1809);                /* and TCC on */
+	RD_EQ(MSR_MISC_ENABLE, 0x1809);
+	WR_OK(MSR_MISC_ENABLE, 0x1889);                /* EMON: ignored */
+	RD_EQ(MSR_MISC_ENABLE, 0x1809);
+	WR_GP(MSR_MISC_ENABLE, 0x0809);                /* PEBS unavailable: read-only */
+	WR_GP(MSR_MISC_ENABLE, 0x1809 | BIT(18));      /* MONITOR: not offered */
+	WR_GP(MSR_MISC_ENABLE, 0x1809 | BIT(22));      /* limit CPUID: not honoured */
+	WR_GP(MSR_MISC_ENABLE, 0x1809 | (1ULL << 34)); /* XD disable: NX stays */
+	RD_EQ(MSR_MISC_ENABLE, 0x1809);
+	CHECK_EQ(wrmsr_count, 0);
+	boot_cpu.vendor = VENDOR_AMD;
+	RD_GP(MSR_MISC_ENABLE);
+	WR_GP(MSR_MISC_ENABLE, 0x1801);
+	boot_cpu.vendor = 0;
 }
 
 /* AMD's legacy counters read back what was written (counters 48 bits)
@@ -861,6 +889,7 @@ int main(void)
 	RUN(apic_msrs);
 	RUN(hyperv_range);
 	RUN(fixed_answers);
+	RUN(misc_enable);
 	RUN(amd_legacy_pmu_and_syscfg);
 	RUN(register_halves);
 	fresh(0, false);

@@ -943,6 +943,8 @@ TEST(ioapic_id_version_and_entries)
 	CHECK_EQ(ioapic_read(2), 2u << 24);
 	ioapic_write(0, 0x0affffff);
 	CHECK_EQ(ioapic_read(0), 0x0a000000);
+	ioapic_write(0, 0xf5000000);           /* bits 31:28 are not the ID's */
+	CHECK_EQ(ioapic_read(0), 0x05000000);
 	ioapic_write(1, 0);
 	CHECK_EQ(ioapic_read(1), 0x00170020);
 	CHECK_EQ(ioapic_read(5), 0);

@@ -129,3 +129,33 @@ int testdev_attach(struct partition *p)
 		return -1;
 	return 0;
 }
+
+static int exit_port_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val)
+{
+	struct partition *p = v->part;
+	char why[64];
+	(void)opaque;
+
+	if (p->cfg.testdev)
+		testdev_console_flush(p);
+	/* The value as the write carried it: a byte write at port + 1 is
+	 * the second byte of the register. */
+	val = (val & (size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1))
+	      << (8 * ((port - p->cfg.exit_port) & 3));
+	p->result_code = val;
+	hv_snprintf(why, sizeof(why), "the guest wrote %u to its exit port", val);
+	partition_stop(p, val ? OUTCOME_FAIL : OUTCOME_PASS, why);
+	return 0;
+}
+
+const char *exit_port_attach(struct partition *p, u16 port)
+{
+	struct io_device io = {
+		.base = port, .count = 4, .read = port_read, .write = exit_port_write,
+	};
+
+	for (u16 q = port; q < port + 4; q++)
+		if (partition_find_io(p, q))
+			return "the exit port overlaps one of its devices' ports";
+	return partition_add_io(p, &io) ? "too many devices" : NULL;
+}

@@ -217,7 +217,9 @@ static u32 reg_read(const struct vioapic *io, u32 sel)
 static void reg_write(struct partition *p, struct vioapic *io, u32 sel, u32 val)
 {
 	if (sel == REG_ID) {
-		io->id = val & 0xff000000u;
+		/* Only bits 27:24 are the ID; 31:28 keep what they had
+		 * (82093AA 3.2.1). */
+		io->id = (io->id & 0xf0000000u) | (val & 0x0f000000u);
 		return;
 	}
 	if (sel < REG_REDIR || sel >= REG_REDIR_END)
