@@ -124,6 +124,14 @@ static void create_partitions(const struct boot_info *bi)
 		}
 		c->initrd = phys_to_virt(m->start);
 		c->initrd_size = m->end - m->start;
+		if (strlen(cfg.kernel_cmdline) >= sizeof(c->cfg.module_cmdline)) {
+			pr_err("module %u: its command line is longer than %u bytes", i,
+			       (u32)sizeof(c->cfg.module_cmdline) - 1);
+			config_errors++;
+			c->initrd = NULL;
+			continue;
+		}
+		hv_strlcpy(c->cfg.module_cmdline, cfg.kernel_cmdline, sizeof(c->cfg.module_cmdline));
 	}
 	/* Children first: the parent gets the memory they leave. */
 	for (u32 i = 0; i < n; i++) {

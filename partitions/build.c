@@ -78,7 +78,8 @@ static const char *load_and_reset(struct partition *p)
 		err = p->kind == IMAGE_LINUX
 			      ? linux_load(p, p->image, p->image_size, p->initrd, p->initrd_size,
 					   p->cfg.kernel_cmdline, rsdp, &bsp)
-			      : multiboot_load(p, p->image, p->image_size, p->cfg.kernel_cmdline, &bsp);
+			      : multiboot_load(p, p->image, p->image_size, p->cfg.kernel_cmdline,
+					       p->initrd, p->initrd_size, p->cfg.module_cmdline, &bsp);
 	} else {
 		err = image_load(p, p->image, p->image_size, &p->cfg,
 				 low_ram_top(p) - BOOT_AREA_SIZE, &info);

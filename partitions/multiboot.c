@@ -167,10 +167,34 @@ static const char *check_segments(const struct partition *p, const struct mb_ima
 	return entry_ok ? NULL : "multiboot entry point lies outside the loaded image";
 }
 
-/* 3.3: mem_*, the memory map, the command line and our name. */
-static const char *write_info(struct partition *p, const char *cmdline)
+/* The module at the first page past the kernel (page-aligned whether or
+ * not the header asks, 3.1.2), in low RAM; its entry and string. */
+static const char *load_module(struct partition *p, const struct mb_image *mi, const u8 *mod,
+			       u64 mod_size, const char *mod_cmdline, struct multiboot_info *mbi)
 {
-	struct multiboot_info mbi = { 0 };
+	u64 at = 0, low_end = guest_low_ram_end(p);
+	u64 slen = strnlen(mod_cmdline, MB_CMDLINE - MB_MOD_STRING);
+
+	for (u32 i = 0; i < mi->nr_seg; i++)
+		at = MAX(at, ALIGN_UP(mi->seg[i].paddr + mi->seg[i].memsz, PAGE_SIZE));
+	if (at > low_end || mod_size > low_end - at)
+		return "the multiboot module does not fit in low RAM past the kernel";
+	if (slen >= MB_CMDLINE - MB_MOD_STRING)
+		return "the multiboot module's command line is too long";
+	u32 entry[4] = { (u32)at, (u32)(at + mod_size), (u32)MB_MOD_STRING, 0 };
+	if (gpa_write(p, at, mod, mod_size) || gpa_write(p, MB_MODS, entry, sizeof(entry)) ||
+	    gpa_write(p, MB_MOD_STRING, mod_cmdline, slen + 1))
+		return "the multiboot module lands outside the partition's RAM";
+	mbi->flags |= MBI_MODS;
+	mbi->mods_count = 1;
+	mbi->mods_addr = (u32)MB_MODS;
+	return NULL;
+}
+
+/* 3.3: mem_*, the memory map, the command line and our name. */
+static const char *write_info(struct partition *p, const char *cmdline,
+			      struct multiboot_info mbi)
+{
 	struct guest_mem_range map[16];
 	int n = guest_memory_map(p, map, (int)ARRAY_SIZE(map));
 	const char *name = p->cfg.name[0] ? p->cfg.name : "kernel";
@@ -194,7 +218,7 @@ static const char *write_info(struct partition *p, const char *cmdline)
 		if (map[i].type == GUEST_MEM_RAM && map[i].base == MiB(1))
 			mbi.mem_upper = (u32)(map[i].size >> 10);
 	}
-	mbi.flags = MBI_MEMORY | MBI_CMDLINE | MBI_MMAP | MBI_LOADER_NAME;
+	mbi.flags |= MBI_MEMORY | MBI_CMDLINE | MBI_MMAP | MBI_LOADER_NAME;
 	mbi.mmap_addr = (u32)MB_MMAP;
 	mbi.mmap_length = (u32)(n * sizeof(struct multiboot_mmap_entry));
 	mbi.cmdline = (u32)MB_CMDLINE;
@@ -208,8 +232,10 @@ static const char *write_info(struct partition *p, const char *cmdline)
 }
 
 const char *multiboot_load(struct partition *p, const u8 *img, u64 size, const char *cmdline,
+			   const u8 *mod, u64 mod_size, const char *mod_cmdline,
 			   struct vcpu_state *bsp)
 {
+	struct multiboot_info mbi = { 0 };
 	/* The GDT the spec does not require: null, 0x08 code, 0x10 data. */
 	static const u64 gdt[3] = { 0, 0x00cf9b000000ffffULL, 0x00cf93000000ffffULL };
 	struct mb_image mi;
@@ -220,7 +246,7 @@ const char *multiboot_load(struct partition *p, const u8 *img, u64 size, const c
 		return "no multiboot header in the first 8 KiB";
 	u32 flags = rd32(img + hoff + 4);
 	/* 3.1.2: a requirement bit the loader cannot meet must fail the
-	 * load. Bit 0 concerns modules (none are loaded), bit 1 is met. */
+	 * load. Bit 0 (page-aligned modules) and bit 1 are met. */
 	if (flags & MB_FLAG_VIDEO)
 		return "multiboot kernel requires video mode information (flag 2)";
 	if (flags & 0xfff8u)
@@ -240,7 +266,9 @@ const char *multiboot_load(struct partition *p, const u8 *img, u64 size, const c
 		    gpa_zero(p, s->paddr + s->filesz, s->memsz - s->filesz))
 			return "multiboot kernel segment lands outside the partition's RAM";
 	}
-	if ((err = write_info(p, cmdline)))
+	if (mod && (err = load_module(p, &mi, mod, mod_size, mod_cmdline ? mod_cmdline : "", &mbi)))
+		return err;
+	if ((err = write_info(p, cmdline, mbi)))
 		return err;
 
 	/* 3.2 Machine state. */

@@ -33,7 +33,7 @@
 #define MB_SEARCH_LEN 8192          /* the header lies within these bytes */
 
 /* Header flags (3.1.2). Bits 0-15 are requirements, 16-31 optional. */
-#define MB_FLAG_PAGE_ALIGN (1u << 0)  /* modules page-aligned: we load none */
+#define MB_FLAG_PAGE_ALIGN (1u << 0)  /* modules page-aligned: they always are */
 #define MB_FLAG_MEMORY (1u << 1)      /* mem_* required: always provided */
 #define MB_FLAG_VIDEO (1u << 2)       /* video info required: cannot provide */
 #define MB_FLAG_AOUT_KLUDGE (1u << 16)
@@ -41,6 +41,7 @@
 /* Information flags (3.3). */
 #define MBI_MEMORY (1u << 0)
 #define MBI_CMDLINE (1u << 2)
+#define MBI_MODS (1u << 3)
 #define MBI_MMAP (1u << 6)
 #define MBI_LOADER_NAME (1u << 9)
 
@@ -48,6 +49,8 @@
 #define MB_INFO 0x2000ULL
 #define MB_LOADER_NAME 0x2080ULL
 #define MB_MMAP 0x2100ULL
+#define MB_MODS 0x2b00ULL          /* the one module's mod_start, mod_end, string */
+#define MB_MOD_STRING 0x2c00ULL    /* its command line, up to 0x3000 */
 #define MB_CMDLINE 0x3000ULL
 #define MB_AREA_START MB_GDT
 #define MB_AREA_END 0x4000ULL
@@ -110,9 +113,12 @@ bool multiboot_detect(const u8 *img, u64 size);
  * Loads a multiboot kernel into p, builds the information structure, and
  * sets *bsp to the spec's machine state (3.2): EAX = 0x2BADB002, EBX =
  * info address, flat CS 0x08 / data 0x10, CR0.PE set and PG clear,
- * interrupts off. Returns NULL or an error message.
+ * interrupts off. With mod (mod_size bytes), the one module: placed at
+ * the first page past the kernel in low RAM, described with mod_cmdline
+ * as its string (3.3, mods_*). Returns NULL or an error message.
  */
 const char *multiboot_load(struct partition *p, const u8 *img, u64 size, const char *cmdline,
+			   const u8 *mod, u64 mod_size, const char *mod_cmdline,
 			   struct vcpu_state *bsp);
 
 #endif

@@ -64,6 +64,7 @@ GUEST_EXPECT=(
 	"\[reboot\] every vCPU started over after the reset"
 	"partition 'reboot' stopped: the guest reported success"
 	"\[mb1\] command line 'mb1 hello=world', loader 'hv'"
+	"\[mb1\] module: 11 bytes, command line 'env=hv', starts 'HVMOD-hello'"
 	"partition 'mb1' stopped: the guest reported success"
 	"\[mb1-aout\] command line 'mb1-aout hello=world', loader 'hv'"
 	"partition 'mb1-aout' stopped: the guest reported success"
@@ -90,6 +91,9 @@ guest_iso() {
 	for ((i = 0; i < ${#GUEST_SET[@]}; i += 3)); do
 		mods+=("${GUEST_SET[i + 1]}" "${GUEST_SET[i + 2]}")
 	done
+	# The multiboot kernel's module, with a command line of its own.
+	printf 'HVMOD-hello' > "$OUT/mb1-module.bin"
+	mods+=("$OUT/mb1-module.bin" "initrd name=mb1 -- env=hv")
 	scripts/mkiso.sh "$out" build/hv.elf "$cmd" "${mods[@]}" "$@"
 }
 

@@ -62,6 +62,7 @@ struct part_config {
 	u32 weight;       /* scheduler share (HV_WEIGHT_DEFAULT) */
 	u32 cap;          /* % of one CPU; 0 = none */
 	char kernel_cmdline[512]; /* what follows "--": the guest's own command line */
+	char module_cmdline[128]; /* a multiboot child's module's: its initrd line's "--" */
 };
 
 struct mem_region {

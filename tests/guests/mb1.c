@@ -3,13 +3,15 @@
  * A multiboot (v1) kernel: checks what the loader hands it against the
  * Multiboot 0.6.96 specification (3.2 machine state, 3.3 information)
  * and the partition it was given. Run as "child name=mb1 mem=32M --
- * hello=world": the information must say 32 MiB and that command line.
+ * hello=world": the information must say 32 MiB and that command line;
+ * a module, when its initrd line gave one, is described too.
  */
 #include "guest.h"
 
 #define MB_BOOT_MAGIC 0x2badb002u
 #define MBI_MEMORY (1u << 0)
 #define MBI_CMDLINE (1u << 2)
+#define MBI_MODS (1u << 3)
 #define MBI_MMAP (1u << 6)
 #define MBI_LOADER_NAME (1u << 9)
 #define E820_RAM 1
@@ -94,6 +96,19 @@ void mb1_entry(u32 magic, const struct mb_info *mbi, u32 eflags)
 	       (const char *)(uword)mbi->boot_loader_name);
 	CHECK(str_eq(cmdline, "mb1 hello=world") || str_eq(cmdline, "mb1-aout hello=world"));
 	check_mmap(mbi);
+	/* With an initrd line (mb1's run has one): the module, page-aligned,
+	 * past our image, with the line's command line. */
+	if (mbi->flags & MBI_MODS) {
+		const u32 *m = (const u32 *)(uword)mbi->mods_addr;
+		CHECK_EQ(mbi->mods_count, 1);
+		CHECK_EQ(m[0] & 0xfff, 0);
+		CHECK(m[0] >= (uword)_end && m[1] > m[0]);
+		char head[16] = { 0 };
+		for (u32 i = 0; i < sizeof(head) - 1 && m[0] + i < m[1]; i++)
+			head[i] = ((const char *)(uword)m[0])[i];
+		printf("module: %u bytes, command line '%s', starts '%s'\n", m[1] - m[0],
+		       (const char *)(uword)m[2], head);
+	}
 	printf("%s\n", failures ? "FAILED" : "all checks passed");
 	guest_exit(failures ? 1 : 0);
 }

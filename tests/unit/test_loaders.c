@@ -681,7 +681,7 @@ static void mb_aout(u32 load_end, u32 bss_end, u32 entry)
 static const char *mb_load(u64 size, const char *cmd)
 {
 	u8 *img = dup_exact(mb_buf, size);
-	const char *err = multiboot_load(&part, img, size, cmd, &bsp);
+	const char *err = multiboot_load(&part, img, size, cmd, NULL, 0, NULL, &bsp);
 	free(img);
 	return err;
 }
@@ -747,6 +747,38 @@ TEST(multiboot_elf32)
 	CHECK(!memcmp(gpa(0x200800), zero, sizeof(zero)));
 	check_mb_info("guest console=com1 debug");
 	check_mb_state(0x100010);
+}
+
+/* A module (an initrd line for a multiboot child): the first page past
+ * the kernel's last byte (its bss included), its string, mods_* and the
+ * flag; one that does not fit, or whose string is too long, is refused. */
+TEST(multiboot_module)
+{
+	static u8 mod[5000];
+	for (unsigned i = 0; i < sizeof(mod); i++)
+		mod[i] = (u8)(i * 13 + 1);
+	make_part(MiB(64), 0, 1);
+	mb_elf(0, 0x100010);
+	u8 *img = dup_exact(mb_buf, MB_FILE);
+	CHECK_STR(multiboot_load(&part, img, MB_FILE, "x=1", mod, sizeof(mod), "env=a b", &bsp),
+		  NULL);
+	const struct multiboot_info *mbi = gpa(MB_INFO);
+	CHECK_EQ(mbi->flags, MBI_MEMORY | MBI_CMDLINE | MBI_MODS | MBI_MMAP | MBI_LOADER_NAME);
+	REQUIRE(mbi->mods_count == 1);
+	u64 e = mbi->mods_addr;
+	CHECK_EQ(rd32(e), 0x205000);              /* the bss ends there */
+	CHECK_EQ(rd32(e + 4), 0x205000 + sizeof(mod));
+	CHECK_STR((const char *)gpa(rd32(e + 8)), "env=a b");
+	CHECK(!memcmp(gpa(0x205000), mod, sizeof(mod)));
+	CHECK_STR((const char *)gpa(mbi->cmdline), "guest x=1");
+	/* Past low RAM: refused with the reason. */
+	CHECK_STR(multiboot_load(&part, img, MB_FILE, NULL, mod, MiB(64), "", &bsp),
+		  "the multiboot module does not fit in low RAM past the kernel");
+	static char long_cmd[1100];
+	memset(long_cmd, 'a', sizeof(long_cmd) - 1);
+	CHECK_STR(multiboot_load(&part, img, MB_FILE, NULL, mod, 16, long_cmd, &bsp),
+		  "the multiboot module's command line is too long");
+	free(img);
 }
 
 /* A kernel linked in the upper half: loaded at p_paddr, entry translated. */
@@ -1056,6 +1088,7 @@ int main(void)
 	RUN(parent_memory_map);
 	RUN(parent_kernel_placement);
 	RUN(multiboot_elf32);
+	RUN(multiboot_module);
 	RUN(multiboot_elf32_higher_half);
 	RUN(multiboot_aout_kludge);
 	RUN(multiboot_detect_limits);
