@@ -72,6 +72,20 @@ static struct child_module *find_child(u32 n, const char *name)
 	return NULL;
 }
 
+/* A module with nothing but zeros is no image (and a flat binary of
+ * zeros would run as one): GRUB 2.06 under OVMF has been seen to hand
+ * over a small module it placed at physical 0 zeroed, with some sizes of
+ * the hypervisor's image. */
+static bool all_zero(const struct boot_module *m)
+{
+	const u8 *b = phys_to_virt(m->start);
+
+	for (u64 i = 0; i < m->end - m->start; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
 /* Reads every module's description, pairs initrds with their partitions,
  * then creates and starts the partitions, the parent last. A rejected line is reported
  * and counted; the others still start. */
@@ -92,6 +106,13 @@ static void create_partitions(const struct boot_info *bi)
 		}
 		if (kind != MODULE_CHILD && kind != MODULE_PARENT)
 			continue;
+		if (all_zero(m)) {
+			pr_err("module %u (partition '%s'): its %lu bytes at %#lx are all zero: the boot "
+			       "loader did not deliver the image", i, cfg.name,
+			       (unsigned long)(m->end - m->start), (unsigned long)m->start);
+			config_errors++;
+			continue;
+		}
 		if (kind == MODULE_PARENT && parent_index >= 0) {
 			pr_err("module %u: a second parent partition", i);
 			config_errors++;

@@ -215,9 +215,12 @@ static void wait_ticks(u32 n)
 	cli();
 }
 
-/* The timing leaf (0x40000010) agrees with the frequency MSRs, and a
- * one-shot LAPIC timer of EBX counts (1 ms) takes EAX TSC ticks, within
- * 20%. */
+/* The timing leaf (0x40000010) agrees with the frequency MSRs, and the
+ * LAPIC timer counts EBX kHz against the TSC's EAX: its count, read
+ * between two TSC reads at each end of about 5 ms, falls by the bus
+ * rate within 5% plus what those bracketing reads leave uncertain (both
+ * clocks run on while a vCPU that shares its CPU is put aside, so that
+ * does not matter; a bracket it widens is tried again). */
 static void test_timing_leaf(void)
 {
 	u32 r[4];
@@ -229,18 +232,35 @@ static void test_timing_leaf(void)
 	CHECK_EQ((u64)r[1] * 1000, rdmsr(0x40000023));
 	if (!r[0] || !r[1])
 		return;
-	u64 khz = r[0];
+	u64 khz = r[0], bus = r[1];
+	bool ok = false;
 	apic_write(0x3e0, 0xb);
-	apic_write(0x320, VEC_TIMER | (1u << 16)); /* masked: the count is polled */
-	u64 start = rdtsc();
-	apic_write(0x380, r[1]);
-	while (apic_read(0x390) && rdtsc() - start < 100 * khz)
-		pause();
-	u64 took = rdtsc() - start;
-	CHECK(took * 10 > khz * 8 && took * 10 < khz * 12);
+	apic_write(0x320, VEC_TIMER | (1u << 16)); /* masked: the count is read */
+	for (int i = 0; i < 10 && !ok; i++) {
+		apic_write(0x380, 0xffffffffu);
+		u64 a0 = rdtsc();
+		u32 c0 = apic_read(0x390);
+		u64 b0 = rdtsc();
+		while (rdtsc() - a0 < 5 * khz)
+			pause();
+		u64 a1 = rdtsc();
+		u32 c1 = apic_read(0x390);
+		u64 b1 = rdtsc();
+		u64 span = (a1 + b1) / 2 - (a0 + b0) / 2, err = (b0 - a0) + (b1 - a1);
+		if (err * 4 > span)
+			continue;
+		u64 counted = c0 - c1;
+		ok = counted * khz * 20 >= (span - err) * bus * 19 &&
+		     counted * khz * 20 <= (span + err) * bus * 21;
+		if (!ok)
+			printf("timing leaf: %u bus ticks in %u TSC ticks (+-%u)\n", (u32)counted, (u32)span,
+			       (u32)err);
+	}
 	apic_write(0x380, 0);
-	if (took * 10 > khz * 8 && took * 10 < khz * 12)
-		printf("timing leaf: TSC %u kHz, bus %u kHz, a 1 ms timer within 20%%\n", r[0], r[1]);
+	CHECK(ok);
+	if (ok)
+		printf("timing leaf: TSC %u kHz, bus %u kHz, the LAPIC timer keeps that rate\n",
+		       r[0], r[1]);
 }
 
 static void test_timer(bool x2apic)
