@@ -45,14 +45,7 @@ void pci_conf1_access(u32 addr, u32 lane, u8 size, bool in, u32 *val)
 	u64 f = spin_lock_irqsave(&conf1_lock);
 
 	outl(PCI_CONF1_ADDR, addr);
-	if (in)
-		*val = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
-	else if (size == 1)
-		outb(port, (u8)*val);
-	else if (size == 2)
-		outw(port, (u16)*val);
-	else
-		outl(port, *val);
+	hw_port_io(port, size, in, val);
 	spin_unlock_irqrestore(&conf1_lock, f);
 }
 

@@ -71,18 +71,6 @@ static void machine_power(struct partition *p, bool reset)
 	power_off();
 }
 
-static void hw_io(u16 port, u8 size, bool in, u32 *val)
-{
-	if (in)
-		*val = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
-	else if (size == 1)
-		outb(port, (u8)*val);
-	else if (size == 2)
-		outw(port, (u16)*val);
-	else
-		outl(port, *val);
-}
-
 void parent_unclaimed_port(struct vcpu *v, u16 port, u8 size, bool in, u32 *val)
 {
 	char why[120] = "";
@@ -93,7 +81,7 @@ void parent_unclaimed_port(struct vcpu *v, u16 port, u8 size, bool in, u32 *val)
 	enum lane_verdict verdict = parent_port_verdict(&lanes, port, size, in, *val, why,
 							sizeof(why));
 	if (verdict == LANE_PASS)
-		hw_io(port, size, in, val);
+		hw_port_io(port, size, in, val);
 	spin_unlock_irqrestore(&io_lock, f);
 
 	switch (verdict) {

@@ -180,6 +180,20 @@ static inline u32 inl(u16 port)
 	return v;
 }
 
+/* One port access of `size` (1, 2 or 4) bytes: a read into *val, or a
+ * write of it. */
+static inline void hw_port_io(u16 port, u8 size, bool in, u32 *val)
+{
+	if (in)
+		*val = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+	else if (size == 1)
+		outb(port, (u8)*val);
+	else if (size == 2)
+		outw(port, (u16)*val);
+	else
+		outl(port, *val);
+}
+
 #define DEFINE_CR_ACCESSORS(n)                                                   \
 	static inline u64 read_cr##n(void)                                       \
 	{                                                                        \
