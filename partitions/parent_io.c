@@ -111,36 +111,6 @@ struct mediated_page {
 
 static struct mediated_page mpages[MAX_MEDIATED_PAGES];
 
-static void hw_mem(volatile u8 *at, u8 size, bool write, u64 *val)
-{
-	switch (size) {
-	case 1:
-		if (write)
-			*at = (u8)*val;
-		else
-			*val = *at;
-		break;
-	case 2:
-		if (write)
-			*(volatile u16 *)at = (u16)*val;
-		else
-			*val = *(volatile u16 *)at;
-		break;
-	case 4:
-		if (write)
-			*(volatile u32 *)at = (u32)*val;
-		else
-			*val = *(volatile u32 *)at;
-		break;
-	default:
-		if (write)
-			*(volatile u64 *)at = *val;
-		else
-			*val = *(volatile u64 *)at;
-		break;
-	}
-}
-
 static int mediated_read(struct vcpu *v, void *opaque, u64 off, u8 size, u64 *val)
 {
 	struct mediated_page *mp = opaque;
@@ -150,7 +120,7 @@ static int mediated_read(struct vcpu *v, void *opaque, u64 off, u8 size, u64 *va
 		*val = ~0ULL;
 		return 0;
 	}
-	hw_mem(mp->map + off, size, false, val);
+	hw_mmio_access(mp->map + off, size, false, val);
 	return 0;
 }
 
@@ -163,7 +133,7 @@ static int mediated_write(struct vcpu *v, void *opaque, u64 off, u8 size, u64 va
 		return 0;
 	enum lane_verdict verdict = parent_mem_verdict(mp->page + off, size, val, why, sizeof(why));
 	if (verdict == LANE_PASS) {
-		hw_mem(mp->map + off, size, true, &val);
+		hw_mmio_access(mp->map + off, size, true, &val);
 	} else if (verdict == LANE_REFUSE) {
 		log_limited(&refusals, LOG_WARN, "parent: write to %#lx (%u bytes, value %#lx): refused: %s",
 			    (unsigned long)(mp->page + off), size, (unsigned long)val, why);

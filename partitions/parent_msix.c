@@ -84,13 +84,24 @@ static u32 entry_dword(const struct msix_table *t, u32 i, u32 dw)
 	return t->view && dw < 3 ? t->view[i * 3 + dw] : *hw_dword(t, i, dw);
 }
 
-static const char *entry_bad(const struct cfg_env *e, const struct msix_table *t, u32 i,
-			     const u32 ent[4])
+/* Entry i as the parent sees it, with a write of `size` bytes at byte
+ * `first` of it applied when size is not 0. */
+static void entry_view(const struct msix_table *t, u32 i, u32 first, u8 size, u64 val, u32 ent[4])
+{
+	u8 bytes[MSIX_ENTRY_SIZE];
+
+	for (u32 d = 0; d < 4; d++)
+		ent[d] = entry_dword(t, i, d);
+	memcpy(bytes, ent, sizeof(bytes));
+	memcpy(bytes + first, &val, size);
+	memcpy(ent, bytes, sizeof(bytes));
+}
+
+static const char *entry_bad(const struct cfg_env *e, u32 i, const u32 ent[4])
 {
 	static char why[160];
 	const char *bad;
 
-	(void)t;
 	if (ent[3] & MSIX_VECTOR_MASKED)
 		return NULL;
 	bad = msi_message_check(e, ent[0], ent[1], ent[2], 1);
@@ -110,9 +121,8 @@ const char *parent_msix_live(struct partition *p, u32 bdf)
 		       "boot, or there are too many tables)";
 	for (u32 i = 0; i < t->entries; i++) {
 		u32 ent[4];
-		for (u32 d = 0; d < 4; d++)
-			ent[d] = entry_dword(t, i, d);
-		const char *bad = entry_bad(&e, t, i, ent);
+		entry_view(t, i, 0, 0, 0, ent);
+		const char *bad = entry_bad(&e, i, ent);
 		if (bad)
 			return bad;
 	}
@@ -130,15 +140,13 @@ static bool live(const struct msix_table *t)
 static int table_read(struct vcpu *v, void *opaque, u64 off, u8 size, u64 *val)
 {
 	struct msix_table *t = opaque;
-	volatile u8 *at = t->map + off;
 
 	(void)v;
 	if (off + size > t->span || (size != 1 && size != 2 && size != 4 && size != 8)) {
 		*val = ~0ULL;
 		return 0;
 	}
-	*val = size == 1 ? *at : size == 2 ? *(volatile u16 *)at : size == 4 ? *(volatile u32 *)at
-				: *(volatile u64 *)at;
+	hw_mmio_access(t->map + off, size, false, val);
 	if (!t->view)
 		return 0;
 	/* The parent's messages over what the device holds. */
@@ -154,37 +162,20 @@ static int table_read(struct vcpu *v, void *opaque, u64 off, u8 size, u64 *val)
 	return 0;
 }
 
-static void hw_write(volatile u8 *at, u8 size, u64 val)
-{
-	if (size == 1)
-		*at = (u8)val;
-	else if (size == 2)
-		*(volatile u16 *)at = (u16)val;
-	else if (size == 4)
-		*(volatile u32 *)at = (u32)val;
-	else
-		*(volatile u64 *)at = val;
-}
-
 /* A write inside the table: the entry as it would be, judged when live. */
 static const char *entry_write_bad(struct partition *p, const struct msix_table *t, u64 toff,
 				   u8 size, u64 val)
 {
 	u32 i = (u32)(toff / MSIX_ENTRY_SIZE), first = (u32)(toff % MSIX_ENTRY_SIZE);
-	u8 bytes[MSIX_ENTRY_SIZE];
 	u32 ent[4];
 
 	if (first + size > MSIX_ENTRY_SIZE || (first & (size - 1u)))
 		return "not a naturally aligned access within one entry";
-	for (u32 d = 0; d < 4; d++)
-		ent[d] = entry_dword(t, i, d);
-	memcpy(bytes, ent, sizeof(bytes));
-	memcpy(bytes + first, &val, size);
-	memcpy(ent, bytes, sizeof(ent));
 	if (!live(t))
 		return NULL;
+	entry_view(t, i, first, size, val, ent);
 	struct cfg_env e = parent_cfg_env(p);
-	return entry_bad(&e, t, i, ent);
+	return entry_bad(&e, i, ent);
 }
 
 /* A judged write to an entry under interrupt remapping: the message
@@ -194,13 +185,8 @@ static void remapped_write(struct partition *p, struct msix_table *t, u64 toff, 
 {
 	u32 i = (u32)(toff / MSIX_ENTRY_SIZE), first = (u32)(toff % MSIX_ENTRY_SIZE);
 	u32 ent[4];
-	u8 bytes[MSIX_ENTRY_SIZE];
 
-	for (u32 d = 0; d < 4; d++)
-		ent[d] = entry_dword(t, i, d);
-	memcpy(bytes, ent, sizeof(bytes));
-	memcpy(bytes + first, &val, size);
-	memcpy(ent, bytes, sizeof(ent));
+	entry_view(t, i, first, size, val, ent);
 	if (first + size > 12)
 		*hw_dword(t, i, 3) = ent[3];
 	if (first >= 12)
@@ -240,7 +226,7 @@ static int table_write(struct vcpu *v, void *opaque, u64 off, u8 size, u64 val)
 	if (!bad && in_table && t->view)
 		remapped_write(v->part, t, toff, size, val);
 	else if (!bad)
-		hw_write(t->map + off, size, val);
+		hw_mmio_access(t->map + off, size, true, &val);
 	spin_unlock_irqrestore(&parent_cfg_lock, f);
 	if (bad)
 		log_limited(&refusals, LOG_WARN, "parent: MSI-X table write of %02x:%02x.%u at %#lx "

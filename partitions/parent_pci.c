@@ -95,13 +95,13 @@ static u32 view_read(u32 bdf, u32 reg, u8 size)
 	return (dw >> (8 * (reg & 3))) & ones(size);
 }
 
-/* The parent vCPU an MSI address names (as the rules checked it). */
-static bool msg_target(struct partition *p, u32 lo, u32 *apic)
+/* The parent vCPU a message's destination (8 bits, physical or logical)
+ * names first: its APIC ID, or false for none. */
+static bool named_vcpu(struct partition *p, u8 dest, bool logical, u32 *apic)
 {
 	for (u32 i = 0; i < p->nr_vcpus; i++) {
 		struct vcpu *v = p->vcpu[i];
-		if (v && v->lapic &&
-		    vlapic_match_dest(v->lapic, MSI_ADDR_DEST(lo), lo & MSI_ADDR_LOGICAL)) {
+		if (v && v->lapic && vlapic_match_dest(v->lapic, dest, logical)) {
 			*apic = v->apic_id;
 			return true;
 		}
@@ -113,7 +113,8 @@ void parent_irte_program(struct partition *p, const struct cfg_env *e, u32 irte,
 			 u32 lo, u32 hi, u32 data)
 {
 	u32 apic;
-	bool good = !msi_message_check(e, lo, hi, data & 0xffff, n) && msg_target(p, lo, &apic);
+	bool good = !msi_message_check(e, lo, hi, data & 0xffff, n) &&
+		    named_vcpu(p, (u8)MSI_ADDR_DEST(lo), lo & MSI_ADDR_LOGICAL, &apic);
 
 	for (u32 k = 0; k < n; k++) {
 		if (good)
@@ -154,8 +155,9 @@ static void cfg_write(struct partition *p, const struct cfg_env *e, u32 bdf, u32
 	bool msg = reg4 == r.lo || (r.hi && reg4 == r.hi) || reg4 == r.data;
 
 	if (msg && !sh) {
-		u32 block = 1u << ((ctrl >> 1) & 7); /* Multiple Message Capable */
-		int h = nshadows < MAX_MSI_SHADOWS ? iommu_irte_alloc(block > 32 ? 32 : block) : -1;
+		/* Multiple Message Capable: 2^0-2^5 (6 and 7 are reserved). */
+		u32 block = 1u << MIN((ctrl >> 1) & 7, 5u);
+		int h = nshadows < MAX_MSI_SHADOWS ? iommu_irte_alloc(block) : -1;
 		if (h < 0) {
 			log_limited(&refusals, LOG_WARN, "parent: MSI of %02x:%02x.%u: no room in the "
 				    "interrupt table: its message is not kept", PCI_BUS(bdf),
@@ -163,8 +165,7 @@ static void cfg_write(struct partition *p, const struct cfg_env *e, u32 bdf, u32
 			return;
 		}
 		sh = &shadows[nshadows++];
-		*sh = (struct msi_shadow){ .bdf = bdf, .cap = cap, .irte = (u32)h,
-					   .block = block > 32 ? 32 : block };
+		*sh = (struct msi_shadow){ .bdf = bdf, .cap = cap, .irte = (u32)h, .block = block };
 		sh->lo = pci_cfg_read(bdf, r.lo, 4);
 		sh->hi = r.hi ? pci_cfg_read(bdf, r.hi, 4) : 0;
 		sh->data = pci_cfg_read(bdf, r.data, 4);
@@ -203,14 +204,9 @@ static bool env_hidden(void *ctx, u32 bdf)
 
 static bool env_dest_ok(void *ctx, u8 dest, bool logical)
 {
-	struct partition *p = ctx;
+	u32 apic;
 
-	for (u32 i = 0; i < p->nr_vcpus; i++) {
-		struct vcpu *v = p->vcpu[i];
-		if (v && v->lapic && vlapic_match_dest(v->lapic, dest, logical))
-			return true;
-	}
-	return false;
+	return named_vcpu(ctx, dest, logical, &apic);
 }
 
 static const char *env_msix_live(void *ctx, u32 bdf)

@@ -194,6 +194,38 @@ static inline void hw_port_io(u16 port, u8 size, bool in, u32 *val)
 		outl(port, *val);
 }
 
+/* One device-memory access of `size` (1, 2, 4 or 8) bytes at `at`: a
+ * read into *val, or a write of it. */
+static inline void hw_mmio_access(volatile u8 *at, u8 size, bool write, u64 *val)
+{
+	switch (size) {
+	case 1:
+		if (write)
+			*at = (u8)*val;
+		else
+			*val = *at;
+		break;
+	case 2:
+		if (write)
+			*(volatile u16 *)at = (u16)*val;
+		else
+			*val = *(volatile u16 *)at;
+		break;
+	case 4:
+		if (write)
+			*(volatile u32 *)at = (u32)*val;
+		else
+			*val = *(volatile u32 *)at;
+		break;
+	default:
+		if (write)
+			*(volatile u64 *)at = *val;
+		else
+			*val = *(volatile u64 *)at;
+		break;
+	}
+}
+
 #define DEFINE_CR_ACCESSORS(n)                                                   \
 	static inline u64 read_cr##n(void)                                       \
 	{                                                                        \
