@@ -53,7 +53,6 @@ void iommu_ir_reset(void);
 int iommu_irte_alloc(u32 n);
 /* An entry an I/O APIC pin can name, or -1. */
 int iommu_irte_alloc_pin(void);
-void iommu_irte_free(u32 h);
 void iommu_irte_set(u32 h, u8 vector, u32 apic_id, bool lowest, bool level);
 void iommu_irte_clear(u32 h);
 /* The message naming entry h; a device that adds k to its data (a

@@ -196,16 +196,6 @@ int iommu_irte_alloc_pin(void)
 	return found;
 }
 
-void iommu_irte_free(u32 h)
-{
-	if (!h || h >= entries)
-		return;
-	iommu_irte_clear(h);
-	u64 f = spin_lock_irqsave(&irt_lock);
-	used[h / 64] &= ~(1ULL << (h % 64));
-	spin_unlock_irqrestore(&irt_lock, f);
-}
-
 void iommu_irte_set(u32 h, u8 vector, u32 apic_id, bool lowest, bool level)
 {
 	if (!iommu_ir_on() || h >= entries)
