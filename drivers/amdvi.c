@@ -41,6 +41,7 @@
 
 /* Commands (2.4) */
 #define CMD_COMPLETION_WAIT 0x1
+#define CMD_INV_DEVTAB 0x2
 #define CMD_INV_PAGES 0x3
 #define CMD_INV_ALL 0x8
 #define EFR_IA BIT(6)              /* INVALIDATE_IOMMU_ALL (3.4.12) */
@@ -124,12 +125,36 @@ static bool submit(struct amdvi *u, const u32 c[4])
 	return true;
 }
 
-bool amdvi_flush(struct amdvi *u)
+static bool flush_domain(struct amdvi *u, u16 domain)
 {
 	/* INVALIDATE_IOMMU_PAGES, S=1 and every address bit set but 63:
 	 * the whole domain, page directory entries too (2.4.3). */
-	u32 c[4] = { 0, DOMAIN_ID | (CMD_INV_PAGES << 28), 0xfffff000u | 0x3, 0x7fffffffu };
+	u32 c[4] = { 0, domain | (CMD_INV_PAGES << 28), 0xfffff000u | 0x3, 0x7fffffffu };
 	return submit(u, c);
+}
+
+bool amdvi_flush(struct amdvi *u)
+{
+	return flush_domain(u, DOMAIN_ID);
+}
+
+bool amdvi_set_device(struct amdvi *u, u16 devid, paddr_t root, u16 domain)
+{
+	volatile u64 *dte = (volatile u64 *)phys_to_virt(u->devtab) + devid * 4u;
+	u16 old = (u16)dte[1];
+
+	/* Blocked: translation valid, mode 0 (no translation) with neither
+	 * read nor write allowed -- every request target-aborted (2.2.2.1,
+	 * Table 7). The interrupt quadword stays. */
+	if (!domain)
+		domain = DOMAIN_ID;
+	dte[0] = DTE_V | DTE_TV; /* stops the old tables first */
+	dte[1] = domain;
+	dte[0] = root ? DTE_V | DTE_TV | (4ull << DTE_MODE_SHIFT) | root | DTE_IR | DTE_IW
+		      : DTE_V | DTE_TV;
+	wbinvd(); /* table walks need not snoop (2.2.2.1) */
+	u32 c[4] = { devid, CMD_INV_DEVTAB << 28, 0, 0 };
+	return submit(u, c) && flush_domain(u, old) && flush_domain(u, domain);
 }
 
 bool amdvi_ir_capable(const struct amdvi *u)

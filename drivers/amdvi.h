@@ -43,6 +43,11 @@ bool amdvi_ir_capable(const struct amdvi *u);
 void amdvi_ir_flush(struct amdvi *u);
 /* Cached translations dropped (the whole domain) and waited for. */
 bool amdvi_flush(struct amdvi *u);
+/* One device ID moved to another domain: the 4-level tables at root
+ * under domain ID `domain` (2 and up; 1 is the parent's), or blocked
+ * (root 0): no DMA at all. Caches dropped; false if the unit did not
+ * answer. */
+bool amdvi_set_device(struct amdvi *u, u16 devid, paddr_t root, u16 domain);
 /* The next event logged; false when the log is empty. */
 bool amdvi_next_event(struct amdvi *u, struct amdvi_event *e, bool *lost);
 const char *amdvi_event_name(u8 code);

@@ -247,6 +247,7 @@ const char *vtd_enable(struct vtd *u, paddr_t slpt, u8 vector, u32 apic_id)
 		if (!top)
 			return "the tables map nothing below 512 GiB";
 	}
+	u->top = top;
 	u64 *root = phys_to_virt(u->root), *ctx = phys_to_virt(u->context);
 	for (u32 bus = 0; bus < 256; bus++)
 		root[bus * 2] = u->context | 1;
@@ -284,6 +285,65 @@ const char *vtd_enable(struct vtd *u, paddr_t slpt, u8 vector, u32 apic_id)
 
 	if (!gcmd(u, G_TE, true))
 		return "translation would not turn on";
+	return NULL;
+}
+
+/* A bus's own context table, copied from the shared one the first time
+ * one of its functions leaves the common domain. */
+static u64 *bus_context(struct vtd *u, u32 bus)
+{
+	u64 *root = phys_to_virt(u->root);
+	paddr_t ctx = root[bus * 2] & 0x000ffffffffff000ull;
+
+	if (ctx == u->context) {
+		paddr_t own = pmm_alloc_zeroed(1, PAGE_SIZE, 0);
+		if (!own)
+			return NULL;
+		memcpy(phys_to_virt(own), phys_to_virt(u->context), PAGE_SIZE);
+		root[bus * 2] = own | 1;
+		ctx = own;
+	}
+	return phys_to_virt(ctx);
+}
+
+const char *vtd_set_device(struct vtd *u, u32 bdf, paddr_t slpt, u16 domain)
+{
+	paddr_t top = slpt;
+
+	if (bdf > 0xffff)
+		return "no such requester";
+	if (slpt && u->levels == 3) {
+		top = *(u64 *)phys_to_virt(slpt) & 0x000ffffffffff000ull;
+		if (!top)
+			return "the tables map nothing below 512 GiB";
+	}
+	u64 *ctx = bus_context(u, bdf >> 8);
+	if (!ctx)
+		return "out of memory";
+	volatile u64 *e = ctx + (bdf & 0xff) * 2;
+	/* Not present first (blocked: "no present context entry" faults),
+	 * then the new domain (9.3). */
+	e[0] = 0;
+	if (slpt) {
+		e[1] = (u64)(u->levels == 4 ? 2 : 1) | ((u64)domain << 8);
+		e[0] = top | 1;
+	}
+	vtd_flush(u);
+	return NULL;
+}
+
+const char *vtd_reset_device(struct vtd *u, u32 bdf)
+{
+	if (bdf > 0xffff)
+		return "no such requester";
+	u64 *ctx = bus_context(u, bdf >> 8);
+	if (!ctx)
+		return "out of memory";
+	volatile u64 *e = ctx + (bdf & 0xff) * 2;
+	e[0] = 0;
+	e[1] = (u64)(u->levels == 4 ? 2 : 1) | ((u64)DOMAIN_ID << 8);
+	e[0] = u->top | 1;
+	vtd_flush(u);
 	return NULL;
 }
 

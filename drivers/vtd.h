@@ -20,6 +20,7 @@ struct vtd {
 	bool coherent;            /* its table walks snoop the caches */
 	bool qi;                  /* queued invalidation in use */
 	paddr_t root, context, iq;
+	paddr_t top;              /* the common domain's table, as the unit walks it */
 	u32 iq_tail;
 	volatile u32 *wait;       /* the invalidation wait's status word */
 	paddr_t wait_pa;
@@ -43,6 +44,15 @@ const char *vtd_probe(struct vtd *u, u64 base, u32 size);
  * and turns translation on. NULL or why not (the unit stays off).
  */
 const char *vtd_enable(struct vtd *u, paddr_t slpt, u8 vector, u32 apic_id);
+/*
+ * One function moved out of the common domain: to the second-level tables
+ * at slpt (a 4-level root) under domain ID `domain` (2 and up, below the
+ * unit's CAP.ND count; 1 is the common one), or blocked (slpt 0: its
+ * context entry not present, every request faults). Caches dropped.
+ */
+const char *vtd_set_device(struct vtd *u, u32 bdf, paddr_t slpt, u16 domain);
+/* The function back in the common domain. */
+const char *vtd_reset_device(struct vtd *u, u32 bdf);
 /*
  * Interrupt remapping (5.1): the unit takes the interrupt table at irt
  * (2^entries_log2 entries of 16 bytes; x2APIC destinations in extended

@@ -5,6 +5,7 @@
 #include "partitions/build.h"
 #include "partitions/config.h"
 #include "partitions/manage.h"
+#include "vmm/dev/passthru.h"
 #include "vmm/backend.h"
 #include "vmm/main.h"
 #include "vmm/base/layout.h"
@@ -86,6 +87,29 @@ static bool all_zero(const struct boot_module *m)
 	return true;
 }
 
+/* A pre-launched child's PCI functions (pci=) taken from the parent and
+ * given to it, then the child started; freed with the reason if one
+ * cannot be. The parent has not run yet: nothing of it maps them. */
+static void start_with_functions(struct partition *p, struct partition *parent)
+{
+	for (u32 k = 0; k < p->cfg.npci; k++) {
+		u32 bdf = p->cfg.pci[k];
+		const char *why = "there is no parent partition to take it from";
+		int r = parent ? passthru_assign(parent, p, bdf, &why) : -1;
+		for (u32 tries = 0; r == HV_MORE && tries < 1000; tries++)
+			r = passthru_assign(parent, p, bdf, &why);
+		if (r != 0) {
+			pr_err("partition '%s' not created: PCI %02x:%02x.%u: %s", p->cfg.name,
+			       bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7,
+			       why ? why : "its parent's vCPUs still map it");
+			config_errors++;
+			partition_free(p);
+			return;
+		}
+	}
+	partition_start(p);
+}
+
 /* Reads every module's description, pairs initrds with their partitions,
  * then creates and starts the partitions, the parent last. A rejected line is reported
  * and counted; the others still start. */
@@ -154,7 +178,11 @@ static void create_partitions(const struct boot_info *bi)
 		}
 		hv_strlcpy(c->cfg.module_cmdline, cfg.kernel_cmdline, sizeof(c->cfg.module_cmdline));
 	}
-	/* Children first: the parent gets the memory they leave. */
+	/* Children first: the parent gets the memory they leave. A child
+	 * given PCI functions starts after the parent, whose creation turns
+	 * the IOMMU on. */
+	struct partition *waiting[MAX_PARTITIONS], *parent = NULL;
+	u32 nwaiting = 0;
 	for (u32 i = 0; i < n; i++) {
 		struct child_module *c = &children[i];
 		if ((int)i == parent_index)
@@ -166,20 +194,25 @@ static void create_partitions(const struct boot_info *bi)
 			config_errors++;
 			continue;
 		}
-		partition_start(p);
+		if (p->cfg.npci && nwaiting < MAX_PARTITIONS)
+			waiting[nwaiting++] = p;
+		else
+			partition_start(p);
 	}
 	if (parent_index >= 0) {
 		struct child_module *c = &children[parent_index];
-		struct partition *p = partition_create_parent(&c->cfg, c->image, c->size, c->initrd,
-							      c->initrd_size, bi, hv_opts.parent_mem,
-							      err, sizeof(err));
-		if (!p) {
+		parent = partition_create_parent(&c->cfg, c->image, c->size, c->initrd,
+						 c->initrd_size, bi, hv_opts.parent_mem, err,
+						 sizeof(err));
+		if (!parent) {
 			pr_err("parent partition not created: %s", err);
 			config_errors++;
-			return;
 		}
-		partition_start(p);
 	}
+	for (u32 i = 0; i < nwaiting; i++)
+		start_with_functions(waiting[i], parent);
+	if (parent)
+		partition_start(parent);
 }
 
 void partitions_boot(const struct boot_info *bi)

@@ -34,6 +34,38 @@ static bool parse_cpu_list(const char *s, u64 *mask)
 	return *mask != 0;
 }
 
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* "[0000:]BB:DD.F" (hex bus and device, function 0-7) -> bus << 8 |
+ * dev << 3 | fn; *end after it. */
+static bool parse_bdf(const char *s, u32 *bdf, const char **end)
+{
+	int d[4];
+
+	if (!strncmp(s, "0000:", 5))
+		s += 5;
+	for (int i = 0; i < 4; i++)
+		d[i] = hexval(s[i + (i >= 2)]);
+	if (d[0] < 0 || d[1] < 0 || s[2] != ':' || d[2] < 0 || d[3] < 0 || s[5] != '.' ||
+	    s[6] < '0' || s[6] > '7')
+		return false;
+	u32 bus = (u32)(d[0] * 16 + d[1]), dev = (u32)(d[2] * 16 + d[3]);
+	if (dev > 31)
+		return false;
+	*bdf = bus << 8 | dev << 3 | (u32)(s[6] - '0');
+	*end = s + 7;
+	return true;
+}
+
 static bool parse_num(const char *v, u64 *out, bool suffix)
 {
 	const char *end;
@@ -144,6 +176,21 @@ static const char *apply(struct part_config *c, const struct cmdline_token *t)
 		else if (!parse_num(t->val, &n, false) || n == 0 || n > 0xfffc)
 			return "expected a port, 1 to 0xfffc, or off";
 		c->exit_port = (u16)n;
+	} else if (!strcmp(t->key, "pci")) {
+		/* pci=BB:DD.F[,BB:DD.F...]: functions the child owns (passthrough). */
+		const char *s = t->val, *end;
+		c->npci = 0;
+		while (*s) {
+			u32 bdf;
+			if (c->npci >= HV_PCI_PT_MAX)
+				return "at most 8 PCI functions";
+			if (!parse_bdf(s, &bdf, &end) || (*end && *end != ','))
+				return "expected PCI functions like 00:06.0, separated by commas";
+			c->pci[c->npci++] = bdf;
+			s = *end ? end + 1 : end;
+		}
+		if (!c->npci)
+			return "expected PCI functions like 00:06.0";
 	} else if (!strcmp(t->key, "platform")) {
 		if (!strcmp(t->val, "pc"))
 			c->platform_pc = true;

@@ -88,7 +88,11 @@ typedef uint64_t hv_u64;
 #define HVC_CHANNEL_SIGNAL 0x117 /* (id) -> records taken from the out ring */
 #define HVC_CHANNEL_CLOSE 0x118  /* (id) -> 0 */
 #define HVC_MEMORY_SHARE 0x119   /* (id, gpa of struct hv_mem_range[max], max) -> count */
-#define HVC_PARENT_LAST HVC_MEMORY_SHARE /* the highest call defined */
+/* PCI passthrough (struct hv_pci_dev below) */
+#define HVC_PCI_ASSIGN 0x11a     /* (id, bdf) -> 0: the parent's function to a child */
+#define HVC_PCI_RETURN 0x11b     /* (bdf) -> 0: an assignable function back to the parent */
+#define HVC_PCI_LIST 0x11c       /* (gpa of struct hv_pci_dev[max], max) -> count */
+#define HVC_PARENT_LAST HVC_PCI_LIST /* the highest call defined */
 #define HVC_COUNT_MAX 0x200          /* numbers >= this are never valid */
 
 /* A call that did part of its work: call again. */
@@ -460,7 +464,37 @@ _Static_assert(sizeof(struct hv_chan_record) == HV_CHAN_RECORD, "hv_chan_record 
 _Static_assert(sizeof(struct hv_mem_range) == 24, "hv_mem_range layout");
 #endif
 
+/*
+ * PCI passthrough. A PCI function (segment 0; bdf = bus << 8 | device <<
+ * 3 | function) the parent owns goes to a child with HVC_PCI_ASSIGN while
+ * the child is built (before HVC_PARTITION_START), once the parent's own
+ * driver has let go of it: the hypervisor turns its decoding and bus
+ * mastering off, hides it from the parent (configuration reads all ones,
+ * its BARs unmapped), confines its DMA to the child's memory and shows it
+ * to the child at PCI 00:HV_PCI_PT_SLOT+n.0. It needs the IOMMU with
+ * interrupt remapping (HV_EPERM without). When the child is destroyed the
+ * function is reset (FLR where it has it) and stays "assignable" (held by
+ * the hypervisor, DMA blocked) until HVC_PCI_RETURN gives it back to the
+ * parent or HVC_PCI_ASSIGN to another child. Errors: HV_ENOENT (no such
+ * function or child), HV_EBUSY (assigned already, or the child started),
+ * HV_EINVAL (a bridge, a host bridge, the IOMMU's own, a function without
+ * MSI or MSI-X, BARs that do not fit), HV_ENOSPC (too many).
+ */
+#define HV_PCI_PT_SLOT 16
+#define HV_PCI_PT_MAX 8          /* assigned or assignable at once */
+#define HV_PCI_ASSIGNED 1        /* to a child (owner) */
+#define HV_PCI_ASSIGNABLE 2      /* held, reset, waiting for HVC_PCI_RETURN */
+struct hv_pci_dev {
+	hv_u32 bdf;
+	hv_u32 state;            /* HV_PCI_* */
+	hv_u32 owner;            /* the child's id (HV_PCI_ASSIGNED), else 0 */
+	hv_u16 vendor, device;
+	hv_u32 resets;           /* function level resets done on it */
+	hv_u32 reserved[3];
+};
+
 #ifndef __cplusplus
+_Static_assert(sizeof(struct hv_pci_dev) == 32, "hv_pci_dev layout");
 _Static_assert(sizeof(struct hv_create) == 96, "hv_create layout");
 _Static_assert(sizeof(struct hv_vcpu_state) == 184, "hv_vcpu_state layout");
 _Static_assert(sizeof(struct hv_partition_status) == 1024, "hv_partition_status layout");

@@ -23,6 +23,7 @@
 #include "vmm/backend.h"
 #include "vmm/gmem.h"
 #include "vmm/hypercall.h"
+#include "vmm/dev/passthru.h"
 #include "vmm/part_event.h"
 #include "vmm/sched.h"
 #include "vmm/vcpu_state.h"
@@ -389,6 +390,8 @@ static struct hc_result hc_start(struct vcpu *v, const struct hc_args *a)
 		return err(e);
 	if (p->populated < p->cfg.mem)
 		return err(HV_EBUSY); /* populate it first */
+	if (!passthru_ready(p))
+		return err(HV_EAGAIN); /* the parent still maps a function given to it */
 	if (p->platform && acpi_tables_build(p, &rsdp))
 		return err(HV_ENOSPC);
 	partition_start(p);

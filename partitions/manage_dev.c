@@ -13,7 +13,10 @@
 #include "vmm/hypercall.h"
 #include "vmm/share.h"
 #include "vmm/base/string.h"
+#include "vmm/dev/passthru.h"
 #include "vmm/dev/virtio_pci.h"
+#include "vmm/base/log.h"
+#include "drivers/pci.h"
 
 #define SHARE_MAX 64u
 
@@ -163,6 +166,55 @@ static struct hc_result hc_memory_share(struct vcpu *v, const struct hc_args *a)
 	return hc_ok(n);
 }
 
+/* The reason of a refused passthrough call, into the log (the call
+ * answers only an errno). */
+static struct hc_result pci_refused(const char *what, u32 bdf, int r, const char *why)
+{
+	static struct log_ratelimit rl;
+
+	log_limited(&rl, LOG_WARN, "passthrough: %s of %02x:%02x.%u refused: %s", what,
+		    PCI_BUS(bdf), PCI_DEV(bdf), PCI_FN(bdf), why ? why : "?");
+	return err(-r);
+}
+
+static struct hc_result hc_pci_assign(struct vcpu *v, const struct hc_args *a)
+{
+	s64 e;
+	struct partition *p = child(a->a[0], &e);
+	const char *why;
+
+	if (!p)
+		return err(e);
+	if (a->a[1] > 0xffff)
+		return err(HV_EINVAL);
+	int r = passthru_assign(v->part, p, (u32)a->a[1], &why);
+	return r < 0 ? pci_refused("assignment", (u32)a->a[1], r, why) : hc_ok(r);
+}
+
+static struct hc_result hc_pci_return(struct vcpu *v, const struct hc_args *a)
+{
+	const char *why;
+	(void)v;
+
+	if (a->a[0] > 0xffff)
+		return err(HV_EINVAL);
+	int r = passthru_return((u32)a->a[0], &why);
+	return r < 0 ? pci_refused("return", (u32)a->a[0], r, why) : hc_ok(0);
+}
+
+static struct hc_result hc_pci_list(struct vcpu *v, const struct hc_args *a)
+{
+	static struct hv_pci_dev out[HV_PCI_PT_MAX];
+
+	if (a->a[1] > HV_PCI_PT_MAX)
+		return err(HV_EINVAL);
+	u32 n = passthru_list(out, HV_PCI_PT_MAX);
+	u32 copy = MIN(n, (u32)a->a[1]);
+	if (copy && gpa_write(v->part, a->a[0], out, copy * sizeof(out[0])))
+		return err(HV_EFAULT);
+	return hc_ok(n);
+}
+
 LOCKED(hc_device_add)
 LOCKED(hc_device_query)
 LOCKED(hc_device_ack)
@@ -170,6 +222,9 @@ LOCKED(hc_channel_open)
 LOCKED(hc_channel_signal)
 LOCKED(hc_channel_close)
 LOCKED(hc_memory_share)
+LOCKED(hc_pci_assign)
+LOCKED(hc_pci_return)
+LOCKED(hc_pci_list)
 
 void manage_dev_init(void)
 {
@@ -181,4 +236,8 @@ void manage_dev_init(void)
 			   HC_PARENT);
 	hypercall_register(HVC_CHANNEL_CLOSE, locked_hc_channel_close, "channel_close", HC_PARENT);
 	hypercall_register(HVC_MEMORY_SHARE, locked_hc_memory_share, "memory_share", HC_PARENT);
+	hypercall_register(HVC_PCI_ASSIGN, locked_hc_pci_assign, "pci_assign", HC_PARENT);
+	hypercall_register(HVC_PCI_RETURN, locked_hc_pci_return, "pci_return", HC_PARENT);
+	hypercall_register(HVC_PCI_LIST, locked_hc_pci_list, "pci_list", HC_PARENT);
+	passthru_init();
 }

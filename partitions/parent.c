@@ -2,6 +2,7 @@
 /* The parent partition's memory, devices, ports and power (parent.h). */
 #include "partitions/parent.h"
 #include "partitions/linux.h"
+#include "vmm/dev/passthru.h"
 #include "vmm/base/console.h"
 #include "vmm/base/cpu.h"
 #include "vmm/base/fmt.h"
@@ -162,6 +163,8 @@ static const char *hidden_what(const struct partition *p, u64 gpa)
 
 	if (what)
 		return what;
+	if (passthru_holds_page(ALIGN_DOWN(gpa, PAGE_SIZE)))
+		return "a PCI function's BAR (the function is a child's)";
 	if (gpa >> phys_bits())
 		return "an address past the physical address width";
 	if (type == BOOT_MEM_USABLE)
@@ -193,7 +196,7 @@ void parent_report_denied(const struct partition *p, u64 gpa, bool write)
 static bool special_in(struct partition *p, u64 base, u64 len)
 {
 	for (u64 pg = base; pg < base + len; pg += PAGE_SIZE)
-		if (hv_page(pg))
+		if (hv_page(pg) || passthru_holds_page(pg))
 			return true;
 	if (rsdp_page && rsdp_page >= base && rsdp_page < base + len)
 		return true;

@@ -20,6 +20,7 @@
  */
 #include "partitions/parent.h"
 #include "partitions/parent_pci_rules.h"
+#include "vmm/dev/passthru.h"
 #include "vmm/base/fmt.h"
 #include "vmm/base/heap.h"
 #include "vmm/base/layout.h"
@@ -142,7 +143,9 @@ static int table_read(struct vcpu *v, void *opaque, u64 off, u8 size, u64 *val)
 	struct msix_table *t = opaque;
 
 	(void)v;
-	if (off + size > t->span || (size != 1 && size != 2 && size != 4 && size != 8)) {
+	/* A function given to a child: not the parent's any more. */
+	if (off + size > t->span || (size != 1 && size != 2 && size != 4 && size != 8) ||
+	    passthru_holds_function(t->bdf)) {
 		*val = ~0ULL;
 		return 0;
 	}
@@ -218,7 +221,8 @@ static int table_write(struct vcpu *v, void *opaque, u64 off, u8 size, u64 val)
 	const char *bad = NULL;
 	bool in_table = off >= t->addr - t->page && toff < (u64)t->entries * MSIX_ENTRY_SIZE;
 
-	if (off + size > t->span || (size != 1 && size != 2 && size != 4 && size != 8))
+	if (off + size > t->span || (size != 1 && size != 2 && size != 4 && size != 8) ||
+	    passthru_holds_function(t->bdf))
 		return 0;
 	u64 f = spin_lock_irqsave(&parent_cfg_lock);
 	if (in_table)

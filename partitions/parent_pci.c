@@ -10,6 +10,7 @@
  */
 #include "partitions/parent.h"
 #include "partitions/parent_pci_rules.h"
+#include "vmm/dev/passthru.h"
 #include "vmm/base/log.h"
 #include "vmm/base/spinlock.h"
 #include "vmm/dev/vlapic.h"
@@ -88,7 +89,7 @@ static u32 view_read(u32 bdf, u32 reg, u8 size)
 	const struct msi_shadow *sh;
 	u32 dw;
 
-	if (iommu_pci_function(bdf))
+	if (iommu_pci_function(bdf) || passthru_holds_function(bdf))
 		return ones(size);
 	if (!iommu_ir_on() || !(sh = shadow_of(bdf)) || !shadow_dword(sh, reg & ~3u, &dw))
 		return pci_cfg_read(bdf, reg, size);
@@ -199,7 +200,7 @@ static u32 env_read32(void *ctx, u32 bdf, u32 reg)
 static bool env_hidden(void *ctx, u32 bdf)
 {
 	(void)ctx;
-	return iommu_pci_function(bdf);
+	return iommu_pci_function(bdf) || passthru_holds_function(bdf);
 }
 
 static bool env_dest_ok(void *ctx, u8 dest, bool logical)

@@ -26,6 +26,10 @@ static u32 nvtd;
 static struct amdvi amdvi[ACPI_MAX_IOMMUS];
 static u32 namdvi;
 static struct pt domain;
+/* What the parent's domain was built with, for the children's. */
+static const struct pt_format *dom_fmt;
+static u8 dom_leaf_max, dom_width;
+static bool dma_on;
 
 static paddr_t dom_alloc(void *ctx)
 {
@@ -88,6 +92,9 @@ static const char *build_domain(const struct partition *p, const struct pt_forma
 {
 	const char *err;
 
+	dom_fmt = fmt;
+	dom_leaf_max = leaf_max;
+	dom_width = width;
 	if (pt_init(&domain, fmt, leaf_max, dom_alloc, dom_free, NULL))
 		return "out of memory for its tables";
 	for (u32 i = 0; i < p->nr_ram; i++) {
@@ -219,6 +226,7 @@ const char *iommu_confine_parent(const struct partition *p)
 	else
 		err = "the firmware describes none (no DMAR or IVRS table)";
 	if (!err) {
+		dma_on = true;
 		pr_info("iommu: the parent's devices reach only the parent's memory (%lu MiB in "
 			"the domain, %u firmware range%s)", (unsigned long)(p->cfg.mem >> 20),
 			acpi.nrmrr, acpi.nrmrr == 1 ? "" : "s");
@@ -229,6 +237,67 @@ const char *iommu_confine_parent(const struct partition *p)
 	pr_warn("iommu: not in use (%s): the parent's devices can DMA into all memory, the "
 		"hypervisor's and the children's included", err);
 	return NULL;
+}
+
+/* ---- a device given to a child ---------------------------------------- */
+
+const char *iommu_passthrough_refused(void)
+{
+	if (!dma_on)
+		return "no IOMMU translates DMA (iommu=off, or none found)";
+	if (!iommu_ir_on())
+		return "the IOMMU does not remap interrupts";
+	return NULL;
+}
+
+const char *iommu_domain_build(struct pt *pt, const struct partition *p)
+{
+	if (!dma_on)
+		return "no IOMMU";
+	if (pt_init(pt, dom_fmt, dom_leaf_max, dom_alloc, dom_free, NULL))
+		return "out of memory for its tables";
+	for (u32 i = 0; i < p->nr_ram; i++) {
+		const struct mem_region *r = &p->ram[i];
+		if ((r->gpa + r->size - 1) >> dom_width) {
+			pt_destroy(pt);
+			return "the child's memory lies beyond what the IOMMU translates";
+		}
+		if (pt_map(pt, r->gpa, r->hpa, r->size, PT_R | PT_W)) {
+			pt_destroy(pt);
+			return "out of memory for its tables";
+		}
+	}
+	return NULL;
+}
+
+/* Every unit: the function to `root` under `id` (0: blocked, root 0;
+ * parent: the common domain). */
+static const char *device_to(u32 bdf, paddr_t root, u16 id, bool parent)
+{
+	const char *err = NULL;
+
+	for (u32 i = 0; i < nvtd && !err; i++)
+		err = parent ? vtd_reset_device(&vtd[i], bdf) : vtd_set_device(&vtd[i], bdf, root, id);
+	for (u32 i = 0; i < namdvi && !err; i++)
+		if (!amdvi_set_device(&amdvi[i], (u16)bdf, parent ? domain.root : root,
+				      parent ? 1 : id))
+			err = "an AMD-Vi unit did not take the change";
+	return err;
+}
+
+const char *iommu_device_assign(u32 bdf, const struct pt *pt, u16 id)
+{
+	return device_to(bdf, pt->root, id, false);
+}
+
+const char *iommu_device_block(u32 bdf, u16 id)
+{
+	return device_to(bdf, 0, id, false);
+}
+
+const char *iommu_device_to_parent(u32 bdf)
+{
+	return device_to(bdf, 0, 0, true);
 }
 
 static const char *bdf(u16 sid, char *buf)

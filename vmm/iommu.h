@@ -60,6 +60,20 @@ void iommu_irte_clear(u32 h);
 void iommu_ir_msi(u32 h, u32 *addr, u32 *data);
 /* An I/O APIC entry's polarity, trigger and mask (and vector), naming h. */
 u64 iommu_ir_rte(u32 h, u64 rte);
+/*
+ * Devices given to children (vmm/dev/passthru.c): why passthrough is
+ * refused (no DMA translation, no interrupt remapping), or NULL; a
+ * domain's tables over a child's RAM (its guest-physical addresses to
+ * its host pages; pt_destroy frees them); a function moved into such a
+ * domain (id 2 and up, one per function), blocked (no DMA at all), or
+ * back in the parent's. NULL or why not.
+ */
+struct pt;
+const char *iommu_passthrough_refused(void);
+const char *iommu_domain_build(struct pt *pt, const struct partition *p);
+const char *iommu_device_assign(u32 bdf, const struct pt *pt, u16 id);
+const char *iommu_device_block(u32 bdf, u16 id);
+const char *iommu_device_to_parent(u32 bdf);
 /* Logs and clears the faults every unit recorded. */
 void iommu_report_faults(void);
 

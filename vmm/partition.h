@@ -63,6 +63,8 @@ struct part_config {
 	u32 cap;          /* % of one CPU; 0 = none */
 	char kernel_cmdline[512]; /* what follows "--": the guest's own command line */
 	char module_cmdline[128]; /* a multiboot child's module's: its initrd line's "--" */
+	u32 pci[HV_PCI_PT_MAX];   /* PCI functions passed through (pre-launched children) */
+	u32 npci;
 };
 
 struct mem_region {

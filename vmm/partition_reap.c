@@ -26,6 +26,7 @@
 #include "vmm/base/log.h"
 #include "vmm/base/math.h"
 #include "vmm/base/string.h"
+#include "vmm/dev/passthru.h"
 #include "vmm/dev/platform.h"
 #include "vmm/dev/vlapic.h"
 #include "drivers/timer.h"
@@ -157,6 +158,10 @@ static bool destroy_step(struct partition *p)
 			kick_all(p);
 			return false;
 		}
+		/* Its passed-through devices stopped and reset before its
+		 * memory can go: they DMA into it. */
+		if (!passthru_reset_step(p, true))
+			return false;
 		p->reap_phase = 2;
 		return false;
 	case 2:
@@ -234,7 +239,7 @@ static bool rebuild_step(struct partition *p)
 {
 	switch (p->reap_phase) {
 	case 0:
-		if (!vcpus_gone(p, false))
+		if (!vcpus_gone(p, false) || !passthru_reset_step(p, false))
 			return false;
 		p->reap_phase = 1;
 		return false;

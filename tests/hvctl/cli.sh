@@ -5,9 +5,10 @@
 # hang), then every command against the fake /dev/hv of tests/hvctl/fakehv.c
 # linked into a dynamic build: create (Linux bzImage and ELF, synthetic),
 # the monitor's restart, console through a pipe, pause/resume, sched,
-# shutdown -w, reboot, destroy, top -b, events, dmesg, pool, and the
-# failures (name taken, pool exhausted, a build step failing, no power
-# button). Prints "PASS unit/hvctl_cli/NAME" or "FAIL ...: why" per check,
+# shutdown -w, reboot, destroy, top -b, events, dmesg, pool, PCI
+# passthrough (create with pci functions against a fake sysfs, pci-list,
+# pci-return), and the failures (name taken, pool exhausted, a build step
+# failing, no power button, each refusal of a PCI function). Prints "PASS unit/hvctl_cli/NAME" or "FAIL ...: why" per check,
 # as the unit tests do.
 # Usage: tests/hvctl/cli.sh HVCTL HVCTL_FAKE
 set -u
@@ -168,6 +169,28 @@ sed 's/"demo"/"pinned"/; $ a cpus = "8-9"' cfg/demo.cfg >cfg/pinned.cfg
 printf 'name = "bad"\nkernel = "k"\nmemroy = 64\n' >cfg/bad.cfg
 printf 'name = "bad"\nkernel = "k"\ndisk = [ "phy:/dev/sda,xvda,w" ]\n' >cfg/disk.cfg
 printf 'name = "nok"\nkernel = "../img/missing"\n' >cfg/nok.cfg
+# PCI passthrough: definitions, and a sysfs with the parent's functions
+# (00:06.0 bound to virtio-pci; 00:07.0, 00:01.0, 00:08.0 and 00:09.0
+# without a driver). Its unbind and drivers_probe are plain files: what hvctl wrote
+# stays there, and no driver comes or goes by itself.
+sed 's/"demo"/"pt"/; $ a pci = [ '"'0000:00:06.0'"',\n  "00:07.0" ]' cfg/demo.cfg >cfg/pt.cfg
+sed 's/"demo"/"pt2"/; $ a pci = [ "00:06.0" ]' cfg/demo.cfg >cfg/pt2.cfg
+sed 's/"demo"/"ptb"/; $ a pci = [ "00:01.0" ]' cfg/demo.cfg >cfg/ptb.cfg
+sed 's/"demo"/"ptm"/; $ a pci = [ "00:09.0" ]' cfg/demo.cfg >cfg/ptm.cfg
+sed 's/"demo"/"pta"/; $ a pci = [ "00:0a.0" ]' cfg/demo.cfg >cfg/pta.cfg
+sed 's/"demo"/"ptk"/; $ a pci = [ "00:08.0" ]' cfg/demo.cfg >cfg/ptk.cfg
+sed 's/"demo"/"pts"/; $ a pci = [ "0001:00:06.0" ]' cfg/demo.cfg >cfg/pts.cfg
+printf 'name = "pte"\nkernel = "../img/guest.elf"\nmemory = 32\npci = [ "00:06.0" ]\n' >cfg/pte.cfg
+SYS=$T/sys
+mkdir -p "$SYS/bus/pci/drivers/virtio-pci"
+for f in 0000:00:06.0 0000:00:07.0 0000:00:01.0 0000:00:08.0 0000:00:09.0; do
+	mkdir -p "$SYS/bus/pci/devices/$f"
+done
+bind06() { ln -sfn ../../drivers/virtio-pci "$SYS/bus/pci/devices/0000:00:06.0/driver"; }
+bind06
+: >"$SYS/bus/pci/drivers/virtio-pci/unbind"
+: >"$SYS/bus/pci/drivers_probe"
+export HVCTL_SYSFS=$SYS
 
 # ---- the static tool, no device -------------------------------------------------
 
@@ -221,6 +244,31 @@ expect dry_run_linux 0 "0x0001000000-0x0001002000       8192 bytes  kernel" \
 	"$HVCTL" create -n cfg/demo.cfg
 expect dry_run_elf 0 "long mode, rip 0x100000, cr3 0x1ffa000, rsi 0x2000000" \
 	"$HVCTL" create -n cfg/elf.cfg
+expect help_pci 0 "pci-return BDF" "$HVCTL" --help
+expect help_pci_create 0 "PCI PASSTHROUGH" "$HVCTL" help create
+expect help_pci_list 0 "owner_id (0 when none)" "$HVCTL" help pci-list
+expect_err pci_return_missing 2 "hvctl: pci-return: missing BDF (see 'hvctl help pci-return')" \
+	"$HVCTL" pci-return
+expect_err pci_return_bad 2 \
+	"hvctl: pci-return: \"zz:1\" is not a PCI address like \"0000:00:06.0\" or \"00:06.0\" (see 'hvctl help pci-return')" \
+	"$HVCTL" pci-return zz:1
+expect_err pci_return_segment 2 \
+	"hvctl: pci-return: \"0001:00:06.0\": PCI segment 0001: only segment 0000 is supported (see 'hvctl help pci-return')" \
+	"$HVCTL" pci-return 0001:00:06.0
+expect_err pci_list_extra 2 "hvctl: pci-list: unexpected argument 'x' (see 'hvctl help pci-list')" \
+	"$HVCTL" pci-list x
+expect_err pci_list_option 2 "hvctl: pci-list: unknown option '--all' (see 'hvctl help pci-list')" \
+	"$HVCTL" pci-list --all
+expect_err cfg_pci_segment 1 \
+	"hvctl: cfg/pts.cfg:10: pci: \"0001:00:06.0\": PCI segment 0001: only segment 0000 is supported" \
+	"$HVCTL" create cfg/pts.cfg
+expect_err cfg_pci_platform 1 \
+	"hvctl: cfg/pte.cfg:4: pci: PCI functions need the PC platform (platform = \"pc\")" \
+	"$HVCTL" create cfg/pte.cfg
+expect_err cfg_pci_absent 1 \
+	"hvctl: cfg/pta.cfg:10: pci: 0000:00:0a.0: the parent has no such PCI function (see $SYS/bus/pci/devices)" \
+	"$HVCTL" create cfg/pta.cfg
+expect dry_run_pci 0 "pci:       0000:00:07.0 at the child's 00:11.0" "$HVCTL" create -n cfg/pt.cfg
 expect_err no_driver_create 1 \
 	"hvctl: /dev/hv-absent does not exist: the hv driver is not loaded (load it with insmod /lib/modules/hv.ko)" \
 	env HVCTL_DEVICE=/dev/hv-absent "$HVCTL" create cfg/demo.cfg
@@ -323,4 +371,68 @@ expect destroy_elf 0 "" "$FAKE" destroy elf
 expect_err destroy_unknown 1 "hvctl: no partition named 'x-deaf' (see 'hvctl list')" \
 	"$FAKE" destroy x-deaf
 expect list_after 0 "" bash -c "[ \$('$FAKE' list | wc -l) = 1 ]"
+
+# PCI passthrough. Refusals first: each names the function and the
+# reason, destroys the half-built child and gives back what it took.
+# compact: a JSON document on one line without spaces.
+compact() { tr -d ' \n'; }
+expect pci_list_empty 0 "BDF           ID         STATE       OWNER  RESETS" "$FAKE" pci-list
+expect pci_list_json_empty 0 "[]" bash -c "'$FAKE' pci-list --json | tr -d ' \n' | grep -qx '\[\]' && echo '[]'"
+expect_err pci_no_iommu 1 "hvctl: 0000:00:06.0: unbound from virtio-pci
+hvctl: 0000:00:06.0: bound to virtio-pci again
+hvctl: cannot create 'pt': 0000:00:06.0: the hypervisor has no IOMMU with interrupt remapping: passthrough refused (the partition was destroyed)" \
+	env FAKEHV_FAIL=PCI_ASSIGN:1 "$FAKE" create cfg/pt.cfg
+expect pci_unbind_written 0 "0000:00:06.0" cat "$SYS/bus/pci/drivers/virtio-pci/unbind"
+expect pci_probe_written 0 "0000:00:06.0" cat "$SYS/bus/pci/drivers_probe"
+expect pci_refused_destroyed 0 "" bash -c "! '$FAKE' list | grep -q ' pt '"
+expect_err pci_bridge 1 \
+	"hvctl: cannot create 'ptb': 0000:00:01.0: cannot be passed through (a bridge, the IOMMU's own, no MSI/MSI-X, or BARs that do not fit) (the partition was destroyed)" \
+	"$FAKE" create cfg/ptb.cfg
+# Refused after the hypervisor took it (held): returned to the parent.
+expect_err pci_taken 1 "hvctl: 0000:00:08.0: given back to the parent
+hvctl: cannot create 'ptk': 0000:00:08.0: cannot be passed through (a bridge, the IOMMU's own, no MSI/MSI-X, or BARs that do not fit) (the partition was destroyed)" \
+	"$FAKE" create cfg/ptk.cfg
+expect pci_taken_back 0 "" bash -c "[ \$('$FAKE' pci-list | wc -l) = 1 ]"
+expect_err pci_unknown 1 \
+	"hvctl: cannot create 'ptm': 0000:00:09.0: no such PCI function (the partition was destroyed)" \
+	"$FAKE" create cfg/ptm.cfg
+# A step after the assign fails: both functions go back to the parent.
+expect_err pci_start_fails 1 "hvctl: 0000:00:06.0: unbound from virtio-pci
+hvctl: 0000:00:07.0: given back to the parent
+hvctl: 0000:00:06.0: bound to virtio-pci again
+hvctl: cannot create 'pt': starting it failed: busy (the partition was destroyed)" \
+	env FAKEHV_FAIL=START:16 "$FAKE" create cfg/pt.cfg
+expect pci_given_back 0 "" bash -c "[ \$('$FAKE' pci-list | wc -l) = 1 ]"
+
+# Assigned (each was reset once already, by the failed create's destroy):
+# listed with their owner, in info, refused to another child.
+expect_err pci_create 0 "hvctl: 0000:00:06.0: unbound from virtio-pci" \
+	bash -c "'$FAKE' create cfg/pt.cfg >/dev/null"
+rm "$SYS/bus/pci/devices/0000:00:06.0/driver" # as the kernel's unbind does
+ptid=$("$FAKE" info pt --json | sed -n 's/^  "id": \([0-9]*\),$/\1/p')
+expect pci_list 0 "0000:00:06.0  1af4:1000  assigned    pt          1" "$FAKE" pci-list
+want='[{"bdf":"0000:00:06.0","vendor":"1af4","device":"1000","state":"assigned","owner_id":'$ptid',"owner":"pt","resets":1},{"bdf":"0000:00:07.0","vendor":"8086","device":"10d3","state":"assigned","owner_id":'$ptid',"owner":"pt","resets":1}]'
+got=$("$FAKE" pci-list --json | compact)
+if [ "$got" = "$want" ]; then pass pci_list_json; else fail pci_list_json "'$got', not '$want'"; fi
+expect pci_info 0 "pci:             0000:00:07.0 (8086:10d3)" "$FAKE" info pt
+expect pci_info_json 0 '"pci":["0000:00:06.0","0000:00:07.0"]' bash -c "'$FAKE' info pt --json | tr -d ' \n'"
+expect pci_list_json_field 0 '"pci":["0000:00:06.0","0000:00:07.0"]' bash -c "'$FAKE' list --json | tr -d ' \n'"
+expect_err pci_busy 1 "hvctl: cannot create 'pt2': 0000:00:06.0: already assigned to 'pt' (the partition was destroyed)" \
+	"$FAKE" create cfg/pt2.cfg
+expect_err pci_return_assigned 1 "hvctl: cannot return 0000:00:06.0: it is assigned to 'pt' (destroy that first)" \
+	"$FAKE" pci-return 0000:00:06.0
+
+# Destroyed: reset and assignable; returned: probed again by the parent.
+expect pci_destroy 0 "" "$FAKE" destroy pt
+expect pci_assignable 0 "0000:00:06.0  1af4:1000  assignable  -           2" "$FAKE" pci-list
+expect pci_assignable_json 0 '{"bdf":"0000:00:07.0","vendor":"8086","device":"10d3","state":"assignable","owner_id":0,"owner":"","resets":2}' \
+	bash -c "'$FAKE' pci-list --json | tr -d ' \n'"
+bind06 # what the kernel's probe does
+expect pci_return 0 "0000:00:06.0: returned to the parent, bound to virtio-pci" "$FAKE" pci-return 00:06.0
+expect pci_return_nodriver 0 "0000:00:07.0: returned to the parent; no driver took it" \
+	"$FAKE" pci-return 0000:00:07.0
+expect_err pci_return_again 1 \
+	"hvctl: cannot return 0000:00:07.0: the hypervisor does not hold it (see 'hvctl pci-list')" \
+	"$FAKE" pci-return 00:07.0
+expect pci_all_back 0 "" bash -c "[ \$('$FAKE' pci-list | wc -l) = 1 ] && [ \$('$FAKE' list | wc -l) = 1 ]"
 exit $failed

@@ -14,8 +14,15 @@
  * name ends in "-deaf" ignores it); a reset reboots it. Its on_* actions
  * are carried out as the hypervisor does (REBUILD for restart).
  *
+ * PCI passthrough is modelled with four functions of the parent: 00:06.0
+ * (1af4:1000) and 00:07.0 (8086:10d3), which may be assigned, 00:01.0, a
+ * bridge (EINVAL), and 00:08.0, refused (EINVAL) after the hypervisor took
+ * it, as BARs that do not fit are: held, assignable; any other is unknown
+ * (ENOENT). A destroyed child's functions are reset and stay assignable
+ * until returned.
+ *
  * $FAKEHV_FAIL=NAME:ERRNO makes that ioctl (CREATE, POPULATE, WRITE,
- * VCPU_SET, START, ...) fail with ERRNO; $FAKEHV_ABI overrides the ABI
+ * VCPU_SET, START, PCI_ASSIGN, PCI_RETURN, ...) fail with ERRNO; $FAKEHV_ABI overrides the ABI
  * version; $FAKEHV_INPUT_ROOM bounds the bytes one CONSOLE_INPUT takes.
  * /dev/kmsg is redirected to $FAKEHV_STATE.kmsg.
  */
@@ -52,6 +59,21 @@ struct fpart {
 	uint64_t exits;
 };
 
+struct fpci {
+	uint32_t bdf, state, owner, resets; /* state 0: the parent's */
+	uint16_t vendor, device;
+	uint32_t bridge;                    /* refused: EINVAL */
+	uint32_t taken;                     /* refused, but held: EINVAL */
+};
+
+static const struct fpci fpci_init[] = {
+	{ .bdf = 0x30, .vendor = 0x1af4, .device = 0x1000 },
+	{ .bdf = 0x38, .vendor = 0x8086, .device = 0x10d3 },
+	{ .bdf = 0x08, .vendor = 0x8086, .device = 0x29c0, .bridge = 1 },
+	{ .bdf = 0x40, .vendor = 0x8086, .device = 0x100e, .taken = 1 },
+};
+#define NPCI (sizeof(fpci_init) / sizeof(fpci_init[0]))
+
 struct fstate {
 	uint32_t magic;
 	uint32_t next_id;
@@ -59,6 +81,7 @@ struct fstate {
 	struct hv_event ev[HV_EVENTS_KEPT];
 	uint64_t pool_total, pool_free;
 	struct fpart p[NPART];
+	struct fpci pci[NPCI];
 };
 
 static struct fstate *S;
@@ -96,6 +119,7 @@ static void attach(void)
 		S->next_id = 1;
 		S->next_seq = 1;
 		S->pool_total = S->pool_free = 1024ull << 20;
+		memcpy(S->pci, fpci_init, sizeof(S->pci));
 	}
 	flock(lock_fd, LOCK_UN);
 }
@@ -176,8 +200,22 @@ static void con_puts(struct fpart *p, const char *s)
 	con_put(p, s, strlen(s));
 }
 
+static struct fpci *fpci(uint32_t bdf)
+{
+	for (size_t i = 0; i < NPCI; i++)
+		if (S->pci[i].bdf == bdf)
+			return &S->pci[i];
+	return NULL;
+}
+
 static void destroy(struct fpart *p)
 {
+	for (size_t i = 0; i < NPCI; i++)
+		if (S->pci[i].state == HV_PCI_ASSIGNED && S->pci[i].owner == p->id) {
+			S->pci[i].state = HV_PCI_ASSIGNABLE;
+			S->pci[i].owner = 0;
+			S->pci[i].resets++;
+		}
 	event(p, HV_EVENT_DESTROYED, 0, NULL);
 	S->pool_free += p->c.memory_bytes;
 	memset(p, 0, sizeof(*p));
@@ -525,6 +563,56 @@ static int do_ioctl(int fd, unsigned long req, void *arg)
 		pi->cpus = 4;
 		for (int i = 0; i < NPART; i++)
 			pi->partitions += S->p[i].used;
+		return 0;
+	}
+	case HV_IOC_PCI_ASSIGN: {
+		struct hv_ioc_pci_assign *a = arg;
+		if (fail_injected("PCI_ASSIGN"))
+			return -1;
+		struct fpart *p = buildable(a->id);
+		if (!p)
+			return -1;
+		struct fpci *f = fpci(a->bdf);
+		if (!f)
+			FAIL(ENOENT);
+		if (f->bridge)
+			FAIL(EINVAL);
+		if (f->state == HV_PCI_ASSIGNED)
+			FAIL(EBUSY);
+		if (f->taken) {
+			f->state = HV_PCI_ASSIGNABLE;
+			FAIL(EINVAL);
+		}
+		f->state = HV_PCI_ASSIGNED;
+		f->owner = p->id;
+		return 0;
+	}
+	case HV_IOC_PCI_RETURN: {
+		struct fpci *f = fpci(*(hv_u32 *)arg);
+		if (fail_injected("PCI_RETURN"))
+			return -1;
+		if (!f || !f->state)
+			FAIL(ENOENT);
+		if (f->state == HV_PCI_ASSIGNED)
+			FAIL(EBUSY);
+		f->state = 0;
+		return 0;
+	}
+	case HV_IOC_PCI_LIST: {
+		struct hv_ioc_pci_list *l = arg;
+		memset(l, 0, sizeof(*l));
+		for (size_t i = 0; i < NPCI; i++) {
+			const struct fpci *f = &S->pci[i];
+			if (!f->state)
+				continue;
+			struct hv_pci_dev *d = &l->dev[l->count++];
+			d->bdf = f->bdf;
+			d->state = f->state;
+			d->owner = f->owner;
+			d->vendor = f->vendor;
+			d->device = f->device;
+			d->resets = f->resets;
+		}
 		return 0;
 	}
 	case HV_IOC_EVENTS_FROM: {

@@ -5,7 +5,8 @@
  * must refuse itself, read() and poll() of events, and one child's
  * build without a start: create, populate, write, vCPU state, status,
  * destroy, with its CREATED and DESTROYED events (one of them woken
- * from a blocking read() by the hypervisor's notification). Built static for the
+ * from a blocking read() by the hypervisor's notification), and the PCI
+ * passthrough calls' list and refusals (nothing is assigned). Built static for the
  * parent's test initramfs; prints "HVTEST hvdev: ..." lines and exits
  * non-zero when a check failed.
  */
@@ -58,7 +59,8 @@ static void bad_arguments(int fd)
 	struct hv_ioc_vcpu vc;
 	struct hv_ioc_sched sc;
 	struct hv_ioc_list l;
-	hv_u32 id = 0;
+	struct hv_ioc_pci_assign pa;
+	hv_u32 id = 0, bdf;
 	char buf[HV_INPUT_MAX + 1] = "";
 
 	memset(&st, 0, sizeof(st));
@@ -119,6 +121,18 @@ static void bad_arguments(int fd)
 	l.uaddr = 8;
 	refused(fd, HV_IOC_LIST, &l, EFAULT, "list into a bad address");
 	refused(fd, _IO(HV_IOC_MAGIC, 0x7f), NULL, ENOTTY, "an unknown ioctl");
+
+	pa.id = 0;
+	pa.bdf = 0x30;
+	refused(fd, HV_IOC_PCI_ASSIGN, &pa, EINVAL, "PCI assign to id 0");
+	pa.id = HV_PARTITIONS_MAX + 1;
+	refused(fd, HV_IOC_PCI_ASSIGN, &pa, ENOENT, "PCI assign to id 65");
+	pa.id = 1;
+	pa.bdf = 0x10000;
+	refused(fd, HV_IOC_PCI_ASSIGN, &pa, EINVAL, "PCI assign of bdf 0x10000");
+	bdf = 0x10000;
+	refused(fd, HV_IOC_PCI_RETURN, &bdf, EINVAL, "PCI return of bdf 0x10000");
+	refused(fd, HV_IOC_PCI_LIST, (void *)8, EFAULT, "PCI list into a bad address");
 }
 
 /* The next event, waiting up to @ms for it; 1 if one was read. */
@@ -260,6 +274,7 @@ int main(void)
 	struct hv_ioc_ring ring;
 	struct hv_pool_info pool;
 	struct hv_ioc_list l;
+	struct hv_ioc_pci_list pl;
 	struct hv_event ev;
 	hv_u32 version = 0, ids[HV_PARTITIONS_MAX];
 	char log[4096];
@@ -283,6 +298,10 @@ int main(void)
 	r = ioctl(fd, HV_IOC_LIST, &l);
 	check(r == 0 && l.count >= 1 && ids[0], "list: %d, %u partitions, first id %u",
 	      r, l.count, l.count ? ids[0] : 0);
+	memset(&pl, 0xff, sizeof(pl));
+	r = ioctl(fd, HV_IOC_PCI_LIST, &pl);
+	check(r == 0 && pl.count <= HV_PCI_PT_MAX, "PCI list: %d (%s), %u functions held", r,
+	      r ? strerror(errno) : "", pl.count);
 
 	memset(&ring, 0, sizeof(ring));
 	ring.len = sizeof(log);

@@ -6,6 +6,9 @@
 # (tests/manage_tests.sh) turns them into manage/<backend>-NAME and checks
 # the hypervisor's own log lines beside them. With "linux" a Linux child
 # is created too (the parent's kernel, tests/parent/child-init).
+# hvtest.pt=1 adds the PCI passthrough phase at the end (hvtest.manage=pt:
+# that phase alone); hvtest.pt=refused checks instead that a child with
+# a PCI function is refused (a machine without an IOMMU).
 
 mcheck() { check "manage-$1" "$2" "$3"; }
 hv() { hvctl "$@" 2> /tmp/hvctl.err; }
@@ -33,6 +36,116 @@ console_has() {
 }
 ticks() { hvctl console mticker -q --linger 0 < /dev/null 2>/dev/null | grep -c 'tick'; }
 pool_free() { hvctl pool --json | jnum free_bytes; }
+# drv_of DEV: the name of the parent's driver bound to a PCI function.
+drv_of() { local l; l=$(readlink "$1/driver" 2>/dev/null) && echo "${l##*/}"; }
+
+# ---- PCI passthrough (hvtest.pt=1): the parent's virtio NIC at 01:00.0
+# (hvtest.ptbdf= names another)
+# to a Linux child (tests/parent/hv/pt.cfg), which pings over it, and
+# back to the parent; the runner (tests/parent_tests.sh) checks the
+# hypervisor's log beside these. It needs the image with the Linux child.
+pt_phase() {
+	local bdf dev r r2 drv net out n pl obj st rs cb
+	bdf=$(param ptbdf)
+	bdf=${bdf:-0000:01:00.0}
+	dev=/sys/bus/pci/devices/$bdf
+	echo "HVTEST pt phase started"
+	if [ ! -f /boot/vmlinuz ] || [ ! -f /boot/child.cpio.gz ]; then
+		mcheck pt-unbound 1 "this image has no Linux child (/boot/vmlinuz, /boot/child.cpio.gz): the passthrough phase needs parent-test-linux.cpio.gz"
+		echo "HVTEST pt phase done"
+		return
+	fi
+	# Before: the parent's virtio-pci has it, and virtio_net its NIC.
+	drv=$(drv_of $dev)
+	net=$(ls $dev/virtio*/net 2>/dev/null | tr '\n' ' ')
+	[ "$drv" = virtio-pci ] && [ -n "$net" ]
+	mcheck pt-unbound $? "$bdf: vendor $(cat $dev/vendor 2>/dev/null) device $(cat $dev/device 2>/dev/null), driver ${drv:-none}, its NIC ${net:-none}"
+	# The create unbinds it (and says so) and assigns it.
+	sed "s/^pci = .*/pci = [ '$bdf' ]/" $cfg/pt.cfg > /tmp/pt.cfg
+	hv create /tmp/pt.cfg
+	r=$?
+	sed 's/^/HVTEST pt: /' /tmp/hvctl.err
+	grep -q "^hvctl: $bdf: unbound from virtio-pci\$" /tmp/hvctl.err
+	r2=$?
+	pl=$(hvctl pci-list 2>&1)
+	echo "$pl" | sed 's/^/HVTEST pt list: /'
+	drv=$(drv_of $dev)
+	[ $r = 0 ] && [ $r2 = 0 ] && [ -z "$drv" ] && echo "$pl" | grep -Eq "^$bdf +1af4:[0-9a-f]{4} +assigned +pt "
+	mcheck pt-create $? "create: $r ($(tail -n 1 /tmp/hvctl.err)); unbound said: $r2; its driver now: ${drv:-none}; listed assigned to pt"
+	if [ $r = 0 ]; then
+		# The child finds it at its 00:10.0 and pings the gateway of the
+		# emulator's user network over it, with MSI-X interrupts.
+		console_has pt 'linux-child: passthrough irqs' 150
+		out=$(hvctl console pt -q --linger 0 < /dev/null 2>/dev/null | tr -d '\r')
+		echo "$out" | grep -E 'linux-child: (passthrough|pci devices|dmesg)' | sed 's/^/HVTEST pt child: /'
+		echo "$out" | grep -q 'linux-child: passthrough ping ok'
+		mcheck pt-ping $? "$(echo "$out" | grep -m1 'linux-child: passthrough NIC'); $(echo "$out" | grep -m1 'packets transmitted')"
+		n=$(echo "$out" | sed -n 's/.*linux-child: passthrough irqs \([0-9][0-9]*\).*/\1/p' | head -n 1)
+		[ "${n:-0}" -gt 0 ]
+		mcheck pt-irqs $? "the child's MSI-X interrupts of the NIC: ${n:-none}"
+	else
+		mcheck pt-ping 1 "no child"
+		mcheck pt-irqs 1 "no child"
+	fi
+	# Hidden from the parent while assigned: its configuration space
+	# (read through the kernel's accessors, which the hypervisor answers)
+	# is all ones.
+	cb=$(od -An -tx1 -N4 $dev/config 2>&1 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//')
+	[ "$cb" = "ff ff ff ff" ]
+	mcheck pt-hidden $? "$bdf's first 4 configuration bytes in the parent while assigned: $cb"
+	# Destroyed: reset, its DMA blocked, held as assignable. A function
+	# without a reset method is not counted as reset: then the hypervisor
+	# must have said so.
+	hv destroy pt
+	r=$?
+	for n in $(seq 20); do
+		obj=$(hvctl pci-list --json 2>&1 | tr -d ' \n' | grep -o "{\"bdf\":\"$bdf\"[^}]*}")
+		st=$(echo "$obj" | sed -n 's/.*"state":"\([^"]*\)".*/\1/p')
+		[ "$st" = assignable ] && break
+		sleep 0.5
+	done
+	rs=$(echo "$obj" | sed -n 's/.*"resets":\([0-9]*\).*/\1/p')
+	[ "${rs:-0}" -ge 1 ]
+	r2=$?
+	[ $r = 0 ] && [ "$st" = assignable ] && [ $r2 = 0 ]
+	mcheck pt-assignable $? "destroy: $r; ${obj:-not listed}"
+	# Returned: the parent's kernel probes it again and its virtio-pci
+	# takes it, with the NIC: its configuration space is the device's.
+	out=$(hvctl pci-return $bdf 2>&1)
+	r=$?
+	echo "$out" | sed 's/^/HVTEST pt: /'
+	drv=$(drv_of $dev)
+	net=$(ls $dev/virtio*/net 2>/dev/null | tr '\n' ' ')
+	cb=$(od -An -tx1 -N2 $dev/config 2>&1 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//')
+	[ $r = 0 ] && [ "$drv" = virtio-pci ] && [ "$(cat $dev/vendor)" = 0x1af4 ] && [ "$cb" = "f4 1a" ] &&
+		[ -n "$net" ] && ! hvctl pci-list | grep -q "^$bdf "
+	mcheck pt-returned $? "pci-return: $r; driver ${drv:-none}, vendor $(cat $dev/vendor), configuration starts '$cb', its NIC ${net:-none}"
+	echo "HVTEST pt phase done"
+}
+
+# ---- hvtest.pt=refused: where the hypervisor has no IOMMU, a child with
+# a PCI function (the parent's e1000, done with its own checks by now)
+# is refused with the reason, destroyed, and the function bound to its
+# driver again.
+pt_refused() {
+	local d bdf="" r drv
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(drv_of "$d")" = e1000 ] && bdf=${d##*/} && break
+	done
+	if [ -z "$bdf" ]; then
+		mcheck pt-refused 1 "no PCI function bound to e1000 to try with"
+		return
+	fi
+	sed 's/^name = .*/name = "ptr"/' $cfg/pc.cfg > /tmp/ptr.cfg
+	echo "pci = [ '$bdf' ]" >> /tmp/ptr.cfg
+	hvctl create /tmp/ptr.cfg 2> /tmp/ptr.err
+	r=$?
+	sed 's/^/HVTEST pt: /' /tmp/ptr.err
+	drv=$(drv_of "/sys/bus/pci/devices/$bdf")
+	[ $r = 1 ] && [ -z "$(state ptr)" ] && [ "$drv" = e1000 ] &&
+		grep -qx "hvctl: cannot create 'ptr': $bdf: the hypervisor has no IOMMU with interrupt remapping: passthrough refused (the partition was destroyed)" /tmp/ptr.err
+	mcheck pt-refused $? "exit $r: $(tail -n 1 /tmp/ptr.err); $bdf bound to ${drv:-nothing} afterwards"
+}
 
 mode=$(param manage)
 cfg=/etc/hv
@@ -130,6 +243,11 @@ if [ "$mode" = devbench ]; then
 	netbench_child net-a 10.99.0.3 child-to-child
 	hvctl destroy net-a
 	hvctl destroy net-b
+	return 0 2>/dev/null || exit 0
+fi
+# hvtest.manage=pt: only the passthrough phase.
+if [ "$mode" = pt ]; then
+	pt_phase
 	return 0 2>/dev/null || exit 0
 fi
 # hvtest.manage=devices: only the device phase (while developing it).
@@ -378,3 +496,7 @@ mcheck pool-returns $? "pool free: $p1 bytes, $p2 with a 64 MiB child, $p3 after
 hvctl list | sed 's/^/HVTEST manage list: /'
 echo "HVTEST manage phase done"
 . /etc/hv-test/devices.sh
+case $(param pt) in
+1) pt_phase ;;
+refused) pt_refused ;;
+esac

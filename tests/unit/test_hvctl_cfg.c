@@ -162,6 +162,44 @@ TEST(disks)
 	CHECK(parse(BASE "unclaimed = \"crash\"\n") == -1);
 }
 
+TEST(pci)
+{
+	char b[CFG_BDF_LEN];
+	uint32_t bdf;
+
+	REQUIRE(parse(BASE) == 0);
+	CHECK_EQ(c.npci, 0);
+	REQUIRE(parse(BASE "pci = [ '0000:00:06.0', \"00:07.1\",\n  '0000:0A:1f.7', ]\n") == 0);
+	REQUIRE(c.npci == 3);
+	CHECK_EQ(c.pci[0], 0x30);
+	CHECK_EQ(c.pci[1], 0x39);
+	CHECK_EQ(c.pci[2], 0xaff);
+	CHECK_EQ(c.line[CFG_LINE_PCI], 3);
+	REQUIRE(parse(BASE "pci = []\n") == 0);
+	CHECK_EQ(c.npci, 0);
+	REQUIRE(parse(BASE "pci = [ 'ff:1f.7', '0:0.0', '00:01.0', '00:02.0', '00:03.0', "
+		      "'00:04.0', '00:05.0', '00:06.0' ]\n") == 0);
+	CHECK_EQ(c.npci, CFG_PCI_MAX);
+	CHECK_EQ(c.pci[0], 0xffff);
+	CHECK_EQ(c.pci[1], 0);
+
+	CHECK(cfg_parse_bdf("0000:00:06.0", &bdf, err, sizeof(err)) == 0 && bdf == 0x30);
+	CHECK(cfg_parse_bdf("00:06.0", &bdf, err, sizeof(err)) == 0 && bdf == 0x30);
+	CHECK(cfg_parse_bdf("00:06", &bdf, err, sizeof(err)) == -1);
+	CHECK_STR(err, "\"00:06\" is not a PCI address like \"0000:00:06.0\" or \"00:06.0\"");
+	CHECK(cfg_parse_bdf("", &bdf, err, sizeof(err)) == -1);
+	CHECK(cfg_parse_bdf("0:0:0:0.0", &bdf, err, sizeof(err)) == -1);
+	CHECK(cfg_parse_bdf("00000:00:06.0", &bdf, err, sizeof(err)) == -1);
+	CHECK(cfg_parse_bdf("000:06.0", &bdf, err, sizeof(err)) == -1);
+	CHECK(cfg_parse_bdf("00:06.0 ", &bdf, err, sizeof(err)) == -1);
+	CHECK(cfg_parse_bdf("00:06.00", &bdf, err, sizeof(err)) == -1);
+	CHECK(cfg_parse_bdf("0x0:06.0", &bdf, err, sizeof(err)) == -1);
+	cfg_format_bdf(0x30, b, sizeof(b));
+	CHECK_STR(b, "0000:00:06.0");
+	cfg_format_bdf(0xaff, b, sizeof(b));
+	CHECK_STR(b, "0000:0a:1f.7");
+}
+
 TEST(root_and_extra)
 {
 	REQUIRE(parse(BASE "root = \"/dev/vda1\"\nextra = \"console=ttyS0\"\n") == 0);
@@ -297,8 +335,31 @@ static const struct bad bad[] = {
 	{ BASE "vif = [ 'bridge=a/b' ]\n",
 	  "t.cfg:3: vif: bridge \"a/b\": not an interface name (1-15 of A-Za-z0-9_.-)" },
 	{ BASE "vif = [ '', '', '' ]\n", "t.cfg:3: vif: at most 2 interfaces" },
-	{ BASE "pci = []\n",
-	  "t.cfg:3: pci: not supported yet (virtual devices come with the parent-child channel)" },
+	{ BASE "pci = '0000:00:06.0'\n", "t.cfg:3: pci: expects a list, like [ '0000:00:06.0' ]" },
+	{ BASE "pci = [ '0001:00:06.0' ]\n",
+	  "t.cfg:3: pci: \"0001:00:06.0\": PCI segment 0001: only segment 0000 is supported" },
+	{ BASE "pci = [ '00:20.0' ]\n", "t.cfg:3: pci: \"00:20.0\": device 20 is out of range (00-1f)" },
+	{ BASE "pci = [ '00:06.8' ]\n", "t.cfg:3: pci: \"00:06.8\": function 8 is out of range (0-7)" },
+	{ BASE "pci = [ '00:06.0',\n  '06.0' ]\n",
+	  "t.cfg:4: pci: \"06.0\" is not a PCI address like \"0000:00:06.0\" or \"00:06.0\"" },
+	{ BASE "pci = [ 'eth0' ]\n",
+	  "t.cfg:3: pci: \"eth0\" is not a PCI address like \"0000:00:06.0\" or \"00:06.0\"" },
+	{ BASE "pci = [ 6 ]\n",
+	  "t.cfg:3: pci: \"6\" is not a PCI address like \"0000:00:06.0\" or \"00:06.0\"" },
+	{ BASE "pci = [ '00:06.0@3' ]\n",
+	  "t.cfg:3: pci: \"00:06.0@3\": a virtual slot (@VSLOT) is not supported: the functions "
+	  "appear in the child at 00:10.0, 00:11.0, ... in order" },
+	{ BASE "pci = [ '00:06.0,permissive=1' ]\n",
+	  "t.cfg:3: pci: \"00:06.0,permissive=1\": options (,KEY=VALUE) are not supported" },
+	{ BASE "pci = [ '00:06.*' ]\n",
+	  "t.cfg:3: pci: \"00:06.*\": all functions (.*) are not supported: name each function" },
+	{ BASE "pci = [ '0000:00:06.0',\n '00:07.0',\n '00:06.0' ]\n",
+	  "t.cfg:5: pci: 0000:00:06.0 is given twice (first on line 3)" },
+	{ BASE "pci = [ '0:1.0', '0:2.0', '0:3.0', '0:4.0', '0:5.0', '0:6.0', '0:7.0', '0:8.0', "
+	  "'0:9.0' ]\n", "t.cfg:3: pci: at most 8 PCI functions" },
+	{ BASE "pci = [ '00:06.0' ]\npci = [ '00:07.0' ]\n",
+	  "t.cfg:4: pci: given twice (first on line 3)" },
+	{ BASE "pcie = [ '00:06.0' ]\n", "t.cfg:3: pcie: unknown key (did you mean 'pci'?)" },
 	{ "name = \"a\"\nmemory = 64\nkernel = \"/k\"\nmemory = 64\n",
 	  "t.cfg:4: memory: given twice (first on line 2)" },
 	{ BASE "name = \"b\"\n", "t.cfg:3: name: given twice (first on line 1)" },
@@ -453,6 +514,7 @@ int main(void)
 	RUN(every_key);
 	RUN(paths);
 	RUN(disks);
+	RUN(pci);
 	RUN(root_and_extra);
 	RUN(syntax);
 	RUN(cpu_lists);

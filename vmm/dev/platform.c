@@ -7,6 +7,7 @@
 #include "vmm/dev/platform_dev.h"
 #include "vmm/dev/pci.h"
 #include "vmm/dev/virtio_pci.h"
+#include "vmm/dev/passthru.h"
 #include "vmm/base/heap.h"
 #include "vmm/base/log.h"
 #include "vmm/partition.h"
@@ -97,6 +98,7 @@ int platform_attach(struct partition *p, const struct platform_config *cfg)
 
 void platform_detach(struct partition *p)
 {
+	passthru_release(p);
 	virtio_pci_free_all(p);
 	pci_detach(p);
 	kfree(p->platform);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #define VALUE_MAX 8192
+#define ITEM_LINES 32 /* list items whose own line is kept */
 
 enum tok { T_EOF, T_NL, T_SEMI, T_IDENT, T_EQ, T_STR, T_NUM, T_LBR, T_RBR, T_COMMA };
 
@@ -26,6 +27,7 @@ struct value {
 	size_t len;         /* of s: strings may hold NUL bytes from escapes */
 	char s[VALUE_MAX];  /* the string, or the number as written */
 	unsigned items;     /* V_LIST */
+	int item_line[ITEM_LINES]; /* V_LIST: the line of each item */
 };
 
 struct parser {
@@ -276,6 +278,8 @@ static int parse_list(struct parser *ps, const char *key, struct value *v)
 			return fail(ps, ps->tline, key, "the list is too long or holds a NUL byte");
 		memcpy(v->s + v->len, ps->v.s, ps->v.len + 1);
 		v->len += ps->v.len + 1;
+		if (v->items < ITEM_LINES)
+			v->item_line[v->items] = ps->tline;
 		v->items++;
 		if (lex_skip_nl(ps))
 			return -1;
@@ -314,6 +318,12 @@ static int parse_value(struct parser *ps, const char *key, struct value *v)
 			    tok_name(ps->t));
 	}
 	return lex(ps);
+}
+
+/* The line of item i of a list (lists may span lines). */
+static int item_line(const struct value *v, unsigned i)
+{
+	return i < ITEM_LINES && v->item_line[i] ? v->item_line[i] : v->line;
 }
 
 /* ---- keys ---------------------------------------------------------------- */
@@ -607,6 +617,38 @@ static int k_vif(struct ctx *x, const char *key, const struct value *v)
 	return 0;
 }
 
+/*
+ * pci = [ "BDF", ... ] (xl.cfg's PCI_SPEC_STRING, without a virtual slot
+ * or options): functions of the parent's PCI bus passed through to the
+ * child, which sees them at 00:HV_PCI_PT_SLOT.0, the next slot, ... in
+ * order. `hvctl create` takes each from the parent's driver and assigns it.
+ */
+static int k_pci(struct ctx *x, const char *key, const struct value *v)
+{
+	char msg[CFG_ERR_MAX], b[CFG_BDF_LEN];
+
+	if (v->kind != V_LIST)
+		return fail(&x->ps, v->line, key, "expects a list, like [ '0000:00:06.0' ]");
+	if (v->items > CFG_PCI_MAX)
+		return fail(&x->ps, v->line, key, "at most %d PCI functions", CFG_PCI_MAX);
+	const char *item = v->s;
+	for (unsigned i = 0; i < v->items; i++, item += strlen(item) + 1) {
+		uint32_t bdf;
+		if (cfg_parse_bdf(item, &bdf, msg, sizeof(msg)))
+			return fail(&x->ps, item_line(v, i), key, "%s", msg);
+		for (unsigned j = 0; j < i; j++)
+			if (x->c->pci[j] == bdf) {
+				cfg_format_bdf(bdf, b, sizeof(b));
+				return fail(&x->ps, item_line(v, i), key, "%s is given twice (first "
+					    "on line %d)", b, item_line(v, j));
+			}
+		x->c->pci[i] = bdf;
+	}
+	x->c->npci = v->items;
+	x->c->line[CFG_LINE_PCI] = v->line;
+	return 0;
+}
+
 /* rng = 0|1: a virtio entropy device (default 1). */
 static int k_rng(struct ctx *x, const char *key, const struct value *v)
 {
@@ -752,12 +794,10 @@ static const struct key keys[] = {
 	{ "rng", k_rng },
 	{ "vconsole", k_vconsole },
 	{ "vif", k_vif },
+	{ "pci", k_pci },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(NKEYS <= 32, "ctx.seen holds every key");
-
-/* xl keys for devices that come with the channel. */
-static const char *const later_keys[] = { "pci" };
 
 /* Edit distance up to 3 (for "did you mean"), else 3. */
 static unsigned distance(const char *a, const char *b)
@@ -791,10 +831,6 @@ static int unknown_key(struct ctx *x, const char *key, int line)
 	const char *best = NULL;
 	unsigned bd = 3;
 
-	for (size_t i = 0; i < sizeof(later_keys) / sizeof(later_keys[0]); i++)
-		if (!strcmp(key, later_keys[i]))
-			return fail(&x->ps, line, key, "not supported yet (virtual devices come "
-				    "with the parent-child channel)");
 	for (size_t i = 0; i < NKEYS; i++) {
 		unsigned d = distance(key, keys[i].name);
 		if (d < bd) {
@@ -936,6 +972,74 @@ int cfg_parse(const char *buf, size_t len, const char *file, const char *dir,
 			break;
 	}
 	return finish(&x);
+}
+
+/* ---- PCI addresses ------------------------------------------------------ */
+
+/* 1 to max hex digits at *p (moved past them) into *out; false for none
+ * or more. */
+static bool hex_field(const char **p, unsigned max, unsigned *out)
+{
+	unsigned n = 0, v = 0;
+
+	while (hexval(**p) >= 0) {
+		if (++n > max)
+			return false;
+		v = v * 16 + (unsigned)hexval(*(*p)++);
+	}
+	*out = v;
+	return n > 0;
+}
+
+int cfg_parse_bdf(const char *s, uint32_t *bdf, char *err, size_t errlen)
+{
+	unsigned seg = 0, bus, dev, fn, colons = 0;
+	const char *p = s;
+
+	if (strchr(s, '@')) {
+		snprintf(err, errlen, "\"%.40s\": a virtual slot (@VSLOT) is not supported: the "
+			 "functions appear in the child at 00:%02x.0, 00:%02x.0, ... in order", s,
+			 HV_PCI_PT_SLOT, HV_PCI_PT_SLOT + 1);
+		return -1;
+	}
+	if (strchr(s, ',')) {
+		snprintf(err, errlen, "\"%.40s\": options (,KEY=VALUE) are not supported", s);
+		return -1;
+	}
+	if (strchr(s, '*')) {
+		snprintf(err, errlen, "\"%.40s\": all functions (.*) are not supported: name each "
+			 "function", s);
+		return -1;
+	}
+	for (const char *q = s; *q; q++)
+		colons += *q == ':';
+	if ((colons == 2 && (!hex_field(&p, 4, &seg) || *p++ != ':')) || colons < 1 ||
+	    colons > 2 || !hex_field(&p, 2, &bus) || *p++ != ':' || !hex_field(&p, 2, &dev) ||
+	    *p++ != '.' || !hex_field(&p, 1, &fn) || *p) {
+		snprintf(err, errlen, "\"%.40s\" is not a PCI address like \"0000:00:06.0\" or "
+			 "\"00:06.0\"", s);
+		return -1;
+	}
+	if (seg) {
+		snprintf(err, errlen, "\"%s\": PCI segment %04x: only segment 0000 is supported",
+			 s, seg);
+		return -1;
+	}
+	if (dev > 0x1f) {
+		snprintf(err, errlen, "\"%s\": device %02x is out of range (00-1f)", s, dev);
+		return -1;
+	}
+	if (fn > 7) {
+		snprintf(err, errlen, "\"%s\": function %x is out of range (0-7)", s, fn);
+		return -1;
+	}
+	*bdf = bus << 8 | dev << 3 | fn;
+	return 0;
+}
+
+void cfg_format_bdf(uint32_t bdf, char *buf, size_t len)
+{
+	snprintf(buf, len, "0000:%02x:%02x.%x", (bdf >> 8) & 0xff, (bdf >> 3) & 0x1f, bdf & 7);
 }
 
 /* ---- CPU lists --------------------------------------------------------- */

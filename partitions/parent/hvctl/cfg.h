@@ -24,6 +24,9 @@
 #define CFG_MEMORY_DEFAULT_MIB 128
 #define CFG_DISKS_MAX 4
 #define CFG_VIFS_MAX 2
+#define CFG_PCI_MAX HV_PCI_PT_MAX
+/* "0000:BB:DD.F" and its NUL */
+#define CFG_BDF_LEN 13
 
 enum cfg_platform {
 	CFG_PLATFORM_DEFAULT, /* pc for Linux kernels, none for ELF images */
@@ -40,6 +43,7 @@ enum cfg_key_line {
 	CFG_LINE_CMDLINE, /* cmdline, or root/extra when they make it */
 	CFG_LINE_PLATFORM,
 	CFG_LINE_CPUS,
+	CFG_LINE_PCI,
 	CFG_LINES,
 };
 
@@ -67,6 +71,8 @@ struct cfg {
 		bool has_mac;
 	} vif[CFG_VIFS_MAX];
 	unsigned nvifs;
+	uint32_t pci[CFG_PCI_MAX];  /* bdf (hv_abi.h): the child's 00:10.0, 00:11.0, ... */
+	unsigned npci;
 	bool rng;                   /* a virtio entropy device (default) */
 	bool vconsole;              /* a virtio console, hvc0 (default) */
 	bool stop_unclaimed;        /* unclaimed = "stop" */
@@ -99,6 +105,16 @@ int cfg_parse_cpus(const char *s, uint64_t *mask, char *err, size_t errlen);
 
 /* Formats a CPU mask as a list ("0-1,3"; "all" for 0) into buf. */
 void cfg_format_cpus(uint64_t mask, char *buf, size_t len);
+
+/*
+ * Parses a PCI function's address as xl.cfg writes it, "0000:BB:DD.F" or
+ * "BB:DD.F" (hex; segment 0 only). Returns 0 with bdf = bus << 8 |
+ * device << 3 | function, or -1 with a message in err.
+ */
+int cfg_parse_bdf(const char *s, uint32_t *bdf, char *err, size_t errlen);
+
+/* Formats a bdf as "0000:BB:DD.F" into buf (CFG_BDF_LEN bytes). */
+void cfg_format_bdf(uint32_t bdf, char *buf, size_t len);
 
 /* Whether s is a valid partition name (1-31 of [A-Za-z0-9_.-]). */
 bool cfg_name_valid(const char *s);

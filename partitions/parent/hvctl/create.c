@@ -2,9 +2,12 @@
 /*
  * `hvctl create FILE`: the domain builder. Everything that can be checked
  * without the hypervisor is checked first (the definition, the images,
- * where they go); then HV_IOC_CREATE, HV_IOC_POPULATE, the writes and
- * vCPU 0 (build_load), the monitor, HV_IOC_START. A failure after the
- * create destroys the half-built child and says what failed.
+ * where they go, the PCI functions); then HV_IOC_CREATE, HV_IOC_POPULATE,
+ * the writes and vCPU 0 (build_load), the virtio devices, the PCI
+ * functions (each taken from the parent's driver and assigned), the
+ * backend, the monitor, HV_IOC_START. A failure after the create destroys
+ * the half-built child, gives the PCI functions back to the parent, and
+ * says what failed.
  */
 #include "cfg.h"
 #include "dev.h"
@@ -13,6 +16,7 @@
 #include "backend.h"
 #include "image.h"
 #include "load.h"
+#include "pci.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -79,6 +83,11 @@ static void print_plan(const struct cfg *c, const struct image *img)
 	printf("memory:    %llu MiB\n", (unsigned long long)c->memory_mib);
 	printf("vcpus:     %u on CPUs %s\n", c->vcpus, cpus);
 	printf("platform:  %s\n", img->pc ? "pc" : "none");
+	for (unsigned i = 0; i < c->npci; i++) {
+		char b[CFG_BDF_LEN];
+		cfg_format_bdf(c->pci[i], b, sizeof(b));
+		printf("pci:       %s at the child's 00:%02x.0\n", b, HV_PCI_PT_SLOT + i);
+	}
 	printf("actions:   on_poweroff=%s on_reboot=%s on_crash=%s\n",
 	       cfg_action_name(c->on_poweroff), cfg_action_name(c->on_reboot),
 	       cfg_action_name(c->on_crash));
@@ -211,6 +220,18 @@ int cmd_create(int argc, char **argv)
 		errmsg("%s", err);
 		return EXIT_FAIL;
 	}
+	/* Its PCI functions: ones the parent has. */
+	if (!img.pc && c->npci) {
+		errmsg("%s:%d: pci: PCI functions need the PC platform (platform = \"pc\")", file,
+		       c->line[CFG_LINE_PCI]);
+		image_release(&img);
+		return EXIT_FAIL;
+	}
+	if (pci_check_present(c, file, err, sizeof(err))) {
+		errmsg("%s", err);
+		image_release(&img);
+		return EXIT_FAIL;
+	}
 	if (v[1].set) {
 		print_plan(c, &img);
 		image_release(&img);
@@ -245,8 +266,10 @@ int cmd_create(int argc, char **argv)
 	}
 	uint32_t id = req.id;
 	const char *step = NULL, *what = NULL;
-	char stepbuf[64];
+	char stepbuf[64], pcierr[CFG_ERR_MAX];
+	struct pci_take takes[CFG_PCI_MAX];
 	int e = 0;
+	memset(takes, 0, sizeof(takes));
 	hv_u32 arg = id;
 	if (hv_ioctl(fd, HV_IOC_POPULATE, &arg)) {
 		e = errno;
@@ -259,6 +282,9 @@ int cmd_create(int argc, char **argv)
 	} else if (ndev && backend_add(fd, id, devs, (unsigned)ndev)) {
 		e = errno;
 		step = "adding its devices";
+	} else if (c->npci && pci_take_all(fd, id, c, takes, pcierr, sizeof(pcierr))) {
+		e = errno;
+		step = pcierr;
 	} else if (ndev && backend_spawn(id, c->name, devs, (unsigned)ndev)) {
 		e = errno == ECHILD ? 0 : errno;
 		step = "starting its device backend";
@@ -272,7 +298,11 @@ int cmd_create(int argc, char **argv)
 	image_release(&img);
 	if (step) {
 		destroy_quietly(fd, id);
-		if (e == ENOMEM && !strcmp(step, "populating its memory")) {
+		if (c->npci)
+			pci_give_back(fd, takes, c->npci);
+		if (step == pcierr) {
+			errmsg("cannot create '%s': %s (the partition was destroyed)", c->name, step);
+		} else if (e == ENOMEM && !strcmp(step, "populating its memory")) {
 			char pool[96];
 			hv_pool_summary(fd, pool, sizeof(pool));
 			errmsg("not enough memory for '%s' (%llu MiB): the pool has %s", c->name,

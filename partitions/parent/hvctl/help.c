@@ -37,6 +37,8 @@ static const char main_help[] =
 "    dmesg [-f]                  the hypervisor's log\n"
 "    events [--json] [-f]        the partition events the hypervisor keeps\n"
 "    pool [--json]               the memory children are built from\n"
+"    pci-list [--json]           the PCI functions passed through to children\n"
+"    pci-return BDF              give a PCI function back to the parent\n"
 "    backend FILE                start a running child's device backend again\n"
 "\n"
 "    'hvctl help COMMAND' describes one command; 'hvctl help create' the\n"
@@ -48,10 +50,12 @@ static const char main_help[] =
 "\n"
 "ENVIRONMENT\n"
 "    HVCTL_DEVICE   the device to use instead of /dev/hv\n"
+"    HVCTL_SYSFS    where sysfs is instead of /sys (PCI passthrough)\n"
 "\n"
 "FILES\n"
 "    /dev/hv                  the hv driver's device\n"
-"    /lib/modules/hv.ko       the driver module\n";
+"    /lib/modules/hv.ko       the driver module\n"
+"    /sys/bus/pci             the parent's PCI functions and their drivers\n";
 
 struct cmd_help {
 	const char *name;
@@ -128,8 +132,12 @@ static const struct cmd_help helps[] = {
 "                        kernel (default 1)\n"
 "    vconsole = 0|1      a virtio console, the child's hvc0, reached with\n"
 "                        'hvctl console --dev hvc' (default 1)\n"
+"    pci = [ 'BDF', ... ]  PCI functions of the parent passed through to\n"
+"                        the child (at most 8), each \"0000:BB:DD.F\" or\n"
+"                        \"BB:DD.F\" (hex, segment 0000); the child sees them\n"
+"                        at 00:10.0, 00:11.0, ... in this order\n"
 "\n"
-"    Devices need the PC platform. pci is reserved and refused for now.\n"
+"    Devices need the PC platform.\n"
 "\n"
 "DEVICES\n"
 "    A child with devices gets a backend process (hvdev-NAME) that serves\n"
@@ -141,6 +149,21 @@ static const struct cmd_help helps[] = {
 "    logs why); the backend, the parent and the other children carry on.\n"
 "    The backend ends with its child; if it is killed, the child's I/O waits\n"
 "    until 'hvctl backend FILE' starts it again.\n"
+"\n"
+"PCI PASSTHROUGH\n"
+"    Each function in pci goes to the child while it is built, before it\n"
+"    starts: hvctl unbinds the parent's driver from it (through\n"
+"    /sys/bus/pci/devices/BDF/driver/unbind; a line on standard error says\n"
+"    so), then the hypervisor assigns it: the parent no longer sees it (its\n"
+"    configuration space reads all ones), its DMA reaches only the child's\n"
+"    memory and its interrupts only the child. That needs the machine's\n"
+"    IOMMU with interrupt remapping; bridges, the IOMMU's own function,\n"
+"    functions without MSI or MSI-X and functions whose BARs do not fit\n"
+"    the child are refused. If the create fails, the functions it took go\n"
+"    back to the parent and its drivers. When the child is destroyed the\n"
+"    hypervisor resets each function and holds it, its DMA blocked\n"
+"    (\"assignable\": 'hvctl pci-list'), until 'hvctl pci-return BDF' gives\n"
+"    it back to the parent or another child's create takes it.\n"
 "\n"
 "LOADING\n"
 "    A Linux kernel is loaded with the 32-bit boot protocol: the zero page at\n"
@@ -190,13 +213,14 @@ static const struct cmd_help helps[] = {
 "\n"
 "DESCRIPTION\n"
 "    Shows everything the hypervisor reports about a partition: state, kind,\n"
-"    platform, vCPUs, memory (and how much is populated), allowed CPUs,\n"
-"    weight and cap, what happens on power-off, reboot and crash, how it\n"
-"    last stopped and why, restarts, uptime, CPU time (all vCPUs and each),\n"
-"    time spent waiting for a CPU and held back by its cap, and its exits\n"
-"    to the hypervisor by reason.\n"
+"    platform, the PCI functions passed through to it, vCPUs, memory (and\n"
+"    how much is populated), allowed CPUs, weight and cap, what happens on\n"
+"    power-off, reboot and crash, how it last stopped and why, restarts,\n"
+"    uptime, CPU time (all vCPUs and each), time spent waiting for a CPU\n"
+"    and held back by its cap, and its exits to the hypervisor by reason.\n"
 "\n"
-"    -j, --json   one JSON object (sizes in bytes, times in nanoseconds)\n" },
+"    -j, --json   one JSON object (sizes in bytes, times in nanoseconds;\n"
+"                 pci: the addresses of its PCI functions)\n" },
 { "top",
 "SYNOPSIS\n"
 "    hvctl top [-b] [-d SECS] [-n ITERATIONS]\n"
@@ -279,7 +303,9 @@ static const struct cmd_help helps[] = {
 "DESCRIPTION\n"
 "    Stops the partition now, whatever its state, and returns its memory to\n"
 "    the pool; its monitor ends too. Succeeds whenever the name exists\n"
-"    (except for the parent partition).\n" },
+"    (except for the parent partition). PCI functions passed through to it\n"
+"    are reset and stay with the hypervisor ('hvctl pci-return' gives them\n"
+"    back to the parent).\n" },
 { "sched",
 "SYNOPSIS\n"
 "    hvctl sched NAME [--weight N] [--cap PCT]\n"
@@ -322,6 +348,31 @@ static const struct cmd_help helps[] = {
 "    itself, the CPUs online and the number of partitions.\n"
 "\n"
 "    -j, --json   one JSON object (sizes in bytes)\n" },
+{ "pci-list",
+"SYNOPSIS\n"
+"    hvctl pci-list [--json]\n"
+"\n"
+"DESCRIPTION\n"
+"    Lists the PCI functions the hypervisor holds: BDF (its address in the\n"
+"    parent), ID (vendor:device), STATE, OWNER and RESETS (the resets the\n"
+"    hypervisor gave it). A function is \"assigned\" to the child OWNER, or\n"
+"    \"assignable\": its child was destroyed, it was reset and its DMA is\n"
+"    blocked, and it waits for 'hvctl pci-return' or another child's\n"
+"    create. Functions the parent has are not listed.\n"
+"\n"
+"    -j, --json   one JSON array of objects: bdf, vendor and device (hex\n"
+"                 strings), state, owner_id (0 when none), owner (the\n"
+"                 child's name, \"\" when none), resets\n" },
+{ "pci-return",
+"SYNOPSIS\n"
+"    hvctl pci-return BDF\n"
+"\n"
+"DESCRIPTION\n"
+"    Gives an assignable PCI function (see 'hvctl pci-list') back to the\n"
+"    parent, then asks the parent's kernel to probe it\n"
+"    (/sys/bus/pci/drivers_probe) and says which driver took it, if any.\n"
+"    BDF is \"0000:BB:DD.F\" or \"BB:DD.F\". A function assigned to a child\n"
+"    cannot be returned: destroy the child first.\n" },
 { "help",
 "SYNOPSIS\n"
 "    hvctl help [COMMAND]\n"

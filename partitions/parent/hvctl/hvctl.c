@@ -27,6 +27,8 @@ static const struct command commands[] = {
 	{ "dmesg", cmd_dmesg },
 	{ "events", cmd_events },
 	{ "pool", cmd_pool },
+	{ "pci-list", cmd_pci_list },
+	{ "pci-return", cmd_pci_return },
 	{ "backend", cmd_backend },
 };
 

@@ -82,6 +82,8 @@ int cmd_sched(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_pool(int argc, char **argv);
+int cmd_pci_list(int argc, char **argv);
+int cmd_pci_return(int argc, char **argv);
 
 /* console.c: attaches to partition id's console until the escape key,
  * end of input, or the partition's end. Returns an exit code. */

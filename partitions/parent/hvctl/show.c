@@ -5,6 +5,7 @@
 #include "fmt.h"
 #include "hvctl.h"
 #include "json.h"
+#include "pci.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -25,7 +26,27 @@ static bool has_uptime(const struct hv_partition_status *st)
 	return st->state == HV_STATE_RUNNING || st->state == HV_STATE_PAUSED;
 }
 
-static void status_json(struct json *j, const struct hv_partition_status *st)
+/* The functions the hypervisor holds, for the partitions they are
+ * assigned to; none when it cannot say (an older driver or hypervisor). */
+struct pci_held {
+	struct hv_pci_dev d[HV_PCI_PT_MAX];
+	int n;
+};
+
+static void pci_held_read(int fd, struct pci_held *p)
+{
+	p->n = pci_list(fd, p->d);
+	if (p->n < 0)
+		p->n = 0;
+}
+
+static bool pci_of(const struct pci_held *p, int i, const struct hv_partition_status *st)
+{
+	return p->d[i].state == HV_PCI_ASSIGNED && p->d[i].owner == st->id;
+}
+
+static void status_json(struct json *j, const struct hv_partition_status *st,
+			const struct pci_held *pci)
 {
 	char nb[HV_NAME_MAX], buf[256];
 	unsigned vcpus = st->vcpus < HV_VCPUS_MAX ? st->vcpus : HV_VCPUS_MAX;
@@ -94,6 +115,15 @@ static void status_json(struct json *j, const struct hv_partition_status *st)
 	json_obj_end(j);
 	json_key(j, "stop_reason");
 	json_strn(j, st->stop_reason, sizeof(st->stop_reason));
+	json_key(j, "pci");
+	json_arr_begin(j);
+	for (int i = 0; i < pci->n; i++) {
+		if (!pci_of(pci, i, st))
+			continue;
+		cfg_format_bdf(pci->d[i].bdf, buf, sizeof(buf));
+		json_str(j, buf);
+	}
+	json_arr_end(j);
 	json_obj_end(j);
 }
 
@@ -116,10 +146,12 @@ int cmd_list(int argc, char **argv)
 	}
 	if (v[0].set) {
 		struct json j;
+		struct pci_held pci;
+		pci_held_read(fd, &pci);
 		json_init(&j, stdout, true);
 		json_arr_begin(&j);
 		for (int i = 0; i < n; i++)
-			status_json(&j, &st[i]);
+			status_json(&j, &st[i], &pci);
 		json_arr_end(&j);
 		json_end(&j);
 		free(st);
@@ -151,7 +183,7 @@ int cmd_list(int argc, char **argv)
 	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 }
 
-static void info_text(const struct hv_partition_status *st)
+static void info_text(const struct hv_partition_status *st, const struct pci_held *pci)
 {
 	char buf[256], name[HV_NAME_MAX], a[32], b[32];
 	unsigned vcpus = st->vcpus < HV_VCPUS_MAX ? st->vcpus : HV_VCPUS_MAX;
@@ -163,6 +195,12 @@ static void info_text(const struct hv_partition_status *st)
 	printf("kind:            %s\n", st->flags & HV_STATUS_PARENT ? "parent"
 	       : st->flags & HV_STATUS_PRELAUNCHED ? "child (pre-launched at boot)" : "child");
 	printf("platform:        %s\n", st->flags & HV_STATUS_PLATFORM_PC ? "pc" : "none");
+	for (int i = 0; i < pci->n; i++) {
+		if (!pci_of(pci, i, st))
+			continue;
+		cfg_format_bdf(pci->d[i].bdf, buf, sizeof(buf));
+		printf("pci:             %s (%04x:%04x)\n", buf, pci->d[i].vendor, pci->d[i].device);
+	}
 	printf("vcpus:           %u\n", st->vcpus);
 	fmt_mib(st->memory_bytes, a, sizeof(a));
 	fmt_mib(st->populated_bytes, b, sizeof(b));
@@ -216,13 +254,15 @@ int cmd_info(int argc, char **argv)
 	int fd = hv_open();
 	if (fd < 0 || hv_find(fd, pos[0], &st))
 		return EXIT_FAIL;
+	struct pci_held pci;
+	pci_held_read(fd, &pci);
 	if (v[0].set) {
 		struct json j;
 		json_init(&j, stdout, true);
-		status_json(&j, &st);
+		status_json(&j, &st, &pci);
 		json_end(&j);
 	} else {
-		info_text(&st);
+		info_text(&st, &pci);
 	}
 	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 }

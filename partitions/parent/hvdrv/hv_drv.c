@@ -216,6 +216,7 @@ static void __exit hv_exit(void)
 {
 	misc_deregister(&hv_misc);
 	hv_events_exit();
+	hv_pci_exit();
 }
 
 module_init(hv_init);

@@ -55,4 +55,9 @@ bool hv_chan_poll(struct file *file, struct poll_table_struct *wait,
 void hv_chan_release(struct hv_file *hf);
 void hv_chan_wake(void);
 
+long hv_pci_assign(const struct hv_ioc_pci_assign __user *uarg);
+long hv_pci_return(const u32 __user *uarg);
+long hv_pci_list(struct hv_ioc_pci_list __user *uarg);
+void hv_pci_exit(void);
+
 #endif

@@ -476,6 +476,12 @@ long hv_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return hv_ioc_pool(uarg);
 	case HV_IOC_EVENTS_FROM:
 		return hv_events_from(file->private_data, uarg);
+	case HV_IOC_PCI_ASSIGN:
+		return hv_pci_assign(uarg);
+	case HV_IOC_PCI_RETURN:
+		return hv_pci_return(uarg);
+	case HV_IOC_PCI_LIST:
+		return hv_pci_list(uarg);
 	default:
 		return -ENOTTY;
 	}

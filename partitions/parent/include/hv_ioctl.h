@@ -45,7 +45,16 @@
  *   CHANNEL_SIGNAL: ENOTCONN this file is not attached, ENOENT the
  *     channel was closed under it (the child is gone, or the hypervisor
  *     closed it), EINVAL the hypervisor closed it now: the backend wrote
- *     a bad OUT write index (logged by the hypervisor).
+ *     a bad OUT write index (logged by the hypervisor);
+ *   PCI_ASSIGN: EPERM no IOMMU with interrupt remapping (passthrough is
+ *     refused), ENOENT no such function or child, EBUSY the function is
+ *     assigned already, the child has started, or a driver of the
+ *     parent is still bound to it (the driver checks), EINVAL id 0, a
+ *     bdf above 0xffff, or a function that cannot be passed through (a
+ *     bridge, a host bridge, the IOMMU's own, no MSI or MSI-X, BARs that
+ *     do not fit), ENOSPC HV_PCI_PT_MAX functions held already;
+ *   PCI_RETURN: ENOENT the hypervisor does not hold it, EBUSY it is
+ *     assigned to a child (destroy that first), EINVAL a bdf above 0xffff.
  *
  * read() returns whole struct hv_event records, oldest first, from the
  * file's position: events after the open unless HV_IOC_EVENTS_FROM moved
@@ -218,7 +227,35 @@ struct hv_ioc_channel_attach {
 #define HV_IOC_CHANNEL_ATTACH _IOWR(HV_IOC_MAGIC, 0x16, struct hv_ioc_channel_attach)
 #define HV_IOC_CHANNEL_SIGNAL _IO(HV_IOC_MAGIC, 0x17)
 
+/*
+ * PCI passthrough (hv_abi.h, HVC_PCI_*). HV_IOC_PCI_ASSIGN gives a
+ * function the parent's driver has let go of (unbind it first) to a child
+ * being built; HV_IOC_PCI_RETURN gives an assignable one back (probe it
+ * again afterwards: /sys/bus/pci/drivers_probe); HV_IOC_PCI_LIST answers
+ * every assigned or assignable function. Errors are the hypercall's, as
+ * errno, and the driver's own checks (above). While the hypervisor holds
+ * a function the driver keeps the parent's kernel off it: its
+ * driver_override names no driver (so no probe binds it; one set before
+ * is replaced, and cleared at the return), and the configuration the
+ * parent's kernel gave it (BARs, command, capabilities) is saved at the
+ * assign and written back at the return, when the module has not been
+ * reloaded in between.
+ */
+struct hv_ioc_pci_assign {
+	hv_u32 id;
+	hv_u32 bdf;
+};
+struct hv_ioc_pci_list {
+	hv_u32 count;                /* out: functions held */
+	hv_u32 reserved;
+	struct hv_pci_dev dev[HV_PCI_PT_MAX]; /* out: the first `count` */
+};
+#define HV_IOC_PCI_ASSIGN _IOW(HV_IOC_MAGIC, 0x18, struct hv_ioc_pci_assign)
+#define HV_IOC_PCI_RETURN _IOW(HV_IOC_MAGIC, 0x19, hv_u32)
+#define HV_IOC_PCI_LIST _IOR(HV_IOC_MAGIC, 0x1a, struct hv_ioc_pci_list)
+
 #ifndef __cplusplus
+_Static_assert(sizeof(struct hv_ioc_pci_list) == 264, "hv_ioc_pci_list layout");
 _Static_assert(sizeof(struct hv_ioc_device_add) == 320, "hv_ioc_device_add layout");
 _Static_assert(sizeof(struct hv_ioc_device_query) == 576, "hv_ioc_device_query layout");
 _Static_assert(sizeof(struct hv_ioc_device_ack) == 108, "hv_ioc_device_ack layout");
