@@ -156,12 +156,13 @@ parent_prepare() {
 	[ -f build/parent/hv.ko ] || { fail parent/module "build/parent/hv.ko is missing (make parent-module)"; return 1; }
 	# The parent's test image, and a bigger one for QEMU with a Linux
 	# child for the management phase: the parent's own kernel with a
-	# small initramfs (tests/parent/child-init) and its button, input
-	# and pvpanic drivers.
+	# small initramfs (tests/parent/child-init), its button, input and
+	# pvpanic drivers and the DMA test for a passed-through edu device.
 	local bins="build/parent-tools/portio build/parent-tools/hvdev build/parent-tools/hvctl build/parent-tools/hvfuzz build/parent-tools/dmatest build/parent-tools/msitest"
 	INITRAMFS_BINS=$bins INITRAMFS_KO=build/parent/hv.ko INITRAMFS_FILES="$(manage_files)" \
 		scripts/mkinitramfs.sh "$OUT/parent-test.cpio.gz" tests/parent/init "${PARENT_MODULES[@]}" &&
-	scripts/mkinitramfs.sh "$OUT/child.cpio.gz" tests/parent/child-init button evdev pvpanic-mmio \
+	INITRAMFS_BINS=build/parent-tools/dmatest \
+		scripts/mkinitramfs.sh "$OUT/child.cpio.gz" tests/parent/child-init button evdev pvpanic-mmio \
 		virtio_pci virtio_blk virtio_rng virtio_net virtio_console &&
 	INITRAMFS_BINS=$bins INITRAMFS_KO=build/parent/hv.ko \
 		INITRAMFS_FILES="$(manage_files) build/cache/vmlinuz=/boot/vmlinuz $OUT/child.cpio.gz=/boot/child.cpio.gz" \
@@ -203,7 +204,7 @@ parent_svm_tests() {
 	RUN_PROBLEM=$problem
 	check_manage_run parent-svm amd-v linux
 	RUN_PROBLEM=$problem
-	check_pt_run parent-svm "01:00\\.0" FLR
+	check_pt_run parent-svm "01:00\\.0" FLR dma
 	result iommu/amd-v-vtd-passthrough "$REASON"
 
 	# iommu=required on a machine without one: the parent is refused,
@@ -223,7 +224,7 @@ parent_svm_tests() {
 # image (with the Linux child) whose parent does the passthrough phase
 # alone, with the same virtio NIC at 01:00.0.
 parent_amdvi_tests() {
-	PARENT_HV_OPTS=iommu=required PARENT_KERNEL_OPTS="hvtest.pt=1 hvtest.ptbdf=0000:00:06.0" \
+	PARENT_HV_OPTS=iommu=required PARENT_KERNEL_OPTS="hvtest.pt=1 hvtest.ptbdf=0000:00:06.0 hvtest.ptreset=none" \
 		parent_iso "$OUT/parent-pt-amdvi.iso" 512 2 none 0 0 poweroff pt 0 "$OUT/parent-test-linux.cpio.gz" ||
 		{ fail parent/image "mkiso failed"; return; }
 	qemu_run parent-pt-amdvi 600 -device amd-iommu,intremap=on -smp 2 -m 1024 \
@@ -285,7 +286,9 @@ PT_CHECKS=(pt-unbound pt-create pt-ping pt-irqs pt-hidden pt-assignable pt-retur
 # the parent's script passed, and the hypervisor's own log shows the
 # function (BDF, as a pattern: 01:00\.0) assigned to the child, reset
 # (RESET: FLR, or no reset method) and held when the child was destroyed,
-# and returned.
+# and returned; with "dma", the child's DMA through QEMU's edu device
+# (tests/parent/dmatest.c) reached its own page and was blocked and
+# reported at 0x90000000, outside its memory.
 check_pt_run() {
 	local name=$1 f=$2 how=$3 hv='^\[ *[0-9.]+\] cpu[0-9]+ ' c v
 	REASON=""
@@ -304,6 +307,11 @@ check_pt_run() {
 		REASON="the hypervisor did not log the reset ($how) of $f at the child's destroy"
 	elif ! log_has "$name" "${hv}passthrough: $f returned to the parent"; then
 		REASON="the hypervisor did not log the return of $f to the parent"
+	elif [ "$4" = dma ] && ! log_parent "$name" "^HVTEST ok manage-pt-dma:"; then
+		v=$(log_value "$name" "^HVTEST FAILED manage-pt-dma: (.*)$")
+		REASON="pt-dma: ${v:-no verdict} (see $OUT/$name.log)"
+	elif [ "$4" = dma ] && ! log_has "$name" "${hv}WARN: iommu: DMA write by device [0-9a-f]{2}:[0-9a-f]{2}\.[0-7] at 0x90000000 blocked"; then
+		REASON="the child's DMA write at 0x90000000, outside its memory, was not reported blocked"
 	else
 		echo "  passthrough: $(log_value "$name" '^HVTEST ok manage-pt-ping: (.*)$')"
 		echo "  passthrough: $(log_value "$name" '^HVTEST ok manage-pt-irqs: (.*)$')"

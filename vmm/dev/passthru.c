@@ -825,7 +825,8 @@ static bool reset_device(struct pt_dev *d)
 	for (u32 b = 0; b < PCI_BARS; b++)
 		pci_cfg_write(d->bdf, PCI_BAR0 + 4 * b, 4, d->raw[b]);
 	quiet(d->bdf, d->msi, d->msix);
-	d->resets++;
+	if (d->flr_us)
+		d->resets++;
 	d->phase = 0;
 	return true;
 }
