@@ -43,6 +43,7 @@
 #define CMD_COMPLETION_WAIT 0x1
 #define CMD_INV_DEVTAB 0x2
 #define CMD_INV_PAGES 0x3
+#define CMD_INV_INTR 0x5
 #define CMD_INV_ALL 0x8
 #define EFR_IA BIT(6)              /* INVALIDATE_IOMMU_ALL (3.4.12) */
 
@@ -138,23 +139,29 @@ bool amdvi_flush(struct amdvi *u)
 	return flush_domain(u, DOMAIN_ID);
 }
 
-bool amdvi_set_device(struct amdvi *u, u16 devid, paddr_t root, u16 domain)
+bool amdvi_set_device(struct amdvi *u, u16 devid, paddr_t root, u16 domain, paddr_t irt,
+		      u32 irt_log2)
 {
 	volatile u64 *dte = (volatile u64 *)phys_to_virt(u->devtab) + devid * 4u;
 	u16 old = (u16)dte[1];
 
 	/* Blocked: translation valid, mode 0 (no translation) with neither
 	 * read nor write allowed -- every request target-aborted (2.2.2.1,
-	 * Table 7). The interrupt quadword stays. */
+	 * Table 7). Interrupts through its table, or none at all (IV set,
+	 * IntCtl 00b: every message target-aborted, 2.2.2.2). */
 	if (!domain)
 		domain = DOMAIN_ID;
 	dte[0] = DTE_V | DTE_TV; /* stops the old tables first */
+	dte[2] = irt ? DTE_IV | DTE_INT_TAB_LEN(irt_log2) | (irt & DTE_INT_TABLE_MASK) |
+			       DTE_INT_CTL_REMAP
+		     : DTE_IV;
 	dte[1] = domain;
 	dte[0] = root ? DTE_V | DTE_TV | (4ull << DTE_MODE_SHIFT) | root | DTE_IR | DTE_IW
 		      : DTE_V | DTE_TV;
 	wbinvd(); /* table walks need not snoop (2.2.2.1) */
 	u32 c[4] = { devid, CMD_INV_DEVTAB << 28, 0, 0 };
-	return submit(u, c) && flush_domain(u, old) && flush_domain(u, domain);
+	u32 ci[4] = { devid, CMD_INV_INTR << 28, 0, 0 };
+	return submit(u, c) && submit(u, ci) && flush_domain(u, old) && flush_domain(u, domain);
 }
 
 bool amdvi_ir_capable(const struct amdvi *u)

@@ -45,9 +45,11 @@ void amdvi_ir_flush(struct amdvi *u);
 bool amdvi_flush(struct amdvi *u);
 /* One device ID moved to another domain: the 4-level tables at root
  * under domain ID `domain` (2 and up; 1 is the parent's), or blocked
- * (root 0): no DMA at all. Caches dropped; false if the unit did not
- * answer. */
-bool amdvi_set_device(struct amdvi *u, u16 devid, paddr_t root, u16 domain);
+ * (root 0): no DMA at all; its interrupts through the table at irt
+ * (2^irt_log2 entries), or none at all (irt 0). Caches dropped; false if
+ * the unit did not answer. */
+bool amdvi_set_device(struct amdvi *u, u16 devid, paddr_t root, u16 domain, paddr_t irt,
+		      u32 irt_log2);
 /* The next event logged; false when the log is empty. */
 bool amdvi_next_event(struct amdvi *u, struct amdvi_event *e, bool *lost);
 const char *amdvi_event_name(u8 code);

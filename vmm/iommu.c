@@ -278,9 +278,14 @@ static const char *device_to(u32 bdf, paddr_t root, u16 id, bool parent)
 
 	for (u32 i = 0; i < nvtd && !err; i++)
 		err = parent ? vtd_reset_device(&vtd[i], bdf) : vtd_set_device(&vtd[i], bdf, root, id);
+	/* AMD-Vi: the parent's common interrupt table, the function's own,
+	 * or (blocked) none. */
+	u32 log2 = 0;
+	paddr_t irt = parent ? iommu_ir_common_table(&log2)
+			     : root ? iommu_dev_ir_table(bdf, &log2) : 0;
 	for (u32 i = 0; i < namdvi && !err; i++)
 		if (!amdvi_set_device(&amdvi[i], (u16)bdf, parent ? domain.root : root,
-				      parent ? 1 : id))
+				      parent ? 1 : id, irt, log2))
 			err = "an AMD-Vi unit did not take the change";
 	return err;
 }

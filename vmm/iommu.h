@@ -74,6 +74,22 @@ const char *iommu_domain_build(struct pt *pt, const struct partition *p);
 const char *iommu_device_assign(u32 bdf, const struct pt *pt, u16 id);
 const char *iommu_device_block(u32 bdf, u16 id);
 const char *iommu_device_to_parent(u32 bdf);
+/*
+ * A passed-through function's interrupts (vmm/dev/passthru.c): open
+ * before it is moved into its domain (AMD-Vi: a table of its own, which
+ * iommu_dev_ir_table answers for its device table entry; VT-d: nothing),
+ * entries of its own (AMD-Vi) or of the common table checking that the
+ * requester is the function (VT-d), the messages naming them as
+ * iommu_ir_msi makes them; closed when it is blocked or the parent's.
+ */
+const char *iommu_dev_ir_open(u32 bdf);
+paddr_t iommu_dev_ir_table(u32 bdf, u32 *log2);
+/* AMD-Vi's common table (0 without one). */
+paddr_t iommu_ir_common_table(u32 *log2);
+void iommu_dev_ir_close(u32 bdf);
+int iommu_dev_irte_alloc(u32 bdf);
+void iommu_dev_irte_set(u32 bdf, u32 h, u8 vector, u32 apic_id);
+void iommu_dev_irte_clear(u32 bdf, u32 h);
 /* Logs and clears the faults every unit recorded. */
 void iommu_report_faults(void);
 

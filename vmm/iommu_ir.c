@@ -10,9 +10,13 @@
  * I/O APIC pins it mirrors (host_irq.c). The devices hold messages that
  * name those entries, so a message a device writes by DMA -- whatever its
  * address and data -- is either one of them or blocked, and the unit
- * records the fault. Entries do not check the requester: each delivers
- * only what the parent may receive anyway (a child's device will need
- * the check).
+ * records the fault. The parent's entries do not check the requester:
+ * each delivers only what the parent may receive anyway. A function
+ * passed through to a child (vmm/dev/passthru.c) is kept apart: on
+ * AMD-Vi it has a table of its own (its device table entry names it, so
+ * it can name nothing else); on VT-d its entries verify its requester ID
+ * (SVT 01b, 9.10), so no other device reaches them -- its own messages
+ * can still name the parent's entries there.
  *
  *  - VT-d (VT-d 3.4 5.1): 16384 entries of 16 bytes; remappable-format
  *    messages name an entry by handle (address bits 19:5 and 2, with a
@@ -71,6 +75,20 @@ static bool x2apic_dest;
 static u64 used[MAX_ENTRIES / 64];
 static spinlock_t irt_lock = SPINLOCK_INIT;
 
+/* A passed-through function's own table (AMD-Vi): the indexes a fixed
+ * message can name, one page. */
+#define DEV_LOG2 9
+#define DEV_TABLES 8
+#define VTD_SVT_SID BIT(18)              /* high half: verify the requester ID exactly */
+struct dev_table {
+	bool on;
+	u32 bdf;
+	paddr_t pa;
+	volatile u32 *irt;
+	u64 used[(1u << DEV_LOG2) / 64];
+};
+static struct dev_table dev_tables[DEV_TABLES];
+
 bool iommu_ir_on(void)
 {
 	return vtd_irt || amd_irt;
@@ -88,6 +106,7 @@ void iommu_ir_reset(void)
 	amd_irt = NULL;
 	x2apic_dest = false;
 	memset(used, 0, sizeof(used));
+	memset(dev_tables, 0, sizeof(dev_tables));
 }
 #endif
 
@@ -235,6 +254,119 @@ void iommu_ir_msi(u32 h, u32 *addr, u32 *data)
 		*addr = 0xfee00000u;
 		*data = h & 0x7ff; /* the index, a fixed or lowest-priority message */
 	}
+}
+
+/* ---- a passed-through function's entries ------------------------------------ */
+
+static struct dev_table *dev_table(u32 bdf)
+{
+	for (u32 i = 0; i < DEV_TABLES; i++)
+		if (dev_tables[i].on && dev_tables[i].bdf == bdf)
+			return &dev_tables[i];
+	return NULL;
+}
+
+const char *iommu_dev_ir_open(u32 bdf)
+{
+	if (!iommu_ir_on())
+		return "no interrupt remapping";
+	if (!amd_irt || dev_table(bdf))
+		return NULL; /* VT-d: the common table, entries checking the requester */
+	for (u32 i = 0; i < DEV_TABLES; i++) {
+		struct dev_table *t = &dev_tables[i];
+		if (t->on)
+			continue;
+		if (!(t->pa = pmm_alloc_zeroed(1, PAGE_SIZE, 0)))
+			return "out of memory for its interrupt table";
+		t->irt = phys_to_virt(t->pa);
+		t->bdf = bdf;
+		memset(t->used, 0, sizeof(t->used));
+		t->used[0] = 1; /* index 0 stays empty, as in the common table */
+		t->on = true;
+		return NULL;
+	}
+	return "too many functions with interrupt tables of their own";
+}
+
+paddr_t iommu_dev_ir_table(u32 bdf, u32 *log2)
+{
+	const struct dev_table *t = dev_table(bdf);
+
+	*log2 = DEV_LOG2;
+	return t ? t->pa : 0;
+}
+
+paddr_t iommu_ir_common_table(u32 *log2)
+{
+	*log2 = AMD_LOG2;
+	return amd_irt ? table_pa : 0;
+}
+
+void iommu_dev_ir_close(u32 bdf)
+{
+	struct dev_table *t = dev_table(bdf);
+
+	if (!t)
+		return;
+	pmm_free(t->pa, 1);
+	t->on = false;
+}
+
+int iommu_dev_irte_alloc(u32 bdf)
+{
+	struct dev_table *t = amd_irt ? dev_table(bdf) : NULL;
+	int found = -1;
+
+	if (!amd_irt)
+		return iommu_irte_alloc(1);
+	if (!t)
+		return -1;
+	u64 f = spin_lock_irqsave(&irt_lock);
+	for (u32 h = 1; h < (1u << DEV_LOG2) && found < 0; h++)
+		if (!(t->used[h / 64] & (1ULL << (h % 64)))) {
+			t->used[h / 64] |= 1ULL << (h % 64);
+			found = (int)h;
+		}
+	spin_unlock_irqrestore(&irt_lock, f);
+	return found;
+}
+
+void iommu_dev_irte_set(u32 bdf, u32 h, u8 vector, u32 apic_id)
+{
+	struct dev_table *t = amd_irt ? dev_table(bdf) : NULL;
+
+	if (!iommu_ir_on() || bdf > 0xffff)
+		return;
+	u64 f = spin_lock_irqsave(&irt_lock);
+	if (vtd_irt && h < entries) {
+		/* The requester check before the present bit. */
+		vtd_irt[h * 2 + 1] = bdf | VTD_SVT_SID;
+		vtd_irt[h * 2] = VTD_P | VTD_V(vector) |
+				 (x2apic_dest ? VTD_DST_X2APIC(apic_id) : VTD_DST_XAPIC(apic_id));
+	} else if (t && h < (1u << DEV_LOG2)) {
+		t->irt[h] = AMD_REMAP_EN | AMD_INT_TYPE(0) | AMD_DEST(apic_id) | AMD_VECTOR(vector);
+	}
+	flush();
+	spin_unlock_irqrestore(&irt_lock, f);
+}
+
+void iommu_dev_irte_clear(u32 bdf, u32 h)
+{
+	struct dev_table *t = amd_irt ? dev_table(bdf) : NULL;
+
+	if (!iommu_ir_on())
+		return;
+	u64 f = spin_lock_irqsave(&irt_lock);
+	if (vtd_irt && h < entries) {
+		vtd_irt[h * 2] = 0;
+		vtd_irt[h * 2 + 1] = 0;
+		used[h / 64] &= ~(1ULL << (h % 64));
+	} else if (t && h < (1u << DEV_LOG2)) {
+		t->irt[h] = 0;
+		t->used[h / 64] &= ~(1ULL << (h % 64));
+	}
+	flush();
+	spin_unlock_irqrestore(&irt_lock, f);
 }
 
 u64 iommu_ir_rte(u32 h, u64 rte)

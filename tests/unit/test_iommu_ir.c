@@ -192,6 +192,54 @@ TEST(amdvi_entries_and_messages)
 	CHECK_EQ(iommu_ir_rte(0x20, rte), BIT(16) | BIT(15) | BIT(13) | 0x20);
 }
 
+/* A passed-through function's entries (VT-d): in the common table, each
+ * checking that the requester is the function (SVT 01b, SQ 00b, SID). */
+TEST(vtd_function_entries_check_requester)
+{
+	fresh(false);
+	REQUIRE(iommu_ir_start_vtd(units, 1) == NULL);
+	CHECK(iommu_dev_ir_open(0x0100) == NULL);
+	u32 log2;
+	CHECK_EQ(iommu_dev_ir_table(0x0100, &log2), 0); /* no table of its own */
+	int h = iommu_dev_irte_alloc(0x0100);
+	CHECK_EQ(h, 1);
+	iommu_dev_irte_set(0x0100, (u32)h, 0xf4, 7);
+	volatile u64 *t = vtd_table();
+	CHECK_EQ(t[h * 2 + 1], 0x0100ull | (1ull << 18));
+	CHECK_EQ(t[h * 2], 0x1ull | (0xf4ull << 16) | (7ull << 40));
+	iommu_dev_irte_clear(0x0100, (u32)h);
+	CHECK_EQ(t[h * 2], 0);
+	CHECK_EQ(t[h * 2 + 1], 0);
+	CHECK_EQ(iommu_dev_irte_alloc(0x0100), h); /* free again */
+}
+
+/* AMD-Vi: a table of its own, apart from the common one. */
+TEST(amdvi_function_table)
+{
+	fresh(false);
+	paddr_t common = iommu_ir_table_amdvi(amd, 1);
+	REQUIRE(common != 0);
+	iommu_ir_start_amdvi(amd, 1);
+	u32 log2 = 0;
+	CHECK_EQ(iommu_ir_common_table(&log2), common);
+	CHECK_EQ(log2, 11);
+	CHECK_EQ(iommu_dev_irte_alloc(0x30), -1); /* not opened */
+	REQUIRE(iommu_dev_ir_open(0x30) == NULL);
+	paddr_t own = iommu_dev_ir_table(0x30, &log2);
+	REQUIRE(own != 0);
+	CHECK(own != common);
+	CHECK_EQ(log2, 9);
+	int h = iommu_dev_irte_alloc(0x30);
+	CHECK_EQ(h, 1);
+	iommu_dev_irte_set(0x30, (u32)h, 0xf5, 7);
+	CHECK_EQ(((volatile u32 *)(uintptr_t)own)[h], 0x1u | (7u << 8) | (0xf5u << 16));
+	CHECK_EQ(((volatile u32 *)(uintptr_t)common)[h], 0); /* the parent's stays */
+	freed = 0;
+	iommu_dev_ir_close(0x30);
+	CHECK_EQ(freed, 1);
+	CHECK_EQ(iommu_dev_ir_table(0x30, &log2), 0);
+}
+
 TEST(amdvi_pins_run_out)
 {
 	fresh(false);
@@ -222,6 +270,8 @@ int main(void)
 	RUN(vtd_all_or_none);
 	RUN(amdvi_entries_and_messages);
 	RUN(amdvi_pins_run_out);
+	RUN(vtd_function_entries_check_requester);
+	RUN(amdvi_function_table);
 	RUN(amdvi_refused);
 	fresh(false);
 	return harness_finish();

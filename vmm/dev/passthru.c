@@ -165,25 +165,25 @@ static bool route(struct pt_dev *d, struct msix_ent *e, u16 entry, u32 *addr, u3
 		u16 s = slot_alloc(d, entry);
 		if (s == NO_SLOT)
 			return false;
-		int h = iommu_irte_alloc(1);
+		int h = iommu_dev_irte_alloc(d->bdf);
 		if (h < 0) {
 			slot_free(s);
 			return false;
 		}
 		e->slot = s;
 		e->irte = (u32)h;
-		iommu_irte_set(e->irte, (u8)(PT_VEC_FIRST + s % PT_NVEC),
-			       cpus[s / PT_NVEC]->apic_id, false, false);
+		iommu_dev_irte_set(d->bdf, e->irte, (u8)(PT_VEC_FIRST + s % PT_NVEC),
+				   cpus[s / PT_NVEC]->apic_id);
 	}
 	iommu_ir_msi(e->irte, addr, data);
 	return true;
 }
 
-static void unroute(struct msix_ent *e)
+static void unroute(struct pt_dev *d, struct msix_ent *e)
 {
 	if (e->slot == NO_SLOT)
 		return;
-	iommu_irte_clear(e->irte);
+	iommu_dev_irte_clear(d->bdf, e->irte);
 	slot_free(e->slot);
 	e->slot = NO_SLOT;
 }
@@ -670,8 +670,8 @@ bool passthru_ready(const struct partition *c)
 static void free_msix(struct pt_dev *d)
 {
 	for (u32 n = 0; d->ent && n < d->msix_n; n++)
-		unroute(&d->ent[n]);
-	unroute(&d->msi_ent);
+		unroute(d, &d->ent[n]);
+	unroute(d, &d->msi_ent);
 }
 
 /* Back to what the hypervisor holds: nothing of a child left. */
@@ -698,6 +698,7 @@ static int held(struct pt_dev *d, const char **why, const char *what, int e)
 {
 	iommu_device_block(d->bdf, d->dom_id);
 	forget_child(d);
+	iommu_dev_ir_close(d->bdf);
 	d->state = ASSIGNABLE;
 	if (what)
 		*why = what;
@@ -789,6 +790,8 @@ int passthru_assign(struct partition *parent, struct partition *c, u32 bdf, cons
 	if ((err = iommu_domain_build(&d->dom, c)))
 		return held(d, why, err, HV_ENOMEM);
 	d->dom_built = true;
+	if ((err = iommu_dev_ir_open(bdf)))
+		return held(d, why, err, HV_ENOMEM);
 	if ((err = iommu_device_assign(bdf, &d->dom, d->dom_id)))
 		return held(d, why, err, HV_EINVAL);
 	if (pci_add(c, HV_PCI_PT_SLOT + index, &d->func))
@@ -841,6 +844,7 @@ static void released(struct pt_dev *d)
 	forget_child(d);
 	d->state = ASSIGNABLE;
 	spin_unlock_irqrestore(&d->lock, fl);
+	iommu_dev_ir_close(d->bdf);
 	pr_info("passthrough: %s: reset (%s), DMA blocked, assignable", bdf_name(d->bdf),
 		d->flr_us ? "FLR" : "no reset method: its state is not scrubbed");
 }
