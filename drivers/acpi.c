@@ -252,6 +252,26 @@ static void add_rmrr(struct acpi_info *a, u64 base, u64 limit)
 	a->rmrr[a->nrmrr++] = (struct acpi_rmrr){ base, limit };
 }
 
+/* A DRHD's device scopes (8.3.1: type, length, flags, reserved,
+ * enumeration ID, start bus, then a (device, function) pair per step):
+ * the I/O APICs' (type 3, enumeration ID = I/O APIC ID). A path of more
+ * than one step would need the bridges' bus numbers: not taken. */
+static void dmar_ioapic_scopes(const u8 *t, u32 off, u32 end, struct acpi_info *a)
+{
+	while (off + 6 <= end) {
+		u8 type = t[off], len = t[off + 1];
+		if (len < 6 || off + len > end)
+			return;
+		if (type == 3 && len == 8 && a->ndmar_ioapics < ACPI_MAX_IOAPICS &&
+		    t[off + 6] < 32 && t[off + 7] < 8)
+			a->dmar_ioapic[a->ndmar_ioapics++] = (typeof(a->dmar_ioapic[0])){
+				.id = t[off + 4],
+				.sid = (u16)(t[off + 5] << 8 | t[off + 6] << 3 | t[off + 7]),
+			};
+		off += len;
+	}
+}
+
 /* DMAR (VT-d 3.4 8.1): the host address width and flags, then remapping
  * structures of (type u16, length u16). Only segment 0 is used. */
 static void parse_dmar(const struct acpi_sdt_header *h, u64 pa, struct acpi_info *a)
@@ -271,6 +291,7 @@ static void parse_dmar(const struct acpi_sdt_header *h, u64 pa, struct acpi_info
 		}
 		if (type == 0 && len >= 16) { /* DRHD (8.3) */
 			u8 size = t[off + 5] & 0xf;
+			dmar_ioapic_scopes(t, off + 16, off + len, a);
 			if (a->ndrhd < ACPI_MAX_IOMMUS && rd64(t, off + 8) && rd16(t, off + 6) == 0) {
 				a->drhd[a->ndrhd++] = (struct acpi_drhd){
 					.base = rd64(t, off + 8),

@@ -141,6 +141,10 @@ struct acpi_info {
 	 * remaps their interrupts (Linux wants each one listed too). */
 	u32 nivrs_ioapics;
 	u8 ivrs_ioapic[ACPI_MAX_IOAPICS];
+	/* The requester IDs the I/O APICs' interrupts carry, as the DMAR's
+	 * device scopes give them (VT-d 3.4 8.3.1; one-step paths only). */
+	u32 ndmar_ioapics;
+	struct { u8 id; u16 sid; } dmar_ioapic[ACPI_MAX_IOAPICS];
 	u32 iommu_bad;           /* structures rejected as malformed */
 	u32 ntables;
 	char table_sigs[32][5];

@@ -5,6 +5,7 @@
 #include "partitions/build.h"
 #include "partitions/config.h"
 #include "partitions/manage.h"
+#include "partitions/parent.h"
 #include "vmm/dev/passthru.h"
 #include "vmm/backend.h"
 #include "vmm/main.h"
@@ -95,7 +96,9 @@ static void start_with_functions(struct partition *p, struct partition *parent)
 	for (u32 k = 0; k < p->cfg.npci; k++) {
 		u32 bdf = p->cfg.pci[k];
 		const char *why = "there is no parent partition to take it from";
-		int r = parent ? passthru_assign(parent, p, bdf, &why) : -1;
+		int r = -1;
+		if (parent && !(why = parent_pci_not_isolated(parent, bdf)))
+			r = passthru_assign(parent, p, bdf, &why);
 		for (u32 tries = 0; r == HV_MORE && tries < 1000; tries++)
 			r = passthru_assign(parent, p, bdf, &why);
 		if (r != 0) {

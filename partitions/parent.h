@@ -61,10 +61,16 @@ bool parent_pci_port(struct vcpu *v, u16 port, u8 size, bool in, u32 *val);
 struct cfg_env parent_cfg_env(struct partition *p);
 extern spinlock_t parent_cfg_lock;
 /* Under interrupt remapping: entries [irte, irte + n) deliver the
- * parent's message (address lo/hi, data; n vectors from its block), or
- * nothing when the message is not good. */
+ * parent's message (address lo/hi, data; n vectors from its block) when
+ * it comes from `src` (pci_msi_source), or nothing when the message is
+ * not good. */
+/* Why the function's requests need not carry its own requester ID (a
+ * bridge to conventional PCI above it may send them under its own, shared
+ * with the functions beside it), so it cannot be kept apart from them by
+ * the IOMMU and passed through; NULL when they do. */
+const char *parent_pci_not_isolated(struct partition *p, u32 bdf);
 void parent_irte_program(struct partition *p, const struct cfg_env *e, u32 irte, u32 n,
-			 u32 lo, u32 hi, u32 data);
+			 u32 lo, u32 hi, u32 data, u32 src);
 /* MSI-X tables (parent_msix.c): found and mediated at set-up; the
  * rules' msix_live and msix_bar. */
 const char *parent_msix_setup(struct partition *p);

@@ -36,6 +36,7 @@
 
 struct msix_table {
 	u32 bdf;
+	u32 src;           /* the requester its messages carry (pci_msi_source) */
 	u32 cap;           /* the capability's offset */
 	u32 bar;           /* BIR */
 	u64 bar_addr;      /* where the BAR decodes, as mediated */
@@ -211,7 +212,7 @@ static void remapped_write(struct partition *p, struct msix_table *t, u64 toff, 
 	*hw_dword(t, i, 1) = 0;
 	*hw_dword(t, i, 2) = data;
 	struct cfg_env e = parent_cfg_env(p);
-	parent_irte_program(p, &e, t->irte[i], 1, ent[0], ent[1], ent[2]);
+	parent_irte_program(p, &e, t->irte[i], 1, ent[0], ent[1], ent[2], t->src);
 }
 
 static int table_write(struct vcpu *v, void *opaque, u64 off, u8 size, u64 val)
@@ -272,6 +273,8 @@ static const char *add_table(struct partition *p, u32 bdf, u32 cap, u8 header)
 	struct msix_table *t = &tables[ntables];
 	*t = (struct msix_table){ .bdf = bdf, .cap = cap, .bar = bar, .bar_addr = base,
 				  .addr = base + (where & ~7u), .entries = MSIX_TABLE_SIZE(ctrl) };
+	struct cfg_env e = parent_cfg_env(p);
+	t->src = pci_msi_source(&e, bdf);
 	t->page = ALIGN_DOWN(t->addr, PAGE_SIZE);
 	t->span = ALIGN_UP(t->addr + (u64)t->entries * MSIX_ENTRY_SIZE, PAGE_SIZE) - t->page;
 	t->map = ioremap(t->page, t->span);

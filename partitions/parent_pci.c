@@ -43,6 +43,7 @@ static u32 ones(u8 size)
 struct msi_shadow {
 	u32 bdf, cap;
 	u32 irte, block; /* entries [irte, irte + block): 2^MMC of them */
+	u32 src;         /* the requester its messages carry (pci_msi_source) */
 	u32 lo, hi, data; /* the parent's message registers (data: its dword) */
 };
 
@@ -110,8 +111,20 @@ static bool named_vcpu(struct partition *p, u8 dest, bool logical, u32 *apic)
 	return false;
 }
 
+const char *parent_pci_not_isolated(struct partition *p, u32 bdf)
+{
+	struct cfg_env e = parent_cfg_env(p);
+	u32 src = pci_msi_source(&e, bdf);
+
+	if (src == bdf)
+		return NULL;
+	return src == IR_SRC_ANY ? "no bridge leads to its bus"
+				 : "it sits below a bridge to conventional PCI, whose ID its requests "
+				   "may carry (shared with the functions beside it)";
+}
+
 void parent_irte_program(struct partition *p, const struct cfg_env *e, u32 irte, u32 n,
-			 u32 lo, u32 hi, u32 data)
+			 u32 lo, u32 hi, u32 data, u32 src)
 {
 	u32 apic;
 	bool good = !msi_message_check(e, lo, hi, data & 0xffff, n) &&
@@ -120,7 +133,7 @@ void parent_irte_program(struct partition *p, const struct cfg_env *e, u32 irte,
 	for (u32 k = 0; k < n; k++) {
 		if (good)
 			iommu_irte_set(irte + k, (u8)((data & ~(n - 1)) + k), apic,
-				       ((data >> 8) & 7) == 1, data & BIT(15));
+				       ((data >> 8) & 7) == 1, data & BIT(15), src);
 		else
 			iommu_irte_clear(irte + k);
 	}
@@ -133,7 +146,7 @@ static void shadow_program(struct partition *p, const struct cfg_env *e,
 	u32 n = 1u << (mme > 5 ? 5 : mme);
 
 	parent_irte_program(p, e, sh->irte, n > sh->block ? sh->block : n, sh->lo,
-			    (ctrl & MSI_CTRL_64BIT) ? sh->hi : 0, sh->data);
+			    (ctrl & MSI_CTRL_64BIT) ? sh->hi : 0, sh->data, sh->src);
 	for (u32 k = n; k < sh->block; k++)
 		iommu_irte_clear(sh->irte + k);
 }
@@ -166,7 +179,8 @@ static void cfg_write(struct partition *p, const struct cfg_env *e, u32 bdf, u32
 			return;
 		}
 		sh = &shadows[nshadows++];
-		*sh = (struct msi_shadow){ .bdf = bdf, .cap = cap, .irte = (u32)h, .block = block };
+		*sh = (struct msi_shadow){ .bdf = bdf, .cap = cap, .irte = (u32)h, .block = block,
+					   .src = pci_msi_source(e, bdf) };
 		sh->lo = pci_cfg_read(bdf, r.lo, 4);
 		sh->hi = r.hi ? pci_cfg_read(bdf, r.hi, 4) : 0;
 		sh->data = pci_cfg_read(bdf, r.data, 4);

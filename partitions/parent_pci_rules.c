@@ -3,6 +3,7 @@
 #include "partitions/parent_pci_rules.h"
 #include "vmm/base/fmt.h"
 #include "drivers/pci.h"
+#include "vmm/iommu.h"
 
 #define PCI_STATUS_CAP_LIST BIT(20) /* of the dword at 0x04 */
 #define PCI_CAP_PTR 0x34
@@ -28,6 +29,60 @@ u32 pci_find_cap(const struct cfg_env *e, u32 bdf, u8 id)
 		at = (dw >> 8) & 0xfc;
 	}
 	return 0;
+}
+
+/* The bridge (type 1 header) on bus `bus` or below whose secondary bus is
+ * `target`, walking down from `bus` through the bridges' bus ranges. */
+static bool upstream_bridge(const struct cfg_env *e, u32 bus, u32 target, u32 depth, u32 *out)
+{
+	if (depth > 8)
+		return false;
+	for (u32 dev = 0; dev < 32; dev++) {
+		for (u32 fn = 0; fn < 8; fn++) {
+			u32 bdf = bus << 8 | dev << 3 | fn;
+			u32 id = e->read32(e->ctx, bdf, 0x00);
+			if ((id & 0xffff) == 0xffff) {
+				if (fn == 0)
+					break;
+				continue;
+			}
+			u32 hdr = (e->read32(e->ctx, bdf, 0x0c) >> 16) & 0xff;
+			if ((hdr & 0x7f) == 1) {
+				u32 buses = e->read32(e->ctx, bdf, 0x18);
+				u32 sec = (buses >> 8) & 0xff, sub = (buses >> 16) & 0xff;
+				if (sec == target) {
+					*out = bdf;
+					return true;
+				}
+				if (sec > bus && target > sec && target <= sub &&
+				    upstream_bridge(e, sec, target, depth + 1, out))
+					return true;
+			}
+			if (fn == 0 && !(hdr & 0x80))
+				break; /* not a multi-function device */
+		}
+	}
+	return false;
+}
+
+u32 pci_msi_source(const struct cfg_env *e, u32 bdf)
+{
+	u32 bus = bdf >> 8, br;
+
+	if (bus == 0)
+		return bdf; /* on the root bus: its own ID */
+	if (!upstream_bridge(e, 0, bus, 0, &br))
+		return IR_SRC_ANY;
+	/* Below a PCI Express root or downstream port the function's own
+	 * requests carry its ID; below a bridge to conventional PCI they may
+	 * carry the bridge's, or its secondary bus's (PCIe-to-PCI Bridge 1.0
+	 * 2.3): any requester on the bridge's bus range. */
+	u32 cap = pci_find_cap(e, br, PCI_CAP_EXP);
+	u32 type = cap ? (e->read32(e->ctx, br, cap) >> 20) & 0xf : 0;
+	if (type == PCI_EXP_ROOT_PORT || type == PCI_EXP_DOWNSTREAM)
+		return bdf;
+	u32 sub = (e->read32(e->ctx, br, 0x18) >> 16) & 0xff;
+	return IR_SRC_BUSES(br >> 8, sub);
 }
 
 const char *msi_message_check(const struct cfg_env *e, u32 addr_lo, u32 addr_hi, u32 data,

@@ -87,5 +87,16 @@ enum cfg_refusal parent_cfg_refused(const struct cfg_env *e, u32 bdf, u32 reg, u
 
 /* The offset of the function's capability `id`, or 0. */
 u32 pci_find_cap(const struct cfg_env *e, u32 bdf, u8 id);
+/*
+ * The requester IDs a function's interrupt messages arrive with, for the
+ * remapping entries' check (VT-d 3.4 9.10; vmm/iommu.h's IR_SRC_*):
+ * its own on the root bus and below PCI Express ports; any on the bus
+ * range of a bridge to conventional PCI above it (which may send them
+ * under its own ID); any when no bridge leads to its bus.
+ */
+#define PCI_CAP_EXP 0x10
+#define PCI_EXP_ROOT_PORT 4
+#define PCI_EXP_DOWNSTREAM 6
+u32 pci_msi_source(const struct cfg_env *e, u32 bdf);
 
 #endif

@@ -307,10 +307,10 @@ check_pt_run() {
 		REASON="the hypervisor did not log the reset ($how) of $f at the child's destroy"
 	elif ! log_has "$name" "${hv}passthrough: $f returned to the parent"; then
 		REASON="the hypervisor did not log the return of $f to the parent"
-	elif [ "$4" = dma ] && ! log_parent "$name" "^HVTEST ok manage-pt-dma:"; then
+	elif [ "${4:-}" = dma ] && ! log_parent "$name" "^HVTEST ok manage-pt-dma:"; then
 		v=$(log_value "$name" "^HVTEST FAILED manage-pt-dma: (.*)$")
 		REASON="pt-dma: ${v:-no verdict} (see $OUT/$name.log)"
-	elif [ "$4" = dma ] && ! log_has "$name" "${hv}WARN: iommu: DMA write by device [0-9a-f]{2}:[0-9a-f]{2}\.[0-7] at 0x90000000 blocked"; then
+	elif [ "${4:-}" = dma ] && ! log_has "$name" "${hv}WARN: iommu: DMA write by device [0-9a-f]{2}:[0-9a-f]{2}\.[0-7] at 0x90000000 blocked"; then
 		REASON="the child's DMA write at 0x90000000, outside its memory, was not reported blocked"
 	else
 		echo "  passthrough: $(log_value "$name" '^HVTEST ok manage-pt-ping: (.*)$')"

@@ -116,7 +116,8 @@ void host_irq_route(struct partition *p, u32 pin, u64 rte)
 			pin_irte[pin] = h > 0 ? (u32)h : 0;
 		}
 		if (pin_irte[pin]) {
-			iommu_irte_set(pin_irte[pin], f.vector, f.apic_id, false, f.level);
+			iommu_irte_set(pin_irte[pin], f.vector, f.apic_id, false, f.level,
+				       iommu_ioapic_source(pin));
 			phys = iommu_ir_rte(pin_irte[pin], phys);
 		} else {
 			pr_warn("parent: GSI %u: the interrupt table is full: left masked", pin);

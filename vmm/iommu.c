@@ -150,9 +150,18 @@ static const char *confine_vtd(const struct partition *p)
 	if ((err = iommu_ir_start_vtd(vtd, nvtd)))
 		pr_warn("iommu: interrupt remapping not in use (%s): a device the parent drives "
 			"can write any interrupt message", err);
-	else
+	else {
+		u32 io = iommu_ioapic_source(0);
+		char who[48];
+		if (io == IR_SRC_ANY)
+			hv_snprintf(who, sizeof(who), "the I/O APIC's unchecked: the DMAR names none");
+		else
+			hv_snprintf(who, sizeof(who), "the I/O APIC's as %02x:%02x.%u", io >> 8,
+				    (io >> 3) & 0x1f, io & 7);
 		pr_info("iommu: interrupt remapping on (%s destinations, compatibility format "
-			"blocked)", lapic_x2apic_mode() ? "x2APIC" : "xAPIC");
+			"blocked; requesters checked: each device's, %s)",
+			lapic_x2apic_mode() ? "x2APIC" : "xAPIC", who);
+	}
 	return NULL;
 }
 
@@ -237,6 +246,19 @@ const char *iommu_confine_parent(const struct partition *p)
 	pr_warn("iommu: not in use (%s): the parent's devices can DMA into all memory, the "
 		"hypervisor's and the children's included", err);
 	return NULL;
+}
+
+u32 iommu_ioapic_source(u32 gsi)
+{
+	const struct acpi_ioapic *io = NULL;
+
+	for (u32 i = 0; i < acpi.nioapics; i++)
+		if (acpi.ioapics[i].gsi_base <= gsi && (!io || acpi.ioapics[i].gsi_base > io->gsi_base))
+			io = &acpi.ioapics[i];
+	for (u32 i = 0; io && i < acpi.ndmar_ioapics; i++)
+		if (acpi.dmar_ioapic[i].id == io->id)
+			return acpi.dmar_ioapic[i].sid;
+	return IR_SRC_ANY;
 }
 
 /* ---- a device given to a child ---------------------------------------- */

@@ -53,7 +53,17 @@ void iommu_ir_reset(void);
 int iommu_irte_alloc(u32 n);
 /* An entry an I/O APIC pin can name, or -1. */
 int iommu_irte_alloc_pin(void);
-void iommu_irte_set(u32 h, u8 vector, u32 apic_id, bool lowest, bool level);
+/* Who may send through an entry: VT-d checks the requester (9.10);
+ * AMD-Vi's common table checks none (a passed-through function has a
+ * table of its own instead). A requester ID (bus << 8 | dev << 3 | fn)
+ * exactly, any requester on a range of buses (a conventional PCI
+ * function, whose requests a bridge may carry under its own ID), or any. */
+#define IR_SRC_ANY 0xffffffffu
+#define IR_SRC_BUSES(first, last) (BIT(31) | (u32)(first) << 8 | (u32)(last))
+void iommu_irte_set(u32 h, u8 vector, u32 apic_id, bool lowest, bool level, u32 src);
+/* The requester ID a GSI's I/O APIC sends with (the DMAR's device scope),
+ * or IR_SRC_ANY when the firmware does not say. */
+u32 iommu_ioapic_source(u32 gsi);
 void iommu_irte_clear(u32 h);
 /* The message naming entry h; a device that adds k to its data (a
  * multi-message MSI) names h + k. */

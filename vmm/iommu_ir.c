@@ -80,6 +80,7 @@ static spinlock_t irt_lock = SPINLOCK_INIT;
 #define DEV_LOG2 9
 #define DEV_TABLES 8
 #define VTD_SVT_SID BIT(18)              /* high half: verify the requester ID exactly */
+#define VTD_SVT_BUS BIT(19)              /* high half: the requester's bus in SID 15:8-7:0 */
 struct dev_table {
 	bool on;
 	u32 bdf;
@@ -215,18 +216,34 @@ int iommu_irte_alloc_pin(void)
 	return found;
 }
 
-void iommu_irte_set(u32 h, u8 vector, u32 apic_id, bool lowest, bool level)
+/* The high half of a VT-d entry: SID, SQ 00b (every bit compared), SVT. */
+static u64 vtd_source(u32 src)
+{
+	if (src == IR_SRC_ANY)
+		return 0;
+	if (src & BIT(31))
+		return (src & 0xffff) | VTD_SVT_BUS;
+	return (src & 0xffff) | VTD_SVT_SID;
+}
+
+void iommu_irte_set(u32 h, u8 vector, u32 apic_id, bool lowest, bool level, u32 src)
 {
 	if (!iommu_ir_on() || h >= entries)
 		return;
 	u64 f = spin_lock_irqsave(&irt_lock);
-	if (vtd_irt) /* one 64-bit store: never half an entry (9.10) */
+	if (vtd_irt) {
+		/* The check first; a present entry whose check changes goes
+		 * away meanwhile. Then the low half in one store (9.10). */
+		if ((vtd_irt[h * 2] & VTD_P) && vtd_irt[h * 2 + 1] != vtd_source(src))
+			vtd_irt[h * 2] = 0;
+		vtd_irt[h * 2 + 1] = vtd_source(src);
 		vtd_irt[h * 2] = VTD_P | VTD_V(vector) | VTD_DLM(lowest ? 1 : 0) |
 				 (level ? VTD_TM : 0) |
 				 (x2apic_dest ? VTD_DST_X2APIC(apic_id) : VTD_DST_XAPIC(apic_id));
-	else /* the trigger mode travels in the message itself */
+	} else { /* the trigger mode travels in the message itself */
 		amd_irt[h] = AMD_REMAP_EN | AMD_INT_TYPE(lowest ? 1 : 0) | AMD_DEST(apic_id) |
 			     AMD_VECTOR(vector);
+	}
 	flush();
 	spin_unlock_irqrestore(&irt_lock, f);
 }
@@ -236,10 +253,12 @@ void iommu_irte_clear(u32 h)
 	if (!iommu_ir_on() || h >= entries)
 		return;
 	u64 f = spin_lock_irqsave(&irt_lock);
-	if (vtd_irt)
+	if (vtd_irt) {
 		vtd_irt[h * 2] = 0;
-	else
+		vtd_irt[h * 2 + 1] = 0;
+	} else {
 		amd_irt[h] = 0;
+	}
 	flush();
 	spin_unlock_irqrestore(&irt_lock, f);
 }
@@ -340,7 +359,7 @@ void iommu_dev_irte_set(u32 bdf, u32 h, u8 vector, u32 apic_id)
 	u64 f = spin_lock_irqsave(&irt_lock);
 	if (vtd_irt && h < entries) {
 		/* The requester check before the present bit. */
-		vtd_irt[h * 2 + 1] = bdf | VTD_SVT_SID;
+		vtd_irt[h * 2 + 1] = vtd_source(bdf);
 		vtd_irt[h * 2] = VTD_P | VTD_V(vector) |
 				 (x2apic_dest ? VTD_DST_X2APIC(apic_id) : VTD_DST_XAPIC(apic_id));
 	} else if (t && h < (1u << DEV_LOG2)) {

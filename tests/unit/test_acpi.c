@@ -625,18 +625,23 @@ TEST(hpet_mcfg_variants)
 #define PA_DMAR 0x7fe70000ULL
 #define PA_IVRS 0x7fe80000ULL
 
-/* DMAR (VT-d 3.4 8.1): two units (one INCLUDE_PCI_ALL, one on segment
- * 1, which is not used), an RMRR, a structure of an unknown type, then
- * a DRHD whose length runs past the table's end. */
+/* DMAR (VT-d 3.4 8.1): two units (one INCLUDE_PCI_ALL, with device
+ * scopes: I/O APIC 2 at ff:00.0, an endpoint, I/O APIC 3 behind a bridge
+ * (a two-step path: not taken); one on segment 1, which is not used), an
+ * RMRR, a structure of an unknown type, then a DRHD whose length runs
+ * past the table's end. */
 static u8 *dmar_table(void)
 {
-	u8 *t = table_new("DMAR", 48 + 16 + 16 + 24 + 8 + 16, 1);
+	u8 *t = table_new("DMAR", 48 + 42 + 16 + 24 + 8 + 16, 1);
 	u32 o = 48;
 	t[36] = 38;          /* host address width - 1 */
 	t[37] = 1;           /* INTR_REMAP */
-	put16(t + o, 0), put16(t + o + 2, 16), t[o + 4] = 1, put16(t + o + 6, 0);
+	put16(t + o, 0), put16(t + o + 2, 42), t[o + 4] = 1, put16(t + o + 6, 0);
 	put64(t + o + 8, 0xfed90000);
-	o += 16;
+	t[o + 16] = 3, t[o + 17] = 8, t[o + 20] = 2, t[o + 21] = 0xff;   /* I/O APIC 2 */
+	t[o + 24] = 1, t[o + 25] = 8, t[o + 29] = 0, t[o + 30] = 3;      /* an endpoint */
+	t[o + 32] = 3, t[o + 33] = 10, t[o + 36] = 3, t[o + 38] = 0x1e; /* two steps */
+	o += 42;
 	put16(t + o, 0), put16(t + o + 2, 16), put16(t + o + 6, 1);
 	put64(t + o + 8, 0xfed91000);
 	o += 16;
@@ -692,6 +697,9 @@ TEST(dmar_ivrs)
 	CHECK_EQ(ai.drhd[0].base, 0xfed90000);
 	CHECK_EQ(ai.drhd[0].size, 4096);
 	CHECK(ai.drhd[0].include_all);
+	REQUIRE(ai.ndmar_ioapics == 1);
+	CHECK_EQ(ai.dmar_ioapic[0].id, 2);
+	CHECK_EQ(ai.dmar_ioapic[0].sid, 0xff00);
 	CHECK_EQ(ai.ivrs_pa, PA_IVRS);
 	REQUIRE(ai.nivhd == 1);
 	CHECK_EQ(ai.ivhd[0].base, 0xfeb80000);

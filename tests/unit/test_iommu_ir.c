@@ -108,7 +108,7 @@ TEST(vtd_entries_and_messages)
 	CHECK_EQ(iommu_irte_alloc(128), -1);
 
 	flushes = 0;
-	iommu_irte_set((u32)h, 0x41, 3, true, true);
+	iommu_irte_set((u32)h, 0x41, 3, true, true, IR_SRC_ANY);
 	volatile u64 *t = vtd_table();
 	/* P, TM level, DLM lowest priority, vector, xAPIC destination 47:40 */
 	CHECK_EQ(t[h * 2], 0x1ull | 0x10 | (1ull << 5) | (0x41ull << 16) | (3ull << 40));
@@ -116,7 +116,7 @@ TEST(vtd_entries_and_messages)
 	CHECK_EQ(flushes, 2);                 /* each unit drops its cached copy */
 	iommu_irte_clear((u32)h);
 	CHECK_EQ(t[h * 2], 0);
-	iommu_irte_set(1u << 14, 0x41, 3, false, false); /* past the table: nothing */
+	iommu_irte_set(1u << 14, 0x41, 3, false, false, IR_SRC_ANY); /* past the table: nothing */
 
 	u32 addr, data;
 	iommu_ir_msi(0x8123, &addr, &data);   /* handle bit 15 goes to bit 2 */
@@ -134,12 +134,31 @@ TEST(vtd_entries_and_messages)
 	CHECK_EQ(iommu_irte_alloc_pin(), 2);
 }
 
+/* The requester check of the parent's entries: exactly one requester, a
+ * range of buses (SVT 10b: SID 15:8 first, 7:0 last), or none; an entry
+ * whose check changes is not present meanwhile. */
+TEST(vtd_entry_requester_checks)
+{
+	fresh(false);
+	REQUIRE(iommu_ir_start_vtd(units, 1) == NULL);
+	volatile u64 *t = vtd_table();
+	iommu_irte_set(3, 0x41, 1, false, false, 0x0108);
+	CHECK_EQ(t[7], 0x0108ull | (1ull << 18));
+	iommu_irte_set(3, 0x41, 1, false, false, IR_SRC_BUSES(2, 5));
+	CHECK_EQ(t[7], 0x0205ull | (1ull << 19));
+	CHECK_EQ(t[6], 0x1ull | (0x41ull << 16) | (1ull << 40));
+	iommu_irte_set(3, 0x41, 1, false, false, IR_SRC_ANY);
+	CHECK_EQ(t[7], 0);
+	iommu_irte_clear(3);
+	CHECK_EQ(t[6], 0);
+}
+
 TEST(vtd_x2apic_destination)
 {
 	fresh(true);
 	REQUIRE(iommu_ir_start_vtd(units, 1) == NULL);
 	CHECK_EQ(irta[0] & 0x800, 0x800);     /* extended interrupt mode */
-	iommu_irte_set(2, 0x99, 0x1234, false, false);
+	iommu_irte_set(2, 0x99, 0x1234, false, false, IR_SRC_ANY);
 	CHECK_EQ(vtd_table()[4], 0x1ull | (0x99ull << 16) | (0x1234ull << 32));
 }
 
@@ -180,13 +199,13 @@ TEST(amdvi_entries_and_messages)
 	CHECK_EQ(data, 0x1f8);                /* the index, data 10:8 = 1: arbitrated */
 
 	flushes = 0;
-	iommu_irte_set(0x1f8, 0x42, 7, true, true);
+	iommu_irte_set(0x1f8, 0x42, 7, true, true, IR_SRC_ANY);
 	/* RemapEn, IntType arbitrated, destination 15:8, vector 23:16 */
 	CHECK_EQ(t[0x1f8], 0x1u | (1u << 2) | (7u << 8) | (0x42u << 16));
 	CHECK_EQ(flushes, 2);
-	iommu_irte_set(0x20, 0x31, 0, false, true);
+	iommu_irte_set(0x20, 0x31, 0, false, true, IR_SRC_ANY);
 	CHECK_EQ(t[0x20], 0x1u | (0x31u << 16));
-	iommu_irte_set(0x200, 0x31, 0, false, false); /* past the usable ones */
+	iommu_irte_set(0x200, 0x31, 0, false, false, IR_SRC_ANY); /* past the usable ones */
 	/* An I/O APIC entry names its entry by its vector field. */
 	u64 rte = 0x0700000000000000ull | BIT(16) | BIT(15) | BIT(13) | (1u << 8) | 0x51;
 	CHECK_EQ(iommu_ir_rte(0x20, rte), BIT(16) | BIT(15) | BIT(13) | 0x20);
@@ -266,6 +285,7 @@ TEST(amdvi_refused)
 int main(void)
 {
 	RUN(vtd_entries_and_messages);
+	RUN(vtd_entry_requester_checks);
 	RUN(vtd_x2apic_destination);
 	RUN(vtd_all_or_none);
 	RUN(amdvi_entries_and_messages);

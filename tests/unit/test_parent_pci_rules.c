@@ -12,6 +12,8 @@
 
 #include "tests/unit/harness.h"
 #include "partitions/parent_pci_rules.h"
+#include "vmm/iommu.h"
+#include "drivers/pci.h"
 
 #define DEV 0x0018u  /* 00:03.0 */
 #define HIDDEN 0x0010u /* 00:02.0 */
@@ -300,6 +302,84 @@ TEST(hidden_function)
 	CHECK(harness_contains(why, "00:02.0 is the hypervisor's"));
 }
 
+/* ---- the requester a function's messages carry ---- */
+
+/* A small machine: a root port 00:1c.0 (bus 1), a conventional PCI
+ * bridge 00:1e.0 (buses 2-3) with another below it, 02:05.0 (bus 3). */
+struct fake_fn {
+	u32 bdf;
+	u8 cfg[256];
+};
+static struct fake_fn topo[8];
+static u32 ntopo;
+
+static struct fake_fn *fn_add(u32 bdf, u8 hdr)
+{
+	struct fake_fn *f = &topo[ntopo++];
+	memset(f, 0, sizeof(*f));
+	f->bdf = bdf;
+	f->cfg[0] = 0x86;
+	f->cfg[1] = 0x80;
+	f->cfg[0x0e] = hdr;
+	return f;
+}
+
+static void fn_bridge(struct fake_fn *f, u8 sec, u8 sub, u8 exp_type)
+{
+	f->cfg[0x19] = sec;
+	f->cfg[0x1a] = sub;
+	if (exp_type) { /* a PCI Express capability at 0x40 */
+		f->cfg[0x06] = 0x10;
+		f->cfg[0x34] = 0x40;
+		f->cfg[0x40] = 0x10;
+		f->cfg[0x42] = (u8)(exp_type << 4);
+	}
+}
+
+static u32 topo_rd32(void *ctx, u32 bdf, u32 reg)
+{
+	(void)ctx;
+	for (u32 i = 0; i < ntopo; i++)
+		if (topo[i].bdf == bdf && reg <= 252) {
+			u32 v;
+			memcpy(&v, topo[i].cfg + (reg & ~3u), 4);
+			return v;
+		}
+	return 0xffffffffu;
+}
+
+TEST(msi_source_follows_the_bridges)
+{
+	const struct cfg_env t = { .read32 = topo_rd32 };
+	ntopo = 0;
+	fn_add(0x0000, 0);
+	fn_bridge(fn_add(PCI_BDF(0, 0x1c, 0), 1), 1, 1, PCI_EXP_ROOT_PORT);
+	fn_bridge(fn_add(PCI_BDF(0, 0x1e, 0), 1), 2, 3, 0);
+	fn_bridge(fn_add(PCI_BDF(2, 5, 0), 1), 3, 3, 0);
+	fn_add(PCI_BDF(1, 0, 0), 0);
+	fn_add(PCI_BDF(2, 3, 0), 0);
+	fn_add(PCI_BDF(3, 0, 0), 0);
+	CHECK_EQ(pci_msi_source(&t, PCI_BDF(0, 2, 0)), PCI_BDF(0, 2, 0)); /* root bus */
+	CHECK_EQ(pci_msi_source(&t, PCI_BDF(1, 0, 0)), PCI_BDF(1, 0, 0)); /* below a root port */
+	/* Below conventional bridges: any requester on the bridge's buses. */
+	CHECK_EQ(pci_msi_source(&t, PCI_BDF(2, 3, 0)), IR_SRC_BUSES(0, 3));
+	CHECK_EQ(pci_msi_source(&t, PCI_BDF(3, 0, 0)), IR_SRC_BUSES(2, 3));
+	CHECK_EQ(pci_msi_source(&t, PCI_BDF(5, 0, 0)), IR_SRC_ANY);     /* no bridge leads there */
+	/* A downstream port is as good as a root port; a PCIe-to-PCI bridge
+	 * (type 7) is not. */
+	topo[2].cfg[0x06] = 0x10;
+	topo[2].cfg[0x34] = 0x40;
+	topo[2].cfg[0x40] = 0x10;
+	topo[2].cfg[0x42] = PCI_EXP_DOWNSTREAM << 4;
+	CHECK_EQ(pci_msi_source(&t, PCI_BDF(2, 3, 0)), PCI_BDF(2, 3, 0));
+	topo[2].cfg[0x42] = 7 << 4;
+	CHECK_EQ(pci_msi_source(&t, PCI_BDF(2, 3, 0)), IR_SRC_BUSES(0, 3));
+	/* A bridge loop (secondary at or below its own bus) is not followed. */
+	topo[3].cfg[0x19] = 2;
+	topo[3].cfg[0x1a] = 3;
+	CHECK_EQ(pci_msi_source(&t, PCI_BDF(3, 0, 0)), IR_SRC_ANY);
+}
+
 int main(void)
 {
 	RUN(valid_message_enables);
@@ -317,5 +397,6 @@ int main(void)
 	RUN(table_bar_stays_while_decoding);
 	RUN(sixty_four_bit_table_bar);
 	RUN(hidden_function);
+	RUN(msi_source_follows_the_bridges);
 	return harness_finish();
 }
