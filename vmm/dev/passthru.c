@@ -82,6 +82,7 @@ struct vec_slot {
 };
 
 static struct pt_dev devs[HV_PCI_PT_MAX];
+static struct log_ratelimit no_room;
 static spinlock_t slots_lock = SPINLOCK_INIT;
 static struct vec_slot slots[MAX_CPUS][PT_NVEC];
 static u32 next_cpu;
@@ -261,8 +262,13 @@ static void msix_sync(struct pt_dev *d, u32 n)
 	volatile u32 *r = msix_real(d, n);
 	u32 addr, data;
 
-	if ((ctrl & MSIX_ENABLE) && !(ctrl & MSIX_FMASK) && !(e->ctrl & MSIX_MASKED) &&
-	    route(d, e, (u16)n, &addr, &data)) {
+	bool live = (ctrl & MSIX_ENABLE) && !(ctrl & MSIX_FMASK) && !(e->ctrl & MSIX_MASKED);
+	if (live && !route(d, e, (u16)n, &addr, &data)) {
+		log_limited(&no_room, LOG_WARN, "passthrough: %s: no host vector or remapping entry "
+			    "left for its MSI-X entry %u: it stays masked", bdf_name(d->bdf), n);
+		live = false;
+	}
+	if (live) {
 		r[3] = MSIX_MASKED;
 		r[0] = addr;
 		r[1] = 0;
@@ -298,7 +304,13 @@ static void msi_written(struct pt_dev *d)
 	e->addr_hi = wide ? vget32(d, d->msi + 8) : 0;
 	e->data = vget16(d, data_at);
 	u16 real = (u16)pci_cfg_read(d->bdf, d->msi + 2, 2) & ~(MSI_ENABLE | (7u << 4));
-	if ((ctrl & MSI_ENABLE) && route(d, e, MSI_ENTRY, &addr, &data)) {
+	bool live = ctrl & MSI_ENABLE;
+	if (live && !route(d, e, MSI_ENTRY, &addr, &data)) {
+		log_limited(&no_room, LOG_WARN, "passthrough: %s: no host vector or remapping entry "
+			    "left for its MSI: it stays off", bdf_name(d->bdf));
+		live = false;
+	}
+	if (live) {
 		pci_cfg_write(d->bdf, d->msi + 4, 4, addr);
 		if (wide)
 			pci_cfg_write(d->bdf, d->msi + 8, 4, 0);
@@ -420,10 +432,10 @@ static int pt_bar_write(struct vcpu *v, struct pci_func *f, u32 bar, u64 off, u8
 	if (in_table(d, bar, off, size)) {
 		/* Dword or qword accesses, aligned (PCI 3.0 6.8.2); others
 		 * are dropped as the hardware may. */
-		if ((size != 4 && size != 8) || (off & (size - 1)))
+		u64 t = off - d->msix_off;
+		if ((size != 4 && size != 8) || (off & (size - 1)) || t % 16 + size > 16)
 			return 0;
 		u64 fl = spin_lock_irqsave(&d->lock);
-		u64 t = off - d->msix_off;
 		memcpy((u8 *)&d->ent[t / 16] + t % 16, &val, size);
 		d->ent[t / 16].ctrl &= MSIX_MASKED;
 		msix_sync(d, (u32)(t / 16));
