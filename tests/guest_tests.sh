@@ -238,11 +238,13 @@ guest_tests_vmx() {
 
 # check_fidelity_guests NAME BACKEND: the fidelity items the guest set
 # covers, each its own verdict: the timing leaf (the suites, in both
-# modes) and the test-exit port.
+# modes), the disabled local APIC (the suites) and the test-exit port.
 check_fidelity_guests() {
 	local name=$1 b=$2 n
 	n=$(grep -acE "^${HV_MARK}${HV_TS}\[suite(32|64)\] timing leaf: TSC [0-9]+ kHz, bus 100000 kHz" "$OUT/$name.log")
 	result "fidelity/$b-timing-leaf" "$([ "$n" = 4 ] || echo "$n of 4 timing-leaf checks passed (see $OUT/$name.log)")"
+	n=$(grep -acE "^${HV_MARK}${HV_TS}\[suite(32|64)\] apic: disabled, the local APIC is absent; enabled again, it is back" "$OUT/$name.log")
+	result "fidelity/$b-apic-disable" "$([ "$n" = 2 ] || echo "$n of 2 disabled-APIC checks passed (see $OUT/$name.log)")"
 	REASON=""
 	log_has "$name" "partition 'exitport' stopped: the guest wrote 5 to its exit port" ||
 		REASON="the exit port did not end the partition with its code (see $OUT/$name.log)"

@@ -36,6 +36,7 @@
 #define F1C_F16C BIT(29)
 #define F1C_HYPERVISOR BIT(31)
 /* Leaf 1 EDX */
+#define F1D_APIC BIT(9)   /* as IA32_APIC_BASE.EN says (SDM Vol. 3A 11.4.3) */
 #define F1D_DS BIT(21)
 #define F1D_ACPI BIT(22)
 #define F1D_HTT BIT(28)
@@ -231,6 +232,10 @@ static void guest_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 		/* The virtual LAPIC offers x2APIC and TSC-deadline whatever the host has. */
 		r->ecx |= F1C_HYPERVISOR | F1C_X2APIC | F1C_TSC_DEADLINE;
 		r->edx &= ~(F1D_DS | F1D_ACPI | F1D_TM | F1D_PBE);
+		if (v->lapic && vlapic_present(v->lapic))
+			r->edx |= F1D_APIC;
+		else
+			r->edx &= ~F1D_APIC;
 		if (v->part->nr_vcpus > 1)
 			r->edx |= F1D_HTT;
 		else
@@ -291,6 +296,10 @@ static void guest_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 		r->ecx &= ~(E1C_SVM | E1C_SKINIT | E1C_WDT | E1C_LWP | E1C_TOPOEXT | E1C_PERFCTR |
 			    E1C_MWAITX);
 		r->edx &= ~E1D_RDTSCP;
+		/* AMD's copy of the APIC bit follows the APIC too (APM Vol. 3
+		 * E.4.2); Intel keeps the bit reserved here. */
+		if (boot_cpu.vendor == VENDOR_AMD && !(v->lapic && vlapic_present(v->lapic)))
+			r->edx &= ~F1D_APIC;
 		break;
 	case 0x80000008:
 		r->ebx = spec_ext8_ebx(r->ebx);

@@ -55,10 +55,11 @@ static const struct mmio_device unclaimed_device = {
 	.base = 0, .size = PAGE_SIZE, .read = void_read,
 };
 
-/* The device at gpa, with the vCPU's own LAPIC page first. */
+/* The device at gpa, with the vCPU's own LAPIC page first (while its
+ * APIC is present and in xAPIC mode: otherwise the page is not the APIC). */
 static const struct mmio_device *find_device(struct vcpu *v, u64 gpa, u64 *offset)
 {
-	if (v->lapic && !vlapic_x2apic(v->lapic)) {
+	if (v->lapic && vlapic_present(v->lapic) && !vlapic_x2apic(v->lapic)) {
 		u64 base = vlapic_base(v->lapic);
 		if (gpa >= base && gpa < base + PAGE_SIZE) {
 			*offset = gpa - base;

@@ -12,6 +12,7 @@
 #define MSR_MTRR_DEF_TYPE 0x2ff
 #define MSR_PAT 0x277
 #define MSR_EFER 0xc0000080
+#define MSR_APIC_BASE 0x1b
 #define MSR_VM_CR 0xc0010114
 #define MSR_TSC_DEADLINE 0x6e0
 #define EFER_SVME (1u << 12)
@@ -503,6 +504,39 @@ static void test_debug_exceptions(void)
 	CHECK(read_dr6() & 1); /* B0 */
 }
 
+/* A globally disabled local APIC is absent (SDM Vol. 3A 11.4.3):
+ * CPUID.1:EDX.APIC clear (and AMD's copy in 0x80000001), its page no
+ * longer the APIC (reads float high, writes vanish, as at any address
+ * with nothing behind it), its x2APIC MSRs #GP; enabled again (xAPIC),
+ * it is back. */
+static void test_apic_disable(void)
+{
+	volatile u32 *apic = (volatile u32 *)0xfee00000u;
+	u64 base = rdmsr(MSR_APIC_BASE), v;
+	u32 r[4];
+
+	cpuid(1, 0, r);
+	CHECK(r[3] & (1u << 9));
+	wrmsr(MSR_APIC_BASE, base & ~((1ULL << 11) | (1ULL << 10)));
+	cpuid(1, 0, r);
+	CHECK(!(r[3] & (1u << 9)));
+	if (cpu_is_amd()) {
+		cpuid(0x80000001, 0, r);
+		CHECK(!(r[3] & (1u << 9)));
+	}
+	CHECK_EQ(apic[0x30 / 4], 0xffffffffu); /* version: nothing answers */
+	apic[0xf0 / 4] = 0x1ff;                /* would enable it: vanishes */
+	CHECK_EQ(apic[0xf0 / 4], 0xffffffffu);
+	CHECK(!rdmsr_safe(0x803, &v));
+	CHECK_EQ(last_vector, 13);
+	wrmsr(MSR_APIC_BASE, (base & ~(1ULL << 10)) | (1ULL << 11));
+	cpuid(1, 0, r);
+	CHECK(r[3] & (1u << 9));
+	CHECK((apic[0x30 / 4] & 0xff) != 0xff); /* the version register again */
+	CHECK_EQ(apic[0xf0 / 4] & 0x100, 0);   /* reset by the disable: SVR off */
+	printf("apic: disabled, the local APIC is absent; enabled again, it is back\n");
+}
+
 int guest_main(u32 vcpu, u64 mem)
 {
 	(void)vcpu;
@@ -521,5 +555,6 @@ int guest_main(u32 vcpu, u64 mem)
 	test_timer(false);
 	/* Disable, then x2APIC (xAPIC -> x2APIC directly is also legal). */
 	test_timer(true);
+	test_apic_disable();
 	return 0;
 }

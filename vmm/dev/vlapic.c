@@ -53,6 +53,11 @@ static bool enabled(const struct vlapic *l)
 	return (l->apic_base & APIC_BASE_EN) && (l->svr & SVR_ENABLE);
 }
 
+bool vlapic_present(const struct vlapic *l)
+{
+	return l->apic_base & APIC_BASE_EN;
+}
+
 bool vlapic_x2apic(struct vlapic *l)
 {
 	return (l->apic_base & APIC_BASE_EXTD) && (l->apic_base & APIC_BASE_EN);
@@ -147,6 +152,10 @@ void vlapic_unaccept(struct vlapic *l, u8 vec)
 
 bool vlapic_set_irq(struct vlapic *l, u8 vec, bool level)
 {
+	/* Globally disabled, the APIC is as good as absent (SDM Vol. 3A
+	 * 11.4.3): it takes no interrupt. */
+	if (!vlapic_present(l))
+		return false;
 	if (vec < 16) {
 		/* Vectors 0-15 are illegal for interrupts (SDM 11.5.3). */
 		l->esr |= BIT(6);

@@ -55,6 +55,9 @@ u64 vlapic_base(struct vlapic *l);
 u32 vlapic_get_tpr(struct vlapic *l);
 void vlapic_set_tpr(struct vlapic *l, u32 tpr);
 bool vlapic_x2apic(struct vlapic *l);
+/* IA32_APIC_BASE.EN: a globally disabled APIC is absent -- no page, no
+ * MSRs, no interrupts, CPUID.1:EDX.APIC clear (SDM Vol. 3A 11.4.3). */
+bool vlapic_present(const struct vlapic *l);
 /* One line of state for a diagnostic dump: the highest requested and
  * in-service vectors, TPR/PPR and the timer, as of host TSC `now`. */
 void vlapic_describe(struct vlapic *l, u64 now, char *buf, size_t size);
