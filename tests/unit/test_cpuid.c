@@ -51,6 +51,16 @@ u32 fpu_area_size(void)
 	return area_size;
 }
 
+/* The vCPU's local APIC: present (IA32_APIC_BASE.EN) or not. */
+static bool apic_present = true;
+static char fake_lapic[16];
+
+bool vlapic_present(const struct vlapic *l)
+{
+	(void)l;
+	return apic_present;
+}
+
 /* The Hyper-V leaves are vmm/hyperv.c's: a recognisable answer. */
 static struct cpuid_regs hyperv_answer(u32 leaf)
 {
@@ -130,6 +140,8 @@ static void guest(u32 nr_vcpus, u32 id, u32 apic_id)
 	memset(&vcpu, 0, sizeof(vcpu));
 	memset(regs, 0, sizeof(regs));
 	vcpu.part = &part;
+	vcpu.lapic = (struct vlapic *)fake_lapic;
+	apic_present = true;
 	vcpu.id = id;
 	vcpu.apic_id = apic_id;
 	part.nr_vcpus = nr_vcpus;
@@ -233,7 +245,8 @@ static struct cpuid_regs want(const struct config *c, u32 leaf, u32 sub)
 		if (!(x & 4))
 			r.ecx &= ~L1C_AVX;
 		r.ecx |= L1C_FORCED | (c->osxsave ? L1C_OSXSAVE : 0);
-		r.edx = (h.edx & ~(L1D_HIDDEN | L1D_HTT)) | (c->nr > 1 ? L1D_HTT : 0);
+		r.edx = (h.edx & ~(L1D_HIDDEN | L1D_HTT)) | (c->nr > 1 ? L1D_HTT : 0) |
+			BIT(9); /* the virtual local APIC, present */
 		break;
 	case 4:
 		r.eax = (h.eax & 0x03ffffff) | ((MIN(c->nr, 64u) - 1) << 26);
@@ -481,7 +494,7 @@ TEST(virtualization_hidden_hypervisor_shown)
 	apply(&configs[0]);
 	r = guest_cpuid(1, 0);
 	CHECK_EQ(r.ecx, BIT(31) | BIT(24) | BIT(21));
-	CHECK_EQ(r.edx, 0);
+	CHECK_EQ(r.edx, BIT(9)); /* the virtual local APIC */
 }
 
 /* The speculation controls: Intel enumerates them in leaf 7 EDX, AMD in
@@ -563,6 +576,25 @@ TEST(xsave_leaf)
 }
 
 /* OSXSAVE mirrors the guest's CR4, whatever the host says. */
+/* CPUID.1:EDX.APIC follows IA32_APIC_BASE.EN (SDM Vol. 3A 11.4.3), and
+ * AMD's copy in 0x80000001 EDX too; Intel's 0x80000001 EDX bit 9 stays. */
+TEST(apic_bit_follows_apic_base)
+{
+	for (int amd_host = 0; amd_host < 2; amd_host++) {
+		use_host(amd_host ? &amd : &intel, true);
+		apply(&configs[2]);
+		CHECK(guest_cpuid(1, 0).edx & BIT(9));
+		apic_present = false;
+		CHECK(!(guest_cpuid(1, 0).edx & BIT(9)));
+		if (amd_host)
+			CHECK(!(guest_cpuid(0x80000001, 0).edx & BIT(9)));
+		apic_present = true;
+		CHECK(guest_cpuid(1, 0).edx & BIT(9));
+		if (amd_host)
+			CHECK(guest_cpuid(0x80000001, 0).edx & BIT(9));
+	}
+}
+
 TEST(osxsave_follows_guest_cr4)
 {
 	for (int ones = 0; ones < 2; ones++) {
@@ -691,6 +723,7 @@ int main(void)
 	RUN(virtualization_hidden_hypervisor_shown);
 	RUN(spec_ctrl_bits_per_vendor);
 	RUN(xsave_leaf);
+	RUN(apic_bit_follows_apic_base);
 	RUN(osxsave_follows_guest_cr4);
 	RUN(topology);
 	RUN(tsc_leaf);

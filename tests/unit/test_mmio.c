@@ -161,6 +161,7 @@ static int dev_write(struct vcpu *v, void *opaque, u64 off, u8 size, u64 val)
 struct vlapic {
 	u64 base;
 	bool x2apic;
+	bool absent; /* IA32_APIC_BASE.EN clear */
 };
 
 static struct vlapic lapic;
@@ -173,6 +174,11 @@ u64 vlapic_base(struct vlapic *l)
 bool vlapic_x2apic(struct vlapic *l)
 {
 	return l->x2apic;
+}
+
+bool vlapic_present(const struct vlapic *l)
+{
+	return !l->absent;
 }
 
 int vlapic_mmio_read(struct vcpu *v, void *opaque, u64 off, u8 size, u64 *val)
@@ -539,7 +545,7 @@ TEST(lapic_page_first)
 	part.mmio[part.nr_mmio++] = (struct mmio_device){ DEV_C, 0x1000, (void *)3,
 							  dev_read, dev_write };
 	vcpu.lapic = &lapic;
-	lapic = (struct vlapic){ DEV_C, false };
+	lapic = (struct vlapic){ DEV_C, false, false };
 	vcpu.gpr[RAX] = 0x20;
 	vcpu.gpr[RBX] = DEV_C + 0x80;
 	CHECK_EQ(vmm_handle_gpa_fault(&vcpu, DEV_C + 0x80, true, false), EXIT_RESUME);
@@ -551,7 +557,7 @@ TEST(lapic_page_first)
 	/* Moved over device A: A's page is the LAPIC's now. */
 	setup(M32, mov, sizeof(mov));
 	vcpu.lapic = &lapic;
-	lapic = (struct vlapic){ DEV_A, false };
+	lapic = (struct vlapic){ DEV_A, false, false };
 	vcpu.gpr[RBX] = DEV_A + 0x300;
 	CHECK_EQ(vmm_handle_gpa_fault(&vcpu, DEV_A + 0x300, true, false), EXIT_RESUME);
 	REQUIRE(nlog == 1);
@@ -563,7 +569,7 @@ TEST(lapic_page_first)
 	part.mmio[part.nr_mmio++] = (struct mmio_device){ DEV_C, 0x1000, (void *)3,
 							  dev_read, dev_write };
 	vcpu.lapic = &lapic;
-	lapic = (struct vlapic){ DEV_C, true };
+	lapic = (struct vlapic){ DEV_C, true, false };
 	vcpu.gpr[RBX] = DEV_C + 0x80;
 	CHECK_EQ(vmm_handle_gpa_fault(&vcpu, DEV_C + 0x80, true, false), EXIT_RESUME);
 	REQUIRE(nlog == 1);
@@ -571,11 +577,22 @@ TEST(lapic_page_first)
 
 	setup(M32, mov, sizeof(mov));
 	vcpu.lapic = &lapic;
-	lapic = (struct vlapic){ DEV_C, true };
+	lapic = (struct vlapic){ DEV_C, true, false };
 	vcpu.gpr[RBX] = DEV_C + 0x80;
 	CHECK_EQ(vmm_handle_gpa_fault(&vcpu, DEV_C + 0x80, true, false), EXIT_STOP_PARTITION);
 	CHECK_EQ(nlog, 0);
 	CHECK(harness_contains(stop_reason, "which it does not own"));
+
+	/* Globally disabled (SDM Vol. 3A 11.4.3): not the APIC's page any
+	 * more either; a child's write there vanishes as at any unclaimed
+	 * address. */
+	setup(M32, mov, sizeof(mov));
+	part.cfg.stop_unclaimed = false;
+	vcpu.lapic = &lapic;
+	lapic = (struct vlapic){ DEV_C, false, true };
+	vcpu.gpr[RBX] = DEV_C + 0x80;
+	CHECK_EQ(vmm_handle_gpa_fault(&vcpu, DEV_C + 0x80, true, false), EXIT_RESUME);
+	CHECK_EQ(nlog, 0);
 }
 
 /* Memory hidden from the partition: reads float high at every size,
