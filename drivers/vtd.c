@@ -306,25 +306,19 @@ static u64 *bus_context(struct vtd *u, u32 bus)
 	return phys_to_virt(ctx);
 }
 
-const char *vtd_set_device(struct vtd *u, u32 bdf, paddr_t slpt, u16 domain)
+/* One function's context entry: the tables the unit walks at `top` under
+ * `domain`, or not present (top 0: blocked, every request faults "no
+ * present context entry"); not present first, then the new one (9.3). */
+static const char *set_context(struct vtd *u, u32 bdf, paddr_t top, u16 domain)
 {
-	paddr_t top = slpt;
-
 	if (bdf > 0xffff)
 		return "no such requester";
-	if (slpt && u->levels == 3) {
-		top = *(u64 *)phys_to_virt(slpt) & 0x000ffffffffff000ull;
-		if (!top)
-			return "the tables map nothing below 512 GiB";
-	}
 	u64 *ctx = bus_context(u, bdf >> 8);
 	if (!ctx)
 		return "out of memory";
 	volatile u64 *e = ctx + (bdf & 0xff) * 2;
-	/* Not present first (blocked: "no present context entry" faults),
-	 * then the new domain (9.3). */
 	e[0] = 0;
-	if (slpt) {
+	if (top) {
 		e[1] = (u64)(u->levels == 4 ? 2 : 1) | ((u64)domain << 8);
 		e[0] = top | 1;
 	}
@@ -332,19 +326,22 @@ const char *vtd_set_device(struct vtd *u, u32 bdf, paddr_t slpt, u16 domain)
 	return NULL;
 }
 
+const char *vtd_set_device(struct vtd *u, u32 bdf, paddr_t slpt, u16 domain)
+{
+	paddr_t top = slpt;
+
+	if (slpt && u->levels == 3) {
+		/* The 4-level root's first entry covers the 39 bits. */
+		top = *(u64 *)phys_to_virt(slpt) & 0x000ffffffffff000ull;
+		if (!top)
+			return "the tables map nothing below 512 GiB";
+	}
+	return set_context(u, bdf, top, domain);
+}
+
 const char *vtd_reset_device(struct vtd *u, u32 bdf)
 {
-	if (bdf > 0xffff)
-		return "no such requester";
-	u64 *ctx = bus_context(u, bdf >> 8);
-	if (!ctx)
-		return "out of memory";
-	volatile u64 *e = ctx + (bdf & 0xff) * 2;
-	e[0] = 0;
-	e[1] = (u64)(u->levels == 4 ? 2 : 1) | ((u64)DOMAIN_ID << 8);
-	e[0] = u->top | 1;
-	vtd_flush(u);
-	return NULL;
+	return set_context(u, bdf, u->top, DOMAIN_ID);
 }
 
 /* ---- interrupt remapping (5.1) ------------------------------------------------------ */

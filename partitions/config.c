@@ -34,17 +34,6 @@ static bool parse_cpu_list(const char *s, u64 *mask)
 	return *mask != 0;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* "[0000:]BB:DD.F" (hex bus and device, function 0-7) -> bus << 8 |
  * dev << 3 | fn; *end after it. */
 static bool parse_bdf(const char *s, u32 *bdf, const char **end)
@@ -54,7 +43,7 @@ static bool parse_bdf(const char *s, u32 *bdf, const char **end)
 	if (!strncmp(s, "0000:", 5))
 		s += 5;
 	for (int i = 0; i < 4; i++)
-		d[i] = hexval(s[i + (i >= 2)]);
+		d[i] = hex_digit(s[i + (i >= 2)]);
 	if (d[0] < 0 || d[1] < 0 || s[2] != ':' || d[2] < 0 || d[3] < 0 || s[5] != '.' ||
 	    s[6] < '0' || s[6] > '7')
 		return false;

@@ -252,6 +252,10 @@ static void test_cr4(void)
 #ifdef __x86_64__
 	CHECK_EQ(write_cr4(cr4 | (1ull << 40)), 13); /* reserved */
 #endif
+	/* All ones (a test kernel's check that reserved bits fault): #GP,
+	 * nothing changed, and no invalid guest state for the next entry. */
+	CHECK_EQ(write_cr4(~(uword)0), 13);
+	CHECK_EQ(read_cr4(), cr4);
 	/* Offered bits still work: TSD and PCE toggle, and come back. */
 	CHECK_EQ(write_cr4(cr4 ^ ((1u << 2) | (1u << 8))), -1);
 	CHECK_EQ(read_cr4(), cr4 ^ ((1u << 2) | (1u << 8)));

@@ -14,7 +14,7 @@ size_t hv_strlcpy(char *dst, const char *src, size_t size)
 	return len;
 }
 
-static int digit_value(char c)
+int hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -36,7 +36,7 @@ bool parse_u64(const char *s, u64 *out, const char **end, bool allow_suffix)
 		s += 2;
 	}
 	for (;; s++) {
-		int d = digit_value(*s);
+		int d = hex_digit(*s);
 		if (d < 0 || (unsigned)d >= base)
 			break;
 		if (v > (UINT64_MAX - (u64)d) / base)

@@ -23,5 +23,7 @@ size_t hv_strlcpy(char *dst, const char *src, size_t size);
  * malformed input or overflow; *end receives the first unparsed char.
  */
 bool parse_u64(const char *s, u64 *out, const char **end, bool allow_suffix);
+/* A hexadecimal digit's value, or -1. */
+int hex_digit(char c);
 
 #endif
