@@ -9,7 +9,7 @@
 # Linux child (QEMU).
 MANAGE_CHECKS=(create-two console pause-resume shutdown crash child-calls scrub
 	pool-exhausted destroy weights cap fuzz bad-files pool-returns)
-MANAGE_LINUX_CHECKS=(linux-console linux-shutdown linux-panic)
+MANAGE_LINUX_CHECKS=(linux-console linux-shutdown linux-panic ids-past-64)
 # The device phase (tests/parent/devices.sh), devices/<backend>-NAME; the
 # Linux child's disk and entropy with the Linux checks.
 DEVICE_CHECKS=(disk malformed backend-restart destroy-after-flush backend-ends net console)

@@ -57,15 +57,18 @@ static hv_u32 any_id(void)
 	case 0:
 		return 0;
 	case 1:
-		return (hv_u32)rnd();
-	case 2:
-		return HV_PARTITIONS_MAX + 1 + (hv_u32)(rnd() % 4);
+		id = (hv_u32)rnd();
+		break;
+	case 2: /* ids past the first HV_PARTITIONS_MAX: valid names too */
+		id = HV_PARTITIONS_MAX + 1 + (hv_u32)(rnd() % 4);
+		break;
 	default:
 		if (nscratch)
 			return scratch[rnd() % nscratch];
 		id = 1 + (hv_u32)(rnd() % HV_PARTITIONS_MAX);
-		return kept(id) ? 0 : id;
+		break;
 	}
+	return kept(id) ? 0 : id;
 }
 
 /* A size or address at a boundary, or anything. */

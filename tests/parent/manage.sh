@@ -465,6 +465,29 @@ if [ "$mode" = linux ]; then
 		echo "$why" | grep -q pvpanic
 	mcheck linux-panic $? "stopped: $r, ${why:-no reason}"
 	hv destroy linux
+	# Ids are never reused (hv_abi.h): past the 64th partition ever
+	# made, new ones are managed as the first were. Small children are
+	# made and destroyed until an id is past 64, then that one is
+	# listed, shown and destroyed.
+	sed 's/^name = .*/name = "idsweep"/' $cfg/ticker.cfg > /tmp/idsweep.cfg
+	id=0
+	n=0
+	while [ "$id" -le 64 ] && [ $n -lt 80 ]; do
+		hv create /tmp/idsweep.cfg || break
+		id=$(hvctl info idsweep --json 2>/dev/null | jnum id)
+		id=${id:-0}
+		[ "$id" -gt 64 ] && break
+		hv destroy idsweep || break
+		n=$((n + 1))
+	done
+	hvctl list | grep -q " idsweep "
+	r=$?
+	[ "$(hvctl info idsweep --json 2>/dev/null | jnum id)" = "$id" ]
+	r2=$?
+	hv destroy idsweep
+	r3=$?
+	[ "$id" -gt 64 ] && [ $r = 0 ] && [ $r2 = 0 ] && [ $r3 = 0 ]
+	mcheck ids-past-64 $? "id $id after $n create/destroy cycles; listed: $r, shown: $r2, destroyed: $r3 ($(cat /tmp/hvctl.err))"
 fi
 
 # ---- hostile: the parent's own calls, fuzzed ----

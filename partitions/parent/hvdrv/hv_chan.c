@@ -73,12 +73,10 @@ void hv_chan_wake(void)
 	wake_up_interruptible_all(&hv_chan_wq);
 }
 
-/* A child id the caller names, checked as hv_mgmt.c does. */
+/* A child id the caller names, checked as hv_mgmt.c does (any but 0). */
 static int hv_chan_check_id(u32 id)
 {
-	if (!id)
-		return -EINVAL;
-	return id > HV_PARTITIONS_MAX ? -ENOENT : 0;
+	return id ? 0 : -EINVAL;
 }
 
 /* The device calls answer 0; anything else positive is not this ABI. */

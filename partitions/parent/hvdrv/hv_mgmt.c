@@ -27,12 +27,14 @@ static unsigned long hv_pa(void *p)
 	return virt_to_phys(p);
 }
 
-/* A partition id the caller names: 1..HV_PARTITIONS_MAX. */
+/*
+ * A partition id the caller names: 1, 2, ... in creation order and never
+ * reused (hv_abi.h), so any id but 0 may name one; the hypervisor answers
+ * ENOENT for one that is gone.
+ */
 static int hv_check_id(u32 id)
 {
-	if (!id)
-		return -EINVAL;
-	return id > HV_PARTITIONS_MAX ? -ENOENT : 0;
+	return id ? 0 : -EINVAL;
 }
 
 static int hv_get_id(const u32 __user *uarg, u32 *id)
@@ -115,7 +117,8 @@ static long hv_ioc_list(struct hv_ioc_list __user *uarg)
 
 	if (copy_from_user(&l, uarg, sizeof(l)))
 		return -EFAULT;
-	/* Ids are 1..HV_PARTITIONS_MAX: no list is longer. */
+	/* At most HV_PARTITIONS_MAX partitions exist at once: no list is
+	 * longer (their ids may be any, never reused). */
 	max = min_t(u32, l.max, HV_PARTITIONS_MAX);
 	ids = kcalloc(HV_PARTITIONS_MAX, sizeof(*ids), GFP_KERNEL);
 	if (!ids)
@@ -213,7 +216,7 @@ static long hv_ioc_create(struct hv_ioc_create __user *uarg)
 				  0, 0, 0));
 	if (r < 0)
 		goto out;
-	if (!r || r > HV_PARTITIONS_MAX) {
+	if (!r || r > U32_MAX) {
 		pr_warn_ratelimited("create answered id %ld\n", r);
 		r = -EIO;
 		goto out;

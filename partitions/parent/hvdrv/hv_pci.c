@@ -152,8 +152,6 @@ long hv_pci_assign(const struct hv_ioc_pci_assign __user *uarg)
 		return -EFAULT;
 	if (!a.id || a.bdf > HV_PCI_BDF_MAX)
 		return -EINVAL;
-	if (a.id > HV_PARTITIONS_MAX)
-		return -ENOENT;
 	mutex_lock(&hv_pci_lock);
 	pdev = pci_get_domain_bus_and_slot(0, a.bdf >> 8, a.bdf & 0xff);
 	if (pdev && !hv_pci_find(a.bdf) && hv_pci_visible(pdev)) {
