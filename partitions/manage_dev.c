@@ -188,8 +188,10 @@ static struct hc_result hc_pci_assign(struct vcpu *v, const struct hc_args *a)
 		return err(e);
 	if (a->a[1] > 0xffff)
 		return err(HV_EINVAL);
-	if ((why = parent_pci_not_isolated(v->part, (u32)a->a[1])) &&
-	    !passthru_holds_function((u32)a->a[1]))
+	/* The bus walk only for a function the hypervisor does not hold yet
+	 * (not on each HV_MORE repeat). */
+	if (!passthru_holds_function((u32)a->a[1]) &&
+	    (why = parent_pci_not_isolated(v->part, (u32)a->a[1])))
 		return pci_refused("assignment", (u32)a->a[1], -HV_EINVAL, why);
 	int r = passthru_assign(v->part, p, (u32)a->a[1], &why);
 	return r < 0 ? pci_refused("assignment", (u32)a->a[1], r, why) : hc_ok(r);

@@ -195,8 +195,10 @@ void parent_report_denied(const struct partition *p, u64 gpa, bool write)
  * hypervisor's, its RSDP copy, a virtual device, a vCPU's APIC page. */
 static bool special_in(struct partition *p, u64 base, u64 len)
 {
+	if (passthru_holds_range(base, len))
+		return true;
 	for (u64 pg = base; pg < base + len; pg += PAGE_SIZE)
-		if (hv_page(pg) || passthru_holds_page(pg))
+		if (hv_page(pg))
 			return true;
 	if (rsdp_page && rsdp_page >= base && rsdp_page < base + len)
 		return true;

@@ -110,18 +110,23 @@ bool passthru_holds_function(u32 bdf)
 	return find(bdf) != NULL;
 }
 
-bool passthru_holds_page(u64 gpa)
+bool passthru_holds_range(u64 base, u64 len)
 {
 	for (u32 i = 0; i < HV_PCI_PT_MAX; i++) {
 		const struct pt_dev *d = &devs[i];
 		if (READ_ONCE(d->state) == FREE)
 			continue;
 		for (u32 b = 0; b < PCI_BARS; b++)
-			if (d->hsize[b] && gpa >= ALIGN_DOWN(d->hbase[b], PAGE_SIZE) &&
-			    gpa < d->hbase[b] + d->hsize[b])
+			if (d->hsize[b] && base + len > ALIGN_DOWN(d->hbase[b], PAGE_SIZE) &&
+			    base < d->hbase[b] + d->hsize[b])
 				return true;
 	}
 	return false;
+}
+
+bool passthru_holds_page(u64 gpa)
+{
+	return passthru_holds_range(gpa, 1);
 }
 
 /* ---- host vectors -------------------------------------------------------- */

@@ -62,5 +62,7 @@ void passthru_release(struct partition *c);
  * BAR of a held function), is the hypervisor's now. */
 bool passthru_holds_function(u32 bdf);
 bool passthru_holds_page(u64 gpa);
+/* Whether [base, base+len) touches a page of such a BAR. */
+bool passthru_holds_range(u64 base, u64 len);
 
 #endif
