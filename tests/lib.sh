@@ -8,6 +8,7 @@ mkdir -p "$OUT"
 T_PASS=0
 T_FAIL=0
 T_FAILED=()
+T_WHY=()
 
 pass() {
 	echo "PASS $1"
@@ -18,6 +19,7 @@ fail() {
 	echo "FAIL $1: $2"
 	T_FAIL=$((T_FAIL + 1))
 	T_FAILED+=("$1")
+	T_WHY+=("$1: $2")
 }
 
 # result NAME REASON: pass when REASON is empty. A run that could not
@@ -353,14 +355,19 @@ tally() {
 		"FAIL "*)
 			T_FAIL=$((T_FAIL + 1))
 			line=${line#FAIL }
-			T_FAILED+=("${line%%:*}") ;;
+			T_FAILED+=("${line%%:*}")
+			T_WHY+=("$line") ;;
 		esac
 	done < "$1"
 }
 
 summary() {
 	echo
+	# The reasons again at the end, where a reader of a long log (or
+	# of its tail alone) looks first; a line each, cut at 400 bytes.
 	if [ ${#T_FAILED[@]} -gt 0 ]; then
+		local why
+		for why in "${T_WHY[@]}"; do echo "  why: ${why:0:400}"; done
 		echo "failed: ${T_FAILED[*]}"
 	fi
 	echo "$T_PASS passed, $T_FAIL failed"

@@ -80,7 +80,15 @@ check_parent_run() {
 		"HVTEST ok hv-memory" "HVTEST RESULT PASS")
 	[ "$net" != 0 ] && want+=("HVTEST ok net-traffic" "HVTEST ok net-interrupts")
 	for line in "${want[@]}"; do
-		log_parent "$name" "^$line" || { REASON="missing '$line' (see $OUT/$name.log)"; return; }
+		if ! log_parent "$name" "^$line"; then
+			# The parent's own failed checks, by name, or the last
+			# thing it said.
+			local failed
+			failed=$(parent_stream "$name" | sed -nE 's/^HVTEST FAILED ([^:]*):.*/\1/p' | tr '\n' ' ')
+			[ -n "$failed" ] || failed="none; its last line: $(parent_stream "$name" | grep -a '^HVTEST' | tail -n 1)"
+			REASON="missing '$line'; the parent's failed checks: ${failed% } (see $OUT/$name.log)"
+			return
+		fi
 	done
 	# The /dev/hv driver loaded, or refused with its reason; either way
 	# the script went on.

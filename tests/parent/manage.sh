@@ -118,7 +118,7 @@ pt_phase() {
 	# must have said so.
 	hv destroy pt
 	r=$?
-	for n in $(seq 20); do
+	for n in $(seq 120); do
 		obj=$(hvctl pci-list --json 2>&1 | tr -d ' \n' | grep -o "{\"bdf\":\"$bdf\"[^}]*}")
 		st=$(echo "$obj" | sed -n 's/.*"state":"\([^"]*\)".*/\1/p')
 		[ "$st" = assignable ] && break
