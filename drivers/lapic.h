@@ -31,6 +31,9 @@
 #define LVT_MASKED BIT(16)
 #define LVT_TIMER_PERIODIC BIT(17)
 #define LVT_TIMER_TSC_DEADLINE BIT(18)
+#define LVT_DM_MASK (7u << 8)
+#define LVT_DM_NMI (4u << 8)
+#define LVT_DM_EXTINT (7u << 8)
 
 #define ICR_FIXED (0u << 8)
 #define ICR_NMI (4u << 8)

@@ -107,6 +107,8 @@ static const char *load_and_reset(struct partition *p)
 		v->nmi_pending = v->init_pending = v->sipi_pending = false;
 		v->state = starts ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
 	}
+	if (p->platform)
+		platform_firmware_state(p);
 	return NULL;
 }
 

@@ -278,6 +278,8 @@ static struct hc_result hc_create(struct vcpu *v, const struct hc_args *a)
 		why = "too many devices";
 	if (!why && cfg.platform_pc && platform_attach(p, NULL))
 		why = "cannot attach the PC platform";
+	if (!why && p->platform)
+		platform_firmware_state(p);
 	why = why ?: partition_register(p);
 	if (why) {
 		pr_warn("manage: creating '%s' failed: %s", cfg.name, why);

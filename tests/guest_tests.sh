@@ -10,6 +10,7 @@ G=build/guests
 # The whole suite in one boot: name, image, module arguments.
 GUEST_SET=(
 	real "$G/real.bin" "child name=real mode=real"
+	pitreal "$G/pitreal.bin" "child name=pitreal mode=real platform=pc"
 	suite32 "$G/suite32.elf" "child name=suite32"
 	suite64 "$G/suite64.elf" "child name=suite64"
 	smp-sipi "$G/smp.elf" "child name=smp-sipi vcpus=4"
@@ -238,13 +239,26 @@ guest_tests_vmx() {
 
 # check_fidelity_guests NAME BACKEND: the fidelity items the guest set
 # covers, each its own verdict: the timing leaf (the suites, in both
-# modes), the disabled local APIC (the suites) and the test-exit port.
+# modes), the disabled local APIC (the suites), the PIT and the 8259A
+# (platform, pitreal) and the test-exit port.
 check_fidelity_guests() {
 	local name=$1 b=$2 n
 	n=$(grep -acE "^${HV_MARK}${HV_TS}\[suite(32|64)\] timing leaf: TSC [0-9]+ kHz, bus 100000 kHz" "$OUT/$name.log")
 	result "fidelity/$b-timing-leaf" "$([ "$n" = 4 ] || echo "$n of 4 timing-leaf checks passed (see $OUT/$name.log)")"
 	n=$(grep -acE "^${HV_MARK}${HV_TS}\[suite(32|64)\] apic: disabled, the local APIC is absent; enabled again, it is back" "$OUT/$name.log")
 	result "fidelity/$b-apic-disable" "$([ "$n" = 2 ] || echo "$n of 2 disabled-APIC checks passed (see $OUT/$name.log)")"
+	# The PIT (items 3 and 6): counter 2 and IRQ 0 both ways (the
+	# platform guest); a real-mode guest woken from sti;hlt by the
+	# firmware's 18.2 Hz tick through the 8259A, then at 1 kHz.
+	REASON=""
+	log_has "$name" "\[platform\] pit: OUT2 after [0-9]+ us of 10 ms, [0-9]+ Hz; 50 ticks at 1 kHz: [0-9]+ ms \(I/O APIC\), [0-9]+ ms \(8259A\)" ||
+		REASON="the platform guest's PIT checks did not pass (see $OUT/$name.log)"
+	result "fidelity/$b-pit" "$REASON"
+	REASON=""
+	log_has "$name" "partition 'pitreal' stopped: the guest reported success" &&
+		log_has "$name" "\[pitreal\] pitreal: three ticks of the firmware's timer woke sti;hlt" ||
+		REASON="the real-mode guest was not woken by the PIT through the 8259A (see $OUT/$name.log)"
+	result "fidelity/$b-pit-real-mode" "$REASON"
 	REASON=""
 	log_has "$name" "partition 'exitport' stopped: the guest wrote 5 to its exit port" ||
 		REASON="the exit port did not end the partition with its code (see $OUT/$name.log)"

@@ -2,6 +2,7 @@
 #include "vmm/event.h"
 #include "vmm/backend.h"
 #include "vmm/dev/vlapic.h"
+#include "vmm/dev/platform.h"
 
 static bool contributory(u8 v)
 {
@@ -12,7 +13,10 @@ bool vcpu_queue_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
 {
 	struct pending_event *e = &v->event;
 
-	if (e->valid && e->type == EVENT_EXT_INTR && v->lapic) {
+	if (e->valid && e->type == EVENT_EXT_INTR && v->extint_last == (0x100 | e->vector)) {
+		v->extint_held = v->extint_last;
+		e->valid = false;
+	} else if (e->valid && e->type == EVENT_EXT_INTR && v->lapic) {
 		vlapic_unaccept(v->lapic, e->vector);
 		e->valid = false;
 	} else if (e->valid && e->type == EVENT_NMI) {
@@ -60,6 +64,12 @@ void vcpu_inject_pf(struct vcpu *v, u64 addr, u32 error)
 	vcpu_queue_exception(v, VEC_PF_V, true, error);
 }
 
+bool vcpu_interrupt_pending(struct vcpu *v)
+{
+	return v->lapic && (v->extint_held || vlapic_pending(v->lapic) >= 0 ||
+			    platform_extint_pending(v));
+}
+
 bool event_next(struct vcpu *v, struct pending_event *ev, bool *window)
 {
 	*window = false;
@@ -79,14 +89,24 @@ bool event_next(struct vcpu *v, struct pending_event *ev, bool *window)
 	}
 	if (!v->lapic)
 		return false;
-	int vec = vlapic_pending(v->lapic);
-	if (vec < 0)
+	/* A vector the 8259A gave first, then the local APIC's, then a
+	 * request of the 8259A's (its ExtINT bypasses the priorities). */
+	int vec = v->extint_held ? -1 : vlapic_pending(v->lapic);
+	bool ext = v->extint_held || (vec < 0 && platform_extint_pending(v));
+	if (vec < 0 && !ext)
 		return false;
 	if (!backend->interrupts_open(v)) {
 		*window = true;
 		return false;
 	}
-	vlapic_accept(v->lapic, (u8)vec);
+	if (ext) {
+		vec = v->extint_held ? v->extint_held & 0xff : platform_extint_ack(v);
+		v->extint_held = 0;
+		v->extint_last = (u16)(0x100 | vec);
+	} else {
+		vlapic_accept(v->lapic, (u8)vec);
+		v->extint_last = 0;
+	}
 	ev->valid = true;
 	ev->type = EVENT_EXT_INTR;
 	ev->vector = (u8)vec;

@@ -38,6 +38,10 @@ void vcpu_inject_ud(struct vcpu *v);
 void vcpu_inject_gp(struct vcpu *v, u32 error);
 void vcpu_inject_pf(struct vcpu *v, u64 addr, u32 error);
 
+/* Whether an interrupt waits for v (its local APIC's, or the 8259A's
+ * through its LINT0): what ends a HLT with interrupts on. */
+bool vcpu_interrupt_pending(struct vcpu *v);
+
 /* The event to inject at the next entry, if any. *window is set when an
  * interrupt waits for the guest to open its interrupt window. */
 bool event_next(struct vcpu *v, struct pending_event *ev, bool *window);

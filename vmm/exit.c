@@ -34,7 +34,7 @@ enum exit_action vmm_handle_hlt(struct vcpu *v)
 
 	vcpu_skip_insn(v);
 	/* An interrupt already waiting ends the halt at once. */
-	if (open && v->lapic && vlapic_pending(v->lapic) >= 0)
+	if (open && vcpu_interrupt_pending(v))
 		return EXIT_RESUME;
 	v->halted_if = open;
 	v->state = VCPU_HALTED;

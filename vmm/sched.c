@@ -14,6 +14,8 @@
 #include "vmm/base/percpu.h"
 #include "vmm/base/trap.h"
 #include "vmm/dev/vlapic.h"
+#include "vmm/dev/platform.h"
+#include "vmm/event.h"
 #include "vmm/base/x86.h"
 #include "drivers/lapic.h"
 #include "drivers/timer.h"
@@ -304,6 +306,16 @@ static void process_init_sipi(struct vcpu *v)
 	}
 }
 
+/* Fires v's due timers -- its local APIC's, and the PC's PIT on the
+ * first vCPU -- and returns the host TSC of the next, or 0. */
+static u64 vcpu_timers(struct vcpu *v, u64 now)
+{
+	u64 d = v->lapic ? vlapic_timer_update(v->lapic, now) : 0;
+	u64 e = v->id == 0 ? platform_timer_update(v->part, now) : 0;
+
+	return !d ? e : !e ? d : MIN(d, e);
+}
+
 /* v's time limit, INIT/SIPI, timer and wake-up; returns the host TSC of
  * its next event (UINT64_MAX for none). */
 static u64 update_vcpu(struct vcpu *v, u64 now)
@@ -320,13 +332,11 @@ static u64 update_vcpu(struct vcpu *v, u64 now)
 		next = deadline;
 	}
 	process_init_sipi(v);
-	if (v->lapic) {
-		u64 d = vlapic_timer_update(v->lapic, now);
-		if (d)
-			next = MIN(next, d);
-	}
+	u64 d = vcpu_timers(v, now);
+	if (d)
+		next = MIN(next, d);
 	if (v->state == VCPU_HALTED &&
-	    (v->nmi_pending || (v->halted_if && v->lapic && vlapic_pending(v->lapic) >= 0))) {
+	    (v->nmi_pending || (v->halted_if && vcpu_interrupt_pending(v)))) {
 		v->state = VCPU_RUNNABLE;
 		wake_credit(&rqs[v->pcpu], v);
 	}
@@ -486,7 +496,7 @@ static void run_vcpu(struct runqueue *rq, struct vcpu *v, u64 others_next)
 	rq->last = v;
 	for (;;) {
 		u64 now = rdtsc();
-		u64 d = v->lapic ? vlapic_timer_update(v->lapic, now) : 0;
+		u64 d = vcpu_timers(v, now);
 		u64 when = MIN(slice_end, others_next);
 		if (d)
 			when = MIN(when, d);

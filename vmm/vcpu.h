@@ -87,6 +87,11 @@ struct vcpu {
 	struct vlapic *lapic;
 	struct pending_event event;  /* exception or re-injection */
 	bool nmi_pending;
+	/* The 8259A's vectors (0x100 | vector, 0: none): acknowledged and
+	 * waiting to go in, and the last one that went in (so that its
+	 * delivery, cut short by an exception, comes back here and not to
+	 * the local APIC). */
+	u16 extint_held, extint_last;
 	bool halted_if;   /* RFLAGS.IF at HLT: only then do interrupts wake it */
 	u64 xcr0;
 	u64 spec_ctrl;    /* its IA32_SPEC_CTRL (vmm/spec.h) */

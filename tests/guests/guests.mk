@@ -74,7 +74,7 @@ $(GUEST_OUT)/%.bin: $(GUEST_DIR)/%.S partitions/hv_abi.h
 	@mkdir -p $(dir $@)
 	@echo "  GUEST $@"; $(CC) -m32 -DHV_ABI_VERSION_NUM=$(ABI_VERSION_NUM) -c -o $(GUEST_OUT)/$*.o $< && \
 		$(LD) -m elf_i386 -Ttext=0x7c00 --oformat=binary -o $@ $(GUEST_OUT)/$*.o
-GUESTS += $(GUEST_OUT)/real.bin $(GUEST_OUT)/spin.bin
+GUESTS += $(GUEST_OUT)/real.bin $(GUEST_OUT)/spin.bin $(GUEST_OUT)/pitreal.bin
 
 .PHONY: guests
 guests: $(GUESTS)

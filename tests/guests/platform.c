@@ -12,7 +12,11 @@
  *     clock that advances by a second in a second (TSC), setting the year;
  *  3. PM timer: 3.579545 MHz (within 2%) measured against the local APIC
  *     timer (100 MHz), monotonic; SCI_EN set; PM1_EN reads back;
- *  4. 8259A: initialization words, masks read back, IRR/ISR empty; ELCR;
+ *  4. the firmware's state after each reset (8259A, PIT counter 0,
+ *     LINT0 in virtual-wire mode); the PIT: counter 2 gated through
+ *     port 0x61 against the TSC, IRQ 0 through the I/O APIC's pin 2 and
+ *     through the 8259A and LINT0 (ExtINT);
+ *     8259A: initialization words, masks read back, IRR/ISR empty; ELCR;
  *  5. I/O APIC: ID, version, redirection entries;
  *  6. UART: the THR-empty interrupt through I/O APIC pin 4 (edge), the
  *     loopback echo, a line printed through THR;
@@ -217,13 +221,28 @@ static void pull_i8042(void)
 	outb(PLAT_I8042_CMD, 0xfe);
 }
 
+/* The first vCPU's LINT0 as the guest found it, before apic_enable(). */
+static u32 lint0_at_entry;
+
+/* Counter 0's status by read-back: OUT, null count, access, mode, BCD. */
+static u8 pit_status(u32 ch)
+{
+	outb(0x43, (u8)(0xe0 | (2u << ch)));
+	return inb((u16)(0x40 + ch));
+}
+
 static void check_reset_state(void)
 {
+	/* The firmware's state (vmm/dev/platform.c): the 8259A with IRQ 0
+	 * and the cascade open, counter 0 in mode 3 (LSB/MSB, binary),
+	 * LINT0 in virtual-wire mode. */
+	CHECK_EQ(lint0_at_entry, 0x700);
+	CHECK_EQ(pit_status(0) & 0x7f, 0x36);
 	CHECK_EQ(inb(COM + 1), 0);
 	CHECK_EQ(inb(COM + 2), 0x01);
 	CHECK_EQ(inb(COM + 5), 0x60);
 	CHECK_EQ(entry_lo(PLAT_UART_IRQ), RTE_MASKED);
-	CHECK_EQ(inb(0x21), 0xff);
+	CHECK_EQ(inb(0x21), 0xfa);
 	CHECK_EQ(inb(0xa1), 0xff);
 	CHECK_EQ(inw(PLAT_PM1A_CNT) & 1, 1);
 }
@@ -311,6 +330,132 @@ static void test_pm(void)
 	outw(PLAT_PM1A_EVT + 2, 0x0100);     /* PWRBTN_EN */
 	CHECK_EQ(inw(PLAT_PM1A_EVT + 2), 0x0100);
 	outw(PLAT_PM1A_EVT + 2, 0);
+}
+
+/* ---- the 8254 PIT ---- */
+
+static volatile u32 pit_ticks;
+static void on_pit(void) { pit_ticks++; }
+static void on_pit_pic(void)
+{
+	pit_ticks++;
+	outb(0x20, 0x20); /* non-specific EOI */
+}
+
+/* Counter 0 in mode 2 at `hz` (binary, LSB then MSB). */
+static void pit_rate(u32 hz)
+{
+	u32 n = 1193182 / hz;
+	outb(0x43, 0x34);
+	outb(0x40, (u8)n);
+	outb(0x40, (u8)(n >> 8));
+}
+
+/* Counter 0 at 1 kHz from now; the milliseconds 50 ticks took, timed
+ * from before the count was written (a tick never comes before its
+ * time; late ones may come close together, when the hypervisor catches
+ * up with ticks this vCPU was not there to take), or 0 after 2 s. */
+static u32 pit_ms_for_50_ticks(void)
+{
+	pit_ticks = 0;
+	u64 t0 = rdtsc(), end = t0 + 2000 * tsc_per_ms;
+	pit_rate(1000);
+	while (pit_ticks < 50 && rdtsc() < end) {
+		sti();
+		pause();
+		cli();
+	}
+	return pit_ticks < 50 ? 0 : (u32)((rdtsc() - t0) / tsc_per_ms);
+}
+
+/* Counter 2's rate against the TSC: running free (mode 2, count 65536,
+ * gate high), latched and read between two TSC reads at each end of a
+ * 25 ms window; a sample whose bracket is wide (the vCPU lost its CPU in
+ * between) is taken again, as measure() does. Hz, or 0. */
+static u64 pit2_rate(void)
+{
+	outb(0x61, (inb(0x61) & ~2) | 1);
+	outb(0x43, 0xb4);
+	outb(0x42, 0);
+	outb(0x42, 0);
+	for (int attempt = 0; attempt < 8; attempt++) {
+		u64 a0 = rdtsc();
+		outb(0x43, 0x80);
+		u32 ca = inb(0x42);
+		ca |= (u32)inb(0x42) << 8;
+		u64 a1 = rdtsc();
+		u64 end = a1 + 25 * tsc_per_ms;
+		while (rdtsc() < end)
+			pause();
+		u64 b0 = rdtsc();
+		outb(0x43, 0x80);
+		u32 cb = inb(0x42);
+		cb |= (u32)inb(0x42) << 8;
+		u64 b1 = rdtsc();
+		u64 window = b1 - a0, jitter = (a1 - a0) + (b1 - b0);
+		if (jitter * 100 > window || window > 50 * tsc_per_ms)
+			continue; /* descheduled in between, or wrapped twice */
+		/* Down-counting, 65536 per period. */
+		u64 counted = (ca + 65536 - cb) % 65536;
+		u64 tsc = (b0 + b1) / 2 - (a0 + a1) / 2;
+		return counted * tsc_per_ms * 1000 / tsc;
+	}
+	return 0;
+}
+
+static void test_pit(void)
+{
+	/* Counter 2 through port 0x61, as Linux calibrates the TSC with
+	 * it: gate low, mode 0, 11932 (10 ms), gate high, OUT2 rises --
+	 * never before its 10 ms (later only when this vCPU lost its CPU). */
+	outb(0x61, inb(0x61) & ~3);
+	outb(0x43, 0xb0);
+	outb(0x42, 11932 & 0xff);
+	outb(0x42, 11932 >> 8);
+	CHECK_EQ(inb(0x61) & 0x20, 0);
+	u64 t0 = rdtsc(), guard = 0;
+	outb(0x61, inb(0x61) | 1);
+	while (!(inb(0x61) & 0x20) && guard++ < 100000000)
+		;
+	u64 us = (rdtsc() - t0) * 1000 / tsc_per_ms;
+	CHECK(us >= 9900 && us <= 1000000);
+	/* Its rate, within 1%. */
+	u64 hz = pit2_rate();
+	CHECK(hz >= 1181250 && hz <= 1205114);
+	outb(0x61, inb(0x61) & ~3);
+
+	/* IRQ 0 through the I/O APIC's pin 2 (the MADT's override), the
+	 * 8259A masked: 1 kHz for 50 ms. */
+	outb(0x21, 0xff);
+	set_irq_handler(VEC_IPI, on_pit);
+	route(2, VEC_IPI);
+	u32 apic_ms = pit_ms_for_50_ticks();
+	route(2, RTE_MASKED);
+	/* Not before 50 ms (50 x 1193 counts); well before the 2.7 s of
+	 * the firmware's 18.2 Hz. */
+	CHECK(apic_ms >= 49 && apic_ms <= 1000);
+
+	/* IRQ 0 through the 8259A and LINT0 in ExtINT mode (virtual wire):
+	 * IRQ 0 at the master's vector base 0x40. */
+	outb(0x20, 0x11);
+	outb(0x21, VEC_TIMER);
+	outb(0x21, 0x04);
+	outb(0x21, 0x01);
+	outb(0x21, 0xfe);
+	set_irq_handler(VEC_TIMER, on_pit_pic);
+	apic_write(0x350, 0x700);
+	u32 pic_ms = pit_ms_for_50_ticks();
+	apic_write(0x350, 0x10700); /* masked again */
+	outb(0x21, 0xff);
+	outb(0x20, 0x0b);
+	CHECK_EQ(inb(0x20), 0); /* every tick ended by its EOI */
+	CHECK(pic_ms >= 49 && pic_ms <= 1000);
+	set_irq_handler(VEC_TIMER, NULL);
+	set_irq_handler(VEC_IPI, NULL);
+	outb(0x43, 0x30); /* stopped: a control word without a count */
+	/* (one console line: the guest's printf cuts long ones) */
+	printf("pit: OUT2 after %lu us of 10 ms, %lu Hz; 50 ticks at 1 kHz: %u ms (I/O APIC), "
+	       "%u ms (8259A)\n", (unsigned long)us, (unsigned long)hz, apic_ms, pic_ms);
 }
 
 static void test_pic(void)
@@ -490,6 +635,7 @@ int guest_main(u32 vcpu, u64 mem)
 {
 	(void)vcpu;
 	(void)mem;
+	lint0_at_entry = *(volatile u32 *)(uword)(PLAT_LAPIC_BASE + 0x350);
 	apic_enable(false);
 	u8 phase = cmos(CMOS_PHASE);
 	if (phase == 0) {
@@ -514,6 +660,7 @@ int guest_main(u32 vcpu, u64 mem)
 
 	test_pm(); /* first: it calibrates the TSC the RTC test uses */
 	test_rtc();
+	test_pit();
 	test_pic();
 	test_ioapic();
 	test_uart();

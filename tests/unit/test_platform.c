@@ -44,6 +44,8 @@ void passthru_release(struct partition *c)
 
 struct vlapic {
 	u32 id;
+	bool extint_open; /* LINT0 in ExtINT mode */
+	bool virtual_wire; /* set by the firmware state */
 	u32 ldr;  /* logical ID, flat model: bits 7:0 */
 	u32 tpr;
 	u32 irr[8], tmr[8];
@@ -119,6 +121,24 @@ bool vlapic_match_dest(struct vlapic *l, u32 dest, bool logical)
 	if (dest == 0xff)
 		return true;
 	return logical ? (l->ldr & dest) != 0 : dest == l->id;
+}
+
+void vlapic_virtual_wire(struct vlapic *l)
+{
+	l->virtual_wire = l->extint_open = true;
+}
+
+bool vlapic_extint_open(const struct vlapic *l)
+{
+	return l->extint_open;
+}
+
+static u32 timer_changes;
+
+void sched_timer_changed(struct vcpu *v)
+{
+	(void)v;
+	timer_changes++;
 }
 
 u32 vlapic_get_tpr(struct vlapic *l)
@@ -1185,7 +1205,7 @@ TEST(pic_init_and_masks)
 	pout8(0x21, 0xff);
 	pout8(0xa1, 0xff);
 	pout8(0x20, 0x11);
-	CHECK_EQ(pin8(0x21), 0xff); /* masked after ICW1 (see vpic.c) */
+	CHECK_EQ(pin8(0x21), 0); /* ICW1 clears the mask (8259A datasheet) */
 	pout8(0x21, 0x30);
 	pout8(0x21, 0x04);
 	pout8(0x21, 0x01);
@@ -1225,8 +1245,276 @@ TEST(pic_init_and_masks)
 	out(0x4d0, 2, 0x0220);
 	CHECK_EQ(in(0x4d0, 2), 0x0220);
 	platform_devices_reset(&part);
-	CHECK_EQ(pin8(0x21), 0xff);
+	/* Reset, then the firmware's state: IRQ 0 and the cascade open. */
+	CHECK_EQ(pin8(0x21), 0xfa);
+	CHECK_EQ(pin8(0xa1), 0xff);
+	CHECK_EQ(part.platform->pic.chip[0].vector_base, 0x08);
+	CHECK_EQ(part.platform->pic.chip[1].vector_base, 0x70);
+	CHECK(lapics[0].virtual_wire);
+	CHECK(!lapics[1].virtual_wire);
 	CHECK_EQ(pin8(0x4d1), 0);
+	detach(&part);
+}
+
+/* Linux's initialization of the pair, vectors 0x30 and 0x38, all masked. */
+static void pic_init(void)
+{
+	static const u8 seq[][2] = {
+		{ 0x20, 0x11 }, { 0x21, 0x30 }, { 0x21, 0x04 }, { 0x21, 0x01 },
+		{ 0xa0, 0x11 }, { 0xa1, 0x38 }, { 0xa1, 0x02 }, { 0xa1, 0x01 },
+		{ 0x21, 0xff }, { 0xa1, 0xff },
+	};
+	for (u32 i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
+		pout8(seq[i][0], seq[i][1]);
+}
+
+TEST(pic_delivery_priority_and_eoi)
+{
+	setup(2);
+	struct platform_state *ps = part.platform;
+	pic_init();
+	/* A masked edge is latched in IRR but asks for nothing. */
+	vpic_set_irq(ps, 4, true);
+	vpic_set_irq(ps, 4, false);
+	CHECK(!vpic_output(ps));
+	pout8(0x20, 0x0a);
+	CHECK_EQ(pin8(0x20), 0x10);
+	u32 k = kicks;
+	pout8(0x21, 0xee); /* unmask 0 and 4 */
+	CHECK(vpic_output(ps));
+	CHECK(kicks > k); /* the first vCPU is told */
+	/* Only the first vCPU, and only through an open LINT0. */
+	CHECK(!platform_extint_pending(&vcpus[0]));
+	lapics[0].extint_open = lapics[1].extint_open = true;
+	CHECK(platform_extint_pending(&vcpus[0]));
+	CHECK(!platform_extint_pending(&vcpus[1]));
+	CHECK_EQ(platform_extint_ack(&vcpus[0]), 0x34);
+	pout8(0x20, 0x0b);
+	CHECK_EQ(pin8(0x20), 0x10); /* ISR */
+	pout8(0x20, 0x0a);
+	CHECK_EQ(pin8(0x20), 0);    /* the edge was consumed */
+	CHECK(!vpic_output(ps));
+	/* IRQ 0 outranks IRQ 4 in service: nested. */
+	vpic_set_irq(ps, 0, true);
+	vpic_set_irq(ps, 0, false);
+	CHECK(vpic_output(ps));
+	CHECK_EQ(vpic_intack(ps), 0x30);
+	pout8(0x20, 0x0b);
+	CHECK_EQ(pin8(0x20), 0x11);
+	/* IRQ 4 again while both are in service: held back. */
+	vpic_set_irq(ps, 4, true);
+	CHECK(!vpic_output(ps));
+	pout8(0x20, 0x20); /* non-specific EOI: IRQ 0, the highest */
+	CHECK_EQ(pin8(0x20), 0x10);
+	CHECK(!vpic_output(ps)); /* IRQ 4 is still in service */
+	pout8(0x20, 0x64); /* specific EOI of 4 */
+	CHECK_EQ(pin8(0x20), 0);
+	CHECK(vpic_output(ps));
+	CHECK_EQ(vpic_intack(ps), 0x34);
+	pout8(0x20, 0x20);
+	/* A request gone before the acknowledge: IRQ 7's vector, nothing
+	 * in service. */
+	pout8(0x4d0, 0x10); /* IRQ 4 level-triggered */
+	vpic_set_irq(ps, 4, true);
+	CHECK(vpic_output(ps));
+	vpic_set_irq(ps, 4, false);
+	CHECK(!vpic_output(ps));
+	CHECK_EQ(vpic_intack(ps), 0x37);
+	pout8(0x20, 0x0b);
+	CHECK_EQ(pin8(0x20), 0);
+	detach(&part);
+}
+
+TEST(pic_cascade_poll_aeoi)
+{
+	setup(1);
+	struct platform_state *ps = part.platform;
+	pic_init();
+	pout8(0x21, 0xfb); /* the cascade open */
+	pout8(0xa1, 0xef); /* IRQ 12 */
+	vpic_set_irq(ps, 12, true);
+	CHECK(vpic_output(ps));
+	CHECK_EQ(vpic_intack(ps), 0x3c);
+	pout8(0xa0, 0x0b);
+	CHECK_EQ(pin8(0xa0), 0x10);
+	pout8(0x20, 0x0b);
+	CHECK_EQ(pin8(0x20), 0x04);
+	pout8(0xa0, 0x20);
+	pout8(0x20, 0x20);
+	CHECK_EQ(pin8(0xa0), 0);
+	CHECK_EQ(pin8(0x20), 0);
+	/* Poll: the answer acknowledges. */
+	vpic_set_irq(ps, 12, false);
+	vpic_set_irq(ps, 12, true);
+	pout8(0xa0, 0x0c);
+	CHECK_EQ(pin8(0xa0), 0x84);
+	pout8(0xa0, 0x0c);
+	CHECK_EQ(pin8(0xa0), 0); /* nothing more */
+	pout8(0xa0, 0x20);
+	/* Automatic EOI (ICW4 bit 1): nothing stays in service. */
+	pout8(0x20, 0x11);
+	pout8(0x21, 0x30);
+	pout8(0x21, 0x04);
+	pout8(0x21, 0x03);
+	pout8(0x21, 0xfe);
+	vpic_set_irq(ps, 0, true);
+	CHECK_EQ(vpic_intack(ps), 0x30);
+	pout8(0x20, 0x0b);
+	CHECK_EQ(pin8(0x20), 0);
+	/* ICW1 resets edge sensing: a line still high must fall first. */
+	pout8(0x20, 0x11);
+	pout8(0x21, 0x30);
+	pout8(0x21, 0x04);
+	pout8(0x21, 0x01);
+	vpic_set_irq(ps, 0, true);
+	CHECK(!vpic_output(ps));
+	vpic_set_irq(ps, 0, false);
+	vpic_set_irq(ps, 0, true);
+	CHECK(vpic_output(ps));
+	detach(&part);
+}
+
+/* ==== 8254 PIT and port 0x61 ==== */
+
+/* TSC at 1 GHz here (tsc_khz): a PIT tick is 838.1 ns. */
+static u64 tick_tsc(u64 ticks)
+{
+	return ticks * 1000000000ull / VPIT_HZ + 1;
+}
+
+static u16 pit_read16(u32 ch, u64 now)
+{
+	struct platform_state *ps = part.platform;
+	u8 lo = vpit_read_at(ps, (u16)(0x40 + ch), now);
+	return (u16)(lo | (vpit_read_at(ps, (u16)(0x40 + ch), now) << 8));
+}
+
+TEST(pit_counter0_modes_and_irq0)
+{
+	setup(1);
+	struct platform_state *ps = part.platform;
+	u64 t0 = 1000000;
+	CHECK_EQ(vpit_timer_update(ps, t0), 0); /* nothing programmed */
+	/* Mode 2, count 1000: a rising edge every 1000 ticks. */
+	vpit_write_at(ps, 0x43, 0x34, t0);
+	vpit_write_at(ps, 0x40, 1000 & 0xff, t0);
+	vpit_write_at(ps, 0x40, 1000 >> 8, t0);
+	CHECK(timer_changes > 0);
+	u64 next = vpit_timer_update(ps, t0);
+	CHECK(next >= t0 + tick_tsc(1000) - 2 && next <= t0 + tick_tsc(1000) + 2);
+	CHECK_EQ(pit_read16(0, t0 + tick_tsc(250)), 750);
+	/* Latch: the value at the latch, whatever the time of the read. */
+	vpit_write_at(ps, 0x43, 0x00, t0 + tick_tsc(400));
+	CHECK_EQ(pit_read16(0, t0 + tick_tsc(900)), 600);
+	CHECK_EQ(ps->pit.edges, 0);
+	vpit_timer_update(ps, next);
+	CHECK_EQ(ps->pit.edges, 1);
+	/* The pulse reached the 8259A (IRQ 0) and the I/O APIC (pin 2). */
+	pout8(0x20, 0x0a);
+	CHECK_EQ(pin8(0x20) & 1, 1);
+	/* A host that was late: the edges it owes follow 100 us apart
+	 * until the count is caught up (edges 2000..10000), then the
+	 * period again. */
+	u64 now = t0 + tick_tsc(10500);
+	next = vpit_timer_update(ps, now);
+	CHECK_EQ(ps->pit.edges, 2);
+	CHECK_EQ(next, now + 100000);
+	while (ps->pit.edges < 11 && next < now + 10000000)
+		next = vpit_timer_update(ps, next);
+	CHECK_EQ(ps->pit.edges, 11); /* 1000 ... 11000 */
+	CHECK(next >= t0 + tick_tsc(12000) - 2 && next <= t0 + tick_tsc(12000) + 2);
+	/* More than a second behind: one edge, the backlog dropped, the
+	 * next at the next period's end. */
+	now = t0 + tick_tsc(12000 + 3 * VPIT_HZ + 10);
+	next = vpit_timer_update(ps, now);
+	CHECK_EQ(ps->pit.edges, 12);
+	CHECK(next > now + 100000 && next <= now + tick_tsc(1000));
+	vpit_timer_update(ps, next);
+	CHECK_EQ(ps->pit.edges, 13);
+	/* Read-back of counter 0's status: OUT high, mode 2, LSB/MSB. */
+	vpit_write_at(ps, 0x43, 0xe2, t0 + tick_tsc(10600));
+	CHECK_EQ(vpit_read_at(ps, 0x40, t0), 0xb4);
+	/* Mode 0, count 100: OUT low, one edge at the terminal count. */
+	vpit_write_at(ps, 0x43, 0x30, t0);
+	vpit_write_at(ps, 0x40, 100, t0);
+	vpit_write_at(ps, 0x40, 0, t0);
+	vpit_write_at(ps, 0x43, 0xe2, t0 + tick_tsc(50));
+	CHECK_EQ(vpit_read_at(ps, 0x40, t0) & 0x80, 0);
+	vpit_write_at(ps, 0x43, 0xe2, t0 + tick_tsc(101));
+	CHECK_EQ(vpit_read_at(ps, 0x40, t0) & 0x80, 0x80);
+	/* Then it wraps on, counting down from 0xffff. */
+	CHECK_EQ(pit_read16(0, t0 + tick_tsc(102)), 0xfffe);
+	/* A control word alone stops it: no count, no edges. */
+	vpit_write_at(ps, 0x43, 0x30, t0 + tick_tsc(200));
+	CHECK_EQ(vpit_timer_update(ps, t0 + tick_tsc(300)), 0);
+	/* Mode 3 with a period shorter than the floor: edges 100 us apart. */
+	vpit_write_at(ps, 0x43, 0x36, t0);
+	vpit_write_at(ps, 0x40, 2, t0);
+	vpit_write_at(ps, 0x40, 0, t0);
+	u64 e0 = ps->pit.edges;
+	now = vpit_timer_update(ps, t0);
+	CHECK_EQ(ps->pit.edges, e0); /* not yet */
+	for (int i = 0; i < 50; i++)
+		now = vpit_timer_update(ps, now);
+	CHECK_EQ(ps->pit.edges - e0, 50);
+	CHECK(now - t0 >= 49 * 100000ull);
+	/* BCD: a count of 1000 (0x1000) reads back in BCD. */
+	vpit_write_at(ps, 0x43, 0x35, t0);
+	vpit_write_at(ps, 0x40, 0x00, t0);
+	vpit_write_at(ps, 0x40, 0x10, t0);
+	CHECK_EQ(pit_read16(0, t0 + tick_tsc(1)), 0x0999);
+	/* The control port reads nothing; reset stops everything. */
+	CHECK_EQ(vpit_read_at(ps, 0x43, t0), 0xff);
+	platform_devices_reset(&part);
+	/* ... and the firmware state starts counter 0 at 18.2 Hz. */
+	CHECK(ps->pit.edge_tsc != 0);
+	CHECK_EQ(ps->pit.ch[0].mode, 3);
+	CHECK_EQ(ps->pit.ch[0].count, 65536);
+	detach(&part);
+}
+
+TEST(pit_counter2_gate_and_port61)
+{
+	setup(1);
+	struct platform_state *ps = part.platform;
+	u64 t0 = 5000000;
+	/* Linux's PIT calibration: gate low, mode 0, a count, gate high,
+	 * poll OUT2 (port 0x61 bit 5). */
+	vpit_write_at(ps, 0x61, 0x00, t0);
+	vpit_write_at(ps, 0x43, 0xb0, t0);
+	vpit_write_at(ps, 0x42, 0xe8, t0);
+	vpit_write_at(ps, 0x42, 0x03, t0); /* 1000 */
+	CHECK_EQ(pit_read16(2, t0 + tick_tsc(5000)), 1000); /* the gate holds it */
+	vpit_write_at(ps, 0x61, 0x01, t0 + tick_tsc(5000));
+	u64 g = t0 + tick_tsc(5000);
+	CHECK_EQ(vpit_read_at(ps, 0x61, g + tick_tsc(10)) & 0x21, 0x01);
+	CHECK_EQ(vpit_read_at(ps, 0x61, g + tick_tsc(1001)) & 0x21, 0x21);
+	/* Gate low in mode 0 stops the count; high goes on. */
+	vpit_write_at(ps, 0x43, 0xb0, g);
+	vpit_write_at(ps, 0x42, 0xe8, g);
+	vpit_write_at(ps, 0x42, 0x03, g);
+	vpit_write_at(ps, 0x61, 0x00, g + tick_tsc(300));
+	CHECK_EQ(pit_read16(2, g + tick_tsc(900)), 700);
+	vpit_write_at(ps, 0x61, 0x01, g + tick_tsc(900));
+	u16 v = pit_read16(2, g + tick_tsc(1000));
+	CHECK(v >= 599 && v <= 600);
+	/* Bits 0-3 read back; 6 and 7 are 0; the refresh bit toggles. */
+	vpit_write_at(ps, 0x61, 0xff, g);
+	CHECK_EQ(vpit_read_at(ps, 0x61, g) & 0xcf, 0x0f);
+	u8 a = vpit_read_at(ps, 0x61, 0) & 0x10, b = vpit_read_at(ps, 0x61, 15085) & 0x10;
+	CHECK(a != b);
+	/* Mode 1 (one-shot): armed by the count, fired by the gate. */
+	vpit_write_at(ps, 0x61, 0x00, g);
+	vpit_write_at(ps, 0x43, 0xb2, g);
+	vpit_write_at(ps, 0x42, 100, g);
+	vpit_write_at(ps, 0x42, 0, g);
+	CHECK_EQ(vpit_read_at(ps, 0x61, g + tick_tsc(500)) & 0x20, 0x20);
+	vpit_write_at(ps, 0x61, 0x01, g + tick_tsc(500));
+	CHECK_EQ(vpit_read_at(ps, 0x61, g + tick_tsc(550)) & 0x20, 0);
+	CHECK_EQ(vpit_read_at(ps, 0x61, g + tick_tsc(601)) & 0x20, 0x20);
+	/* Through the port callbacks: a word access at 0x60 reaches 0x61's
+	 * byte only through the PIT's own port. */
+	CHECK_EQ(in(0x43, 1), 0xff);
 	detach(&part);
 }
 
@@ -1823,6 +2111,10 @@ int main(void)
 	RUN(ioapic_destinations);
 	RUN(ioapic_uart_level_route);
 	RUN(pic_init_and_masks);
+	RUN(pic_delivery_priority_and_eoi);
+	RUN(pic_cascade_poll_aeoi);
+	RUN(pit_counter0_modes_and_irq0);
+	RUN(pit_counter2_gate_and_port61);
 	RUN(pm_registers);
 	RUN(pm_timer);
 	RUN(pm_poweroff);

@@ -8,6 +8,8 @@
 #include "vmm/dev/pci.h"
 #include "vmm/dev/virtio_pci.h"
 #include "vmm/dev/passthru.h"
+#include "vmm/dev/vlapic.h"
+#include "vmm/base/x86.h"
 #include "vmm/base/heap.h"
 #include "vmm/base/log.h"
 #include "vmm/partition.h"
@@ -66,6 +68,7 @@ int platform_attach(struct partition *p, const struct platform_config *cfg)
 							 .ioapic_id = p->cfg.vcpus };
 	vioapic_reset(ps);
 	vpic_reset(ps);
+	vpit_reset(ps);
 	vuart_reset(ps);
 	vrtc_init(ps);
 	vpm_init(ps);
@@ -82,6 +85,8 @@ int platform_attach(struct partition *p, const struct platform_config *cfg)
 	err = err ?: add_ports(p, ps, PLAT_UART_PORT, 8, vuart_io_read, vuart_io_write);
 	if (ps->cfg.machine_devices)
 		return err ? -1 : 0;
+	err = err ?: add_ports(p, ps, VPIT_BASE, 4, vpit_io_read, vpit_io_write);
+	err = err ?: add_ports(p, ps, VPIT_PORT61, 1, vpit_io_read, vpit_io_write);
 	err = err ?: add_ports(p, ps, PLAT_RTC_PORT, 2, vrtc_io_read, vrtc_io_write);
 	err = err ?: add_ports(p, ps, PLAT_PM1A_EVT, 4, vpm_io_read, vpm_io_write);
 	err = err ?: add_ports(p, ps, PLAT_PM1A_CNT, 2, vpm_io_read, vpm_io_write);
@@ -115,10 +120,73 @@ void platform_devices_reset(struct partition *p)
 	 * input levels and masks every pin. */
 	vuart_reset(ps);
 	vpic_reset(ps);
+	vpit_reset(ps);
 	vrtc_reset(ps);
 	vpm_reset(ps);
 	vioapic_reset(ps);
 	virtio_pci_reset_all(p);
+	platform_firmware_state(p);
+}
+
+/* The 8259A's output reaches the first vCPU only (its LINT0). */
+static struct platform_state *extint_source(struct vcpu *v)
+{
+	struct platform_state *ps = v->part->platform;
+
+	return ps && v->id == 0 && v->lapic && vlapic_extint_open(v->lapic) ? ps : NULL;
+}
+
+bool platform_extint_pending(struct vcpu *v)
+{
+	struct platform_state *ps = extint_source(v);
+
+	return ps && vpic_output(ps);
+}
+
+u8 platform_extint_ack(struct vcpu *v)
+{
+	return vpic_intack(v->part->platform);
+}
+
+u64 platform_timer_update(struct partition *p, u64 now)
+{
+	struct platform_state *ps = p->platform;
+
+	return ps && !ps->cfg.machine_devices ? vpit_timer_update(ps, now) : 0;
+}
+
+void platform_isa_irq(struct platform_state *ps, u32 irq, bool level)
+{
+	vpic_set_irq(ps, irq, level);
+	vioapic_set_irq(ps->part, irq == 0 ? 2 : irq, level);
+}
+
+/*
+ * What a PC's BIOS leaves for the system it boots, and what a child's
+ * kernel finds (the hypervisor loads it in the firmware's place): the
+ * 8259A pair initialized (vectors 0x08 and 0x70, cascade on IRQ 2, IRQ 0
+ * unmasked), the PIT's counter 0 ticking at 18.2 Hz, and the first
+ * vCPU's LINT0 in virtual-wire mode (ExtINT), LINT1 NMI, its local APIC
+ * software-enabled (MP specification 1.4, 3.6.2.2: virtual wire mode). A
+ * kernel that uses the I/O APIC masks the 8259A and stops the PIT, as it
+ * does on a PC. The parent's PC is the machine's: its firmware ran.
+ */
+void platform_firmware_state(struct partition *p)
+{
+	struct platform_state *ps = p->platform;
+	static const u8 master[] = { 0x11, 0x08, 0x04, 0x01, 0xfa };
+	static const u8 slave[] = { 0x11, 0x70, 0x02, 0x01, 0xff };
+
+	if (!ps || ps->cfg.machine_devices)
+		return;
+	for (u32 i = 0; i < sizeof(master); i++) {
+		u32 v = master[i], w = slave[i];
+		vpic_io_write(NULL, ps, i ? VPIC_MASTER + 1 : VPIC_MASTER, 1, v);
+		vpic_io_write(NULL, ps, i ? VPIC_SLAVE + 1 : VPIC_SLAVE, 1, w);
+	}
+	vpit_firmware(ps, rdtsc());
+	if (p->nr_vcpus && p->vcpu[0] && p->vcpu[0]->lapic)
+		vlapic_virtual_wire(p->vcpu[0]->lapic);
 }
 
 void platform_poweroff(struct partition *p)

@@ -58,6 +58,19 @@ void platform_detach(struct partition *p);
  * keeps its time and CMOS RAM, as a battery-backed one does. */
 void platform_devices_reset(struct partition *p);
 
+/* The devices and the first vCPU's local APIC as a PC's firmware leaves
+ * them (a child's PC; nothing for the parent's): after the partition is
+ * built and after each restart. */
+void platform_firmware_state(struct partition *p);
+
+/* The 8259A's request through v's LINT0 (the first vCPU's, in ExtINT
+ * mode or with its APIC disabled), and its acknowledge: the vector. */
+bool platform_extint_pending(struct vcpu *v);
+u8 platform_extint_ack(struct vcpu *v);
+/* The PC's timers that are not a vCPU's (the PIT): fires what is due at
+ * host TSC `now`, returns the host TSC of the next event or 0. */
+u64 platform_timer_update(struct partition *p, u64 now);
+
 /* The I/O APIC's ID (ID register bits 31:24 after reset, and the MADT's
  * I/O APIC entry): a child's is the first APIC ID after its vCPUs'
  * 0..vcpus-1, so that it never equals a processor's. */

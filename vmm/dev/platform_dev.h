@@ -42,12 +42,51 @@ struct vpic_chip {
 	bool read_isr;   /* OCW3: port A0=0 reads ISR, else IRR */
 	bool poll;       /* OCW3 poll command: the next read is the poll byte */
 	bool special_mask;
+	bool rotate_aeoi; /* OCW2: rotate priorities on automatic EOIs */
+	u8 irr, isr;
+	u8 lines;        /* input levels (edge detection, level mode) */
+	u8 lowest;       /* the input of lowest priority (7 after reset) */
 };
 
 struct vpic {
 	spinlock_t lock;
 	struct vpic_chip chip[2]; /* master (0x20), slave (0xa0) */
 	u8 elcr[2];
+};
+
+/* ---- 8254 PIT and port 0x61 (vpit.c) ---- */
+#define VPIT_HZ 1193182
+#define VPIT_BASE 0x40
+#define VPIT_PORT61 0x61
+
+struct vpit_counter {
+	u8 mode;          /* 0-5 (6 and 7 are written as 2 and 3) */
+	u8 rw;            /* access: 1 LSB, 2 MSB, 3 LSB then MSB */
+	bool bcd;
+	bool loaded;      /* a count was written since the control word */
+	bool null_count;  /* status bit 6: written, not yet counting */
+	bool triggered;   /* counting (modes 1 and 5: after a gate edge) */
+	bool frozen;      /* counter 2's gate low: the count stands */
+	u32 count;        /* the initial count, 1..65536 (10000 in BCD) */
+	u32 held;         /* the value shown while no count is loaded */
+	u64 start_tsc;    /* host TSC the count started at */
+	u64 frozen_ticks; /* ticks counted when it stopped */
+	u64 edge_tick;    /* counter 0: tick of the next edge to send, 0: to plan */
+	bool write_msb_next, read_msb_next, latch_msb_next;
+	u8 write_lsb;
+	bool count_latched, status_latched;
+	u16 latched;
+	u8 status;
+};
+
+struct vpit {
+	spinlock_t lock;
+	struct vpit_counter ch[3];
+	u8 port61;        /* bits 3:0 as written */
+	bool gate2;
+	u64 edge_tsc;     /* host TSC of counter 0's next rising edge, 0: none */
+	u64 last_edge_tsc;
+	u64 edges;        /* IRQ 0 pulses sent */
 };
 
 /* ---- 16550A UART (vuart.c) ---- */
@@ -98,6 +137,7 @@ struct platform_state {
 	struct platform_config cfg;
 	struct vioapic ioapic;
 	struct vpic pic;
+	struct vpit pit;       /* a child's only (not the machine's devices) */
 	struct vuart uart;
 	struct vrtc rtc;
 	struct vpm pm;
@@ -116,11 +156,35 @@ void vpm_init(struct platform_state *ps);
 void vpm_reset(struct platform_state *ps);
 void vpm_power_button(struct platform_state *ps);
 
+void vpit_reset(struct platform_state *ps);
+/* Counter 0 as a PC's firmware leaves it (mode 3, 18.2 Hz), from `now`. */
+void vpit_firmware(struct platform_state *ps, u64 now);
+/* Fires counter 0's due edge on IRQ 0 at host TSC `now`; returns the
+ * host TSC of the next one, or 0. Called on the first vCPU's CPU. */
+u64 vpit_timer_update(struct platform_state *ps, u64 now);
+/* One byte of the PIT's ports or port 0x61 at host TSC `now` (the port
+ * callbacks take rdtsc(); the unit tests their own clock). */
+u8 vpit_read_at(struct platform_state *ps, u16 port, u64 now);
+void vpit_write_at(struct platform_state *ps, u16 port, u8 val, u64 now);
+
+/* The 8259A pair's input `irq` (0-15) at `level` (vpic.c). */
+void vpic_set_irq(struct platform_state *ps, u32 irq, bool level);
+/* Whether the master's INT output asks for the CPU. */
+bool vpic_output(struct platform_state *ps);
+/* The interrupt acknowledge cycle: the vector (the spurious IRQ 7 or 15
+ * vector when the request went away). */
+u8 vpic_intack(struct platform_state *ps);
+/* An ISA interrupt line: the 8259A's input and the I/O APIC's (IRQ 0 on
+ * pin 2, as the MADT's override says; platform.c). */
+void platform_isa_irq(struct platform_state *ps, u32 irq, bool level);
+
 /* Port and MMIO callbacks (struct io_device / struct mmio_device). */
 int vioapic_mmio_read(struct vcpu *v, void *opaque, u64 off, u8 size, u64 *val);
 int vioapic_mmio_write(struct vcpu *v, void *opaque, u64 off, u8 size, u64 val);
 int vpic_io_read(struct vcpu *v, void *opaque, u16 port, u8 size, u32 *val);
 int vpic_io_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val);
+int vpit_io_read(struct vcpu *v, void *opaque, u16 port, u8 size, u32 *val);
+int vpit_io_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val);
 int vuart_io_read(struct vcpu *v, void *opaque, u16 port, u8 size, u32 *val);
 int vuart_io_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val);
 int vrtc_io_read(struct vcpu *v, void *opaque, u16 port, u8 size, u32 *val);

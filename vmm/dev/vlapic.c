@@ -110,6 +110,25 @@ void vlapic_destroy(struct vlapic *l)
 	kfree(l);
 }
 
+void vlapic_virtual_wire(struct vlapic *l)
+{
+	l->svr = SVR_ENABLE | 0xff;
+	l->lvt[LVT_LINT0] = LVT_DM_EXTINT;
+	l->lvt[LVT_LINT1] = LVT_DM_NMI;
+}
+
+bool vlapic_extint_open(const struct vlapic *l)
+{
+	/* Globally disabled, the APIC is out of the way: the 8259A's
+	 * output is the processor's INTR (SDM Vol. 3A 11.4.3). Otherwise
+	 * only through an unmasked LINT0 in ExtINT mode, which bypasses
+	 * IRR and the priorities (SDM 11.5.1). */
+	if (!vlapic_present(l))
+		return true;
+	return (l->svr & SVR_ENABLE) && !(l->lvt[LVT_LINT0] & LVT_MASKED) &&
+	       (l->lvt[LVT_LINT0] & LVT_DM_MASK) == LVT_DM_EXTINT;
+}
+
 static int highest_bit(const u32 *bits)
 {
 	for (int i = 7; i >= 0; i--) {

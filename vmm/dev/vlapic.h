@@ -34,6 +34,13 @@ void vlapic_unaccept(struct vlapic *l, u8 vector);
 /* Raises an interrupt (from any CPU). Returns true when it is new. */
 bool vlapic_set_irq(struct vlapic *l, u8 vector, bool level);
 
+/* The first vCPU's APIC as a PC's firmware leaves it: software-enabled,
+ * LINT0 ExtINT (virtual wire to the 8259A), LINT1 NMI. */
+void vlapic_virtual_wire(struct vlapic *l);
+/* Whether the 8259A's output reaches this processor now (LINT0 in
+ * ExtINT mode, or the APIC globally disabled). */
+bool vlapic_extint_open(const struct vlapic *l);
+
 /* Whether an interrupt message for the 8-bit destination `dest` (an I/O
  * APIC redirection entry's) reaches this local APIC, in physical or
  * logical destination mode (flat or cluster model, from its DFR/LDR). */

@@ -130,7 +130,7 @@ void vpm_power_button(struct platform_state *ps)
 	pm->sts_wak |= PM1_STS_PWRBTN;
 	bool level = sci_level(pm);
 	spin_unlock_irqrestore(&pm->lock, f);
-	vioapic_set_irq(ps->part, PLAT_SCI_IRQ, level);
+	platform_isa_irq(ps, PLAT_SCI_IRQ, level);
 }
 
 static u16 pm1_cnt(const struct vpm *pm)
@@ -262,7 +262,7 @@ int vpm_io_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val)
 	}
 	bool level = sci_level(pm);
 	spin_unlock_irqrestore(&pm->lock, f);
-	vioapic_set_irq(ps->part, PLAT_SCI_IRQ, level);
+	platform_isa_irq(ps, PLAT_SCI_IRQ, level);
 
 	/* Power-off and reset stop or restart the partition, which resets
 	 * these very devices: never from inside a device lock. */

@@ -193,7 +193,7 @@ static void update_irq(struct platform_state *ps)
 	if (level == u->irq_out)
 		return;
 	u->irq_out = level;
-	vioapic_set_irq(ps->part, PLAT_UART_IRQ, level);
+	platform_isa_irq(ps, PLAT_UART_IRQ, level);
 }
 
 void vuart_reset(struct platform_state *ps)

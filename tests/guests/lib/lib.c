@@ -463,6 +463,11 @@ void apic_enable(bool x2apic)
 	wrmsr(MSR_APIC_BASE, base);
 	x2apic_mode[my_index()] = rdmsr(MSR_APIC_BASE) & (1u << 10);
 	apic_write(0xf0, 0x100 | VEC_SPURIOUS); /* software enable */
+	/* LINT0 masked: on a PC child the firmware's state leaves it in
+	 * virtual-wire mode with the PIT ticking through the 8259A at
+	 * vector 8, as an OS that uses the APICs would not (a guest that
+	 * wants it unmasks it). */
+	apic_write(0x350, 0x10700);
 }
 
 u32 apic_read(u32 reg)
