@@ -55,7 +55,33 @@ static enum exit_action svm_exit_iret(struct vcpu *v)
 
 	sv->nmi_iret_seen = true;
 	sv->vmcb->ctl.intercept_misc1 &= ~INTERCEPT_IRET;
+	/* SVM keeps no NMI blocking of its own: the intercept comes before
+	 * the IRET runs, and the next NMI is due right after it (SDM Vol.
+	 * 3A 6.7.1; APM Vol. 2 8.2.3). With one pending, step over the IRET
+	 * (the trap follows the TF it starts with; the RFLAGS it pops stay
+	 * the guest's), as KVM does without vNMI. */
+	if (__atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE) && !sv->nmi_step) {
+		sv->nmi_step = true;
+		sv->nmi_step_tf = sv->vmcb->save.rflags & RFLAGS_TF;
+		sv->nmi_step_dr6 = sv->vmcb->save.dr6;
+		sv->vmcb->save.rflags |= RFLAGS_TF;
+	}
 	return EXIT_RESUME;
+}
+
+/* The #DB of the step over an NMI handler's IRET: ours, unless the guest
+ * was single-stepping itself (then it is its own trap). */
+static bool nmi_step_trap(struct vcpu *v)
+{
+	struct svm_vcpu *sv = v->arch;
+
+	if (!sv->nmi_step)
+		return false;
+	sv->nmi_step = false;
+	if (sv->nmi_step_tf)
+		return false;
+	sv->vmcb->save.dr6 = sv->nmi_step_dr6;
+	return true;
 }
 
 /* An intercepted exception; #AC's error code is in EXITINFO1. */
@@ -63,6 +89,9 @@ static enum exit_action svm_exit_exception(struct vcpu *v)
 {
 	struct vmcb *vmcb = vmcb_of(v);
 	u8 vector = (u8)(vmcb->ctl.exitcode - SVM_EXIT_EXCP_BASE);
+
+	if (vector == VEC_DB && nmi_step_trap(v))
+		return EXIT_RESUME; /* this exit ends the NMI blocking */
 
 	return vmm_handle_exception(v, vector, EVENT_EXCEPTION, vector == VEC_AC,
 				    (u32)vmcb->ctl.exitinfo1, 0);

@@ -319,6 +319,9 @@ static void svm_nmi_undeliver(struct vcpu *v)
 	sv->nmi_masked = false;
 	sv->nmi_iret_seen = false;
 	sv->vmcb->ctl.intercept_misc1 &= ~INTERCEPT_IRET;
+	if (sv->nmi_step && !sv->nmi_step_tf)
+		sv->vmcb->save.rflags &= ~RFLAGS_TF;
+	sv->nmi_step = false;
 }
 
 static bool svm_interrupts_open(struct vcpu *v)

@@ -61,9 +61,29 @@ static enum exit_action vmx_exit_cr(struct vcpu *v)
 	}
 }
 
+/*
+ * An exit for a fault of an IRET that had just lifted virtual-NMI
+ * blocking (bit 12 of the exit qualification or of the interruption
+ * information): the IRET runs again, so the blocking goes back before
+ * the entry ("NMI unblocking due to IRET", SDM Vol. 3C 27.2.1 for EPT
+ * violations, 27.2.2 for exceptions; undefined when the exit came
+ * during event delivery).
+ */
+#define NMI_UNBLOCKED_BY_IRET BIT(12)
+#define INTR_BLOCK_NMI BIT(3)
+
+static void keep_nmi_blocking(u64 bits)
+{
+	if ((bits & NMI_UNBLOCKED_BY_IRET) && !(vmcs_read32(IDT_VECTORING_INFO) & INTR_INFO_VALID))
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) | INTR_BLOCK_NMI);
+}
+
 static enum exit_action vmx_exit_ept_violation(struct vcpu *v)
 {
 	u64 q = vmcs_readl(EXIT_QUALIFICATION);
+
+	keep_nmi_blocking(q);
 
 	return vmm_handle_gpa_fault(v, vmcs_read64(GUEST_PHYSICAL_ADDRESS), q & BIT(1), q & BIT(2));
 }
@@ -88,6 +108,7 @@ static enum exit_action vmx_exit_exception_nmi(struct vcpu *v)
 	}
 	if (!(INTERCEPTED_EXCEPTIONS & BIT(vector)))
 		return vmm_unexpected_exit(v, vector, "unexpected guest exception");
+	keep_nmi_blocking(info);
 	if (vector == VEC_DB) {
 		u64 q = vmcs_readl(EXIT_QUALIFICATION);
 		write_dr6((read_dr6() & ~DR6_STATUS) | (q & DR6_STATUS));

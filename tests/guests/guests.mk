@@ -36,6 +36,7 @@ $(eval $(call guest_elf,user,64,user.c))
 $(eval $(call guest_elf,flood,64,flood.c))
 $(eval $(call guest_elf,jitter,64,jitter.c))
 $(eval $(call guest_elf,xcr0,64,xcr0.c))
+$(eval $(call guest_elf,canon,64,canon.c))
 $(eval $(call guest_elf,exitport,64,exitport.c))
 # Children the parent's management test creates (tests/parent/manage.sh).
 $(eval $(call guest_elf,burn,64,burn.c))

@@ -122,6 +122,8 @@ extern volatile uword fixup_ip;
 void exceptions_reset(void);
 /* NMIs taken so far. */
 extern volatile u32 nmi_count;
+/* Called from the NMI handler, after the count (NULL: nothing). */
+extern void (*volatile nmi_hook)(void);
 /* MSR access that survives #GP: returns false when it faulted. */
 bool rdmsr_safe(u32 msr, u64 *val);
 bool wrmsr_safe(u32 msr, u64 val);

@@ -237,11 +237,14 @@ struct iframe {
 };
 
 volatile u32 nmi_count;
+void (*volatile nmi_hook)(void);
 
 static void exception(struct iframe *f, int vec, uword err)
 {
 	if (vec == 2) { /* NMI: not an error */
 		nmi_count++;
+		if (nmi_hook)
+			nmi_hook();
 		return;
 	}
 	last_vector = vec;
