@@ -9,12 +9,14 @@
  *                            where the legacy scan of 0xe0000-0xfffff
  *                            (5.2.5.1) finds it without boot_params
  *   +0x040  FACS   64 bytes  5.2.10; 64-byte aligned as the spec requires
- *   +0x080  RSDT   44 bytes  5.2.7; FACP and APIC, 32-bit pointers
- *   +0x0b0  XSDT   52 bytes  5.2.8; FACP and APIC, 64-bit pointers
- *   +0x0f0  FADT  276 bytes  5.2.9; revision 6, minor 5
- *   +0x210  DSDT             5.2.11.1; partitions/dsdt.asl, compiled
+ *   +0x080  RSDT   52 bytes  5.2.7; FACP, APIC, MCFG, HPET, 32-bit pointers
+ *   +0x0c0  XSDT   68 bytes  5.2.8; the same, 64-bit pointers
+ *   +0x110  FADT  276 bytes  5.2.9; revision 6, minor 5
+ *   +0x230  DSDT             5.2.11.1; partitions/dsdt.asl, compiled
  *   then    MCFG   60 bytes  PCI Firmware 3.2 4.1.2: ECAM for bus 0
  *                            (vmm/dev/pci.h), reserved in the DSDT
+ *   then    HPET   56 bytes  IA-PC HPET 1.0a 3.2.4: the HPET at
+ *                            PLAT_HPET_BASE (vmm/dev/vhpet.c)
  *   then    MADT             5.2.12; the one table whose size depends on
  *                            the vCPU count, last so the others never move
  *
@@ -274,12 +276,12 @@ _Static_assert(sizeof(struct madt_x2apic_nmi) == 12, "ACPI 6.5 Table 5.40");
 #define OFF_RSDP 0x000
 #define OFF_FACS 0x040
 #define OFF_RSDT 0x080
-#define OFF_XSDT 0x0b0
-#define OFF_FADT 0x0f0
-#define OFF_DSDT 0x210
+#define OFF_XSDT 0x0c0
+#define OFF_FADT 0x110
+#define OFF_DSDT 0x230
 #define TABLE_ALIGN 16
 
-#define RSDT_ENTRIES 3 /* FACP, APIC, MCFG */
+#define RSDT_ENTRIES 4 /* FACP, APIC, MCFG, HPET */
 #define RSDT_LEN (sizeof(struct sdt_header) + RSDT_ENTRIES * 4)
 #define XSDT_LEN (sizeof(struct sdt_header) + RSDT_ENTRIES * 8)
 
@@ -315,9 +317,25 @@ static u64 mcfg_offset(void)
 	return ALIGN_UP(OFF_DSDT + dsdt_len(), (u64)TABLE_ALIGN);
 }
 
-static u64 madt_offset(void)
+/* The HPET description table (IA-PC HPET 1.0a, 3.2.4). */
+struct hpet_table {
+	struct sdt_header h;
+	u32 block_id;         /* the capabilities register's low half */
+	struct gas base;      /* system memory */
+	u8 number;
+	u16 min_tick;         /* the least periodic-mode tick, counter ticks */
+	u8 page_protection;
+} __packed;
+_Static_assert(sizeof(struct hpet_table) == 56, "IA-PC HPET 1.0a Table 3");
+
+static u64 hpet_offset(void)
 {
 	return ALIGN_UP(mcfg_offset() + sizeof(struct mcfg), (u64)TABLE_ALIGN);
+}
+
+static u64 madt_offset(void)
+{
+	return ALIGN_UP(hpet_offset() + sizeof(struct hpet_table), (u64)TABLE_ALIGN);
 }
 
 static u64 madt_length(u32 nr_cpus)
@@ -407,7 +425,7 @@ static void tw_put(struct table_writer *w, const void *data, u32 n)
 /* ---- the tables ----------------------------------------------------- */
 
 struct acpi_layout {
-	u64 rsdp, facs, rsdt, xsdt, fadt, dsdt, mcfg, madt;
+	u64 rsdp, facs, rsdt, xsdt, fadt, dsdt, mcfg, hpet, madt;
 	u32 nr_cpus;
 	u32 ioapic_id;
 };
@@ -462,11 +480,13 @@ static int write_roots(struct partition *p, const struct acpi_layout *l)
 	rsdt.entry[0] = (u32)l->fadt;
 	rsdt.entry[1] = (u32)l->madt;
 	rsdt.entry[2] = (u32)l->mcfg;
+	rsdt.entry[3] = (u32)l->hpet;
 	table_checksum(&rsdt, sizeof(rsdt));
 	header_init(&xsdt.h, "XSDT", sizeof(xsdt), 1, "HVXSDT  ");
 	xsdt.entry[0] = l->fadt;
 	xsdt.entry[1] = l->madt;
 	xsdt.entry[2] = l->mcfg;
+	xsdt.entry[3] = l->hpet;
 	table_checksum(&xsdt, sizeof(xsdt));
 	if ((err = gpa_write(p, l->rsdt, &rsdt, sizeof(rsdt))))
 		return err;
@@ -642,6 +662,21 @@ static int write_mcfg(struct partition *p, const struct acpi_layout *l)
 	return gpa_write(p, l->mcfg, &m, sizeof(m));
 }
 
+static int write_hpet(struct partition *p, const struct acpi_layout *l)
+{
+	struct hpet_table t;
+
+	memset(&t, 0, sizeof(t));
+	header_init(&t.h, "HPET", sizeof(t), 1, "HVHPET  ");
+	/* Vendor 8086, legacy route capable, 64-bit, 3 timers, revision 1:
+	 * what the device's capabilities register says (vhpet.c). */
+	t.block_id = 0x8086a201;
+	t.base = (struct gas){ .space = 0, .bit_width = 64, .address = PLAT_HPET_BASE };
+	t.min_tick = 100; /* 1 us */
+	table_checksum(&t, sizeof(t));
+	return gpa_write(p, l->hpet, &t, sizeof(t));
+}
+
 /* The DSDT is the compiled AML as iasl wrote it, header and checksum
  * included; it is only checked, never changed. */
 static bool dsdt_blob_ok(void)
@@ -687,6 +722,7 @@ int acpi_tables_write(struct partition *p, const struct acpi_tables_params *prm,
 	l.fadt = base + OFF_FADT;
 	l.dsdt = base + OFF_DSDT;
 	l.mcfg = base + mcfg_offset();
+	l.hpet = base + hpet_offset();
 	l.madt = base + madt_offset();
 
 	/* Nothing stale survives from an earlier boot of the partition
@@ -697,7 +733,7 @@ int acpi_tables_write(struct partition *p, const struct acpi_tables_params *prm,
 	if ((err = write_rsdp(p, &l)) || (err = write_facs(p, &l)) ||
 	    (err = write_roots(p, &l)) || (err = write_fadt(p, &l)) ||
 	    (err = gpa_write(p, l.dsdt, acpi_dsdt_aml, dsdt_len())) ||
-	    (err = write_mcfg(p, &l)) || (err = write_madt(p, &l)))
+	    (err = write_mcfg(p, &l)) || (err = write_hpet(p, &l)) || (err = write_madt(p, &l)))
 		return err;
 	*rsdp_gpa = l.rsdp;
 	return 0;

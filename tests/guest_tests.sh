@@ -275,6 +275,10 @@ check_fidelity_guests() {
 		REASON="the platform guest's PIT checks did not pass (see $OUT/$name.log)"
 	result "fidelity/$b-pit" "$REASON"
 	REASON=""
+	log_has "$name" "\[platform\] hpet: [0-9]+ Hz; timer 0 at 1 kHz \(legacy route\): 50 ticks in [0-9]+ ms; timer 2 level on pin 20: 1" ||
+		REASON="the platform guest's HPET checks did not pass (see $OUT/$name.log)"
+	result "fidelity/$b-hpet" "$REASON"
+	REASON=""
 	log_has "$name" "partition 'pitreal' stopped: the guest reported success" &&
 		log_has "$name" "\[pitreal\] pitreal: three ticks of the firmware's timer woke sti;hlt" ||
 		REASON="the real-mode guest was not woken by the PIT through the 8259A (see $OUT/$name.log)"

@@ -209,10 +209,11 @@ static void check_vcpus(void *arg)
 	CHECK_EQ(ai.revision, 2);
 	CHECK(ai.have_xsdt);
 	/* Every table passed its checksum (the parser drops bad ones). */
-	REQUIRE(ai.ntables == 3);
+	REQUIRE(ai.ntables == 4);
 	CHECK_STR(ai.table_sigs[0], "FACP");
 	CHECK_STR(ai.table_sigs[1], "APIC");
 	CHECK_STR(ai.table_sigs[2], "MCFG");
+	CHECK_STR(ai.table_sigs[3], "HPET");
 	/* MCFG: one allocation, bus 0 at the ECAM base the bus decodes. */
 	u64 mcfg = 0;
 	for (u64 a = PLAT_ACPI_BASE; a + 60 <= PLAT_ACPI_BASE + PLAT_ACPI_SIZE; a += 16)
@@ -274,7 +275,7 @@ static void check_vcpus(void *arg)
 	CHECK_EQ(ai.slp_typa, PLAT_SLP_TYP_S5);
 	CHECK_EQ(ai.slp_typb, PLAT_SLP_TYP_S5);
 
-	CHECK_EQ(ai.hpet_addr, 0);
+	CHECK_EQ(ai.hpet_addr, PLAT_HPET_BASE); /* the HPET table, as the parser reads it */
 	CHECK_EQ(ai.mcfg_addr, HV_PCI_ECAM_BASE); /* as the hypervisor's own parser reads it */
 
 	/* Every table in the area, aligned, checksummed, with our OEM ID;
@@ -317,10 +318,11 @@ TEST(legacy_scan_and_rsdt)
 	REQUIRE(acpi_parse(copy, sizeof(copy), tmap, &ai) == NULL);
 	CHECK_EQ(bad_maps, 0);
 	CHECK(!ai.have_xsdt);
-	REQUIRE(ai.ntables == 3);
+	REQUIRE(ai.ntables == 4);
 	CHECK_STR(ai.table_sigs[0], "FACP");
 	CHECK_STR(ai.table_sigs[1], "APIC");
 	CHECK_STR(ai.table_sigs[2], "MCFG");
+	CHECK_STR(ai.table_sigs[3], "HPET");
 	CHECK_EQ(ai.ncpus, 4);
 	CHECK_EQ(ai.pm_tmr, PLAT_PM_TMR);
 	CHECK(ai.have_s5);
@@ -328,10 +330,10 @@ TEST(legacy_scan_and_rsdt)
 	/* The RSDT lists what the XSDT lists. */
 	struct found f;
 	find_tables(rsdp, &f);
-	CHECK_EQ(rd32(f.rsdt + 4), 36 + 3 * 4);
+	CHECK_EQ(rd32(f.rsdt + 4), 36 + 4 * 4);
 	CHECK_EQ(rd32(f.rsdt + 36), f.fadt);
 	CHECK_EQ(rd32(f.rsdt + 40), f.madt);
-	CHECK_EQ(rd32(f.xsdt + 4), 36 + 3 * 8);
+	CHECK_EQ(rd32(f.xsdt + 4), 36 + 4 * 8);
 }
 
 /* ---- fields the parser does not report ------------------------------ */
@@ -550,7 +552,7 @@ TEST(area_too_small)
 		u8 copy[36];
 		memcpy(copy, ram + rsdp, sizeof(copy));
 		REQUIRE(acpi_parse(copy, sizeof(copy), tmap, &ai) == NULL);
-		CHECK_EQ(ai.ntables, 3);
+		CHECK_EQ(ai.ntables, 4);
 		CHECK_EQ(ai.ncpus, n);
 		CHECK(ai.have_s5);
 		rsdp = 0xdead;

@@ -1518,6 +1518,85 @@ TEST(pit_counter2_gate_and_port61)
 	detach(&part);
 }
 
+/* ==== HPET ==== */
+
+TEST(hpet_registers_counter_and_timers)
+{
+	setup(1);
+	struct platform_state *ps = part.platform;
+	u64 t0 = 1000000; /* TSC at 1 GHz: a counter tick (10 ns) is 10 */
+	/* Capabilities: 10 ns, vendor 8086, legacy capable, 64-bit, 3
+	 * timers, revision 1; in halves too. */
+	CHECK_EQ(vhpet_read_at(ps, 0, 8, t0), 0x009896808086a201ULL);
+	CHECK_EQ(vhpet_read_at(ps, 4, 4, t0), 0x00989680);
+	/* Halted: the counter holds; enabled, it counts at 100 MHz. */
+	CHECK_EQ(vhpet_read_at(ps, 0xf0, 8, t0 + 5000), 0);
+	vhpet_write_at(ps, 0x10, 4, 1, t0);
+	CHECK_EQ(vhpet_read_at(ps, 0xf0, 8, t0 + 5000), 500);
+	vhpet_write_at(ps, 0x10, 4, 0, t0 + 10000);
+	CHECK_EQ(vhpet_read_at(ps, 0xf0, 4, t0 + 90000), 1000);
+	vhpet_write_at(ps, 0xf0, 8, 0, t0);
+	/* Timer 1 can be neither periodic nor routed where its capability
+	 * says not: pins 20-23 only. */
+	CHECK_EQ(vhpet_read_at(ps, 0x120, 8, t0) >> 32, 0x00f00000);
+	vhpet_write_at(ps, 0x120, 4, (5u << 9) | 0x8, t0);
+	CHECK_EQ(vhpet_read_at(ps, 0x120, 4, t0) & 0x3e08, 0);
+	/* Timer 1: one-shot, level, pin 20, at counter 1000. */
+	vhpet_write_at(ps, 0x120, 4, (20u << 9) | 0x6, t0);
+	vhpet_write_at(ps, 0x128, 8, 1000, t0);
+	vhpet_write_at(ps, 0x10, 4, 1, t0);
+	u64 next = vhpet_timer_update(ps, t0);
+	CHECK(next >= t0 + 10000 && next <= t0 + 10002);
+	CHECK_EQ(ps->ioapic.lines & BIT(20), 0);
+	vhpet_timer_update(ps, next);
+	CHECK_EQ(vhpet_read_at(ps, 0x20, 8, next), 2);  /* its status */
+	CHECK(ps->ioapic.lines & BIT(20));             /* its line, held */
+	CHECK_EQ(vhpet_timer_update(ps, next + 100000), 0); /* once */
+	vhpet_write_at(ps, 0x20, 8, 2, next);          /* cleared by a 1 */
+	CHECK_EQ(vhpet_read_at(ps, 0x20, 8, next), 0);
+	CHECK_EQ(ps->ioapic.lines & BIT(20), 0);
+	/* A comparator behind the counter waits for the wrap. */
+	vhpet_write_at(ps, 0x128, 8, 5, next);
+	CHECK_EQ(vhpet_timer_update(ps, next), 0);
+	/* (later in time: every step below at or after t1) */
+	u64 t1 = next + 1000000;
+	vhpet_write_at(ps, 0x120, 4, 0, t1); /* timer 1 off */
+	/* Timer 0 as Linux programs it in legacy mode: 32-bit periodic,
+	 * VAL_SET, comparator = now + delta, then delta = the period. */
+	vhpet_write_at(ps, 0x10, 4, 3, t1);
+	vhpet_write_at(ps, 0x100, 4, 0x14c, t1);
+	u32 now_cnt = (u32)vhpet_read_at(ps, 0xf0, 4, t1);
+	vhpet_write_at(ps, 0x108, 4, now_cnt + 100000, t1); /* 1 ms */
+	vhpet_write_at(ps, 0x108, 4, 100000, t1);
+	CHECK_EQ(vhpet_read_at(ps, 0x100, 4, t1) & 0x40, 0); /* VAL_SET reads 0 */
+	/* The PIT's IRQ 0 is cut off meanwhile: its edges go nowhere. */
+	vpit_write_at(ps, 0x43, 0x34, t1);
+	vpit_write_at(ps, 0x40, 10, t1);
+	vpit_write_at(ps, 0x40, 0, t1);
+	pic_init();
+	pout8(0x21, 0xfe);
+	u64 pe = ps->pit.edges;
+	vpit_timer_update(ps, vpit_timer_update(ps, t1));
+	CHECK(ps->pit.edges > pe);
+	CHECK(!vpic_output(ps));
+	vpit_write_at(ps, 0x43, 0x30, t1);
+	/* Timer 0's period: IRQ 0 every millisecond, on the 8259A too. */
+	next = vhpet_timer_update(ps, t1);
+	CHECK(next >= t1 + 1000000 && next <= t1 + 1000002);
+	next = vhpet_timer_update(ps, next);
+	CHECK(vpic_output(ps));
+	CHECK_EQ(vpic_intack(ps), 0x30);
+	CHECK(next >= t1 + 2000000 && next <= t1 + 2000002);
+	CHECK_EQ(vhpet_read_at(ps, 0x108, 4, next), now_cnt + 200000);
+	/* Legacy route off: the PIT's IRQ 0 again. */
+	vhpet_write_at(ps, 0x10, 4, 1, t1);
+	CHECK(!vhpet_legacy(ps));
+	platform_devices_reset(&part);
+	CHECK_EQ(vhpet_read_at(ps, 0x10, 8, t0), 0);
+	CHECK_EQ(vhpet_read_at(ps, 0x108, 8, t0), ~0ULL);
+	detach(&part);
+}
+
 /* ==== ACPI PM block, reset register, i8042 ==== */
 
 TEST(pm_registers)
@@ -2115,6 +2194,7 @@ int main(void)
 	RUN(pic_cascade_poll_aeoi);
 	RUN(pit_counter0_modes_and_irq0);
 	RUN(pit_counter2_gate_and_port61);
+	RUN(hpet_registers_counter_and_timers);
 	RUN(pm_registers);
 	RUN(pm_timer);
 	RUN(pm_poweroff);

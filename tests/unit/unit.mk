@@ -37,7 +37,7 @@ UNIT_SRCS_test_parent_pci_rules := partitions/parent_pci_rules.c vmm/base/fmt.c
 
 # The PC platform's devices and drivers/rtc.c's calendar arithmetic; the
 # test stubs the local APICs, scheduler, partition stop/restart and time.
-UNIT_SRCS_test_platform := vmm/dev/vioapic.c vmm/dev/vpic.c vmm/dev/vpit.c vmm/dev/vuart.c vmm/dev/vrtc.c vmm/dev/vpm.c \
+UNIT_SRCS_test_platform := vmm/dev/vioapic.c vmm/dev/vpic.c vmm/dev/vpit.c vmm/dev/vhpet.c vmm/dev/vuart.c vmm/dev/vrtc.c vmm/dev/vpm.c \
 	vmm/dev/platform.c vmm/dev/pci.c vmm/dev/virtio_pci.c vmm/channel.c vmm/console_input.c drivers/rtc.c
 
 # The parent's port-lane decisions; the test stubs the console port and

@@ -69,6 +69,7 @@ int platform_attach(struct partition *p, const struct platform_config *cfg)
 	vioapic_reset(ps);
 	vpic_reset(ps);
 	vpit_reset(ps);
+	vhpet_reset(ps);
 	vuart_reset(ps);
 	vrtc_init(ps);
 	vpm_init(ps);
@@ -85,6 +86,11 @@ int platform_attach(struct partition *p, const struct platform_config *cfg)
 	err = err ?: add_ports(p, ps, PLAT_UART_PORT, 8, vuart_io_read, vuart_io_write);
 	if (ps->cfg.machine_devices)
 		return err ? -1 : 0;
+	struct mmio_device hpet = {
+		.base = PLAT_HPET_BASE, .size = PAGE_SIZE,
+		.opaque = ps, .read = vhpet_mmio_read, .write = vhpet_mmio_write,
+	};
+	err = err ?: partition_add_mmio(p, &hpet);
 	err = err ?: add_ports(p, ps, VPIT_BASE, 4, vpit_io_read, vpit_io_write);
 	err = err ?: add_ports(p, ps, VPIT_PORT61, 1, vpit_io_read, vpit_io_write);
 	err = err ?: add_ports(p, ps, PLAT_RTC_PORT, 2, vrtc_io_read, vrtc_io_write);
@@ -121,6 +127,7 @@ void platform_devices_reset(struct partition *p)
 	vuart_reset(ps);
 	vpic_reset(ps);
 	vpit_reset(ps);
+	vhpet_reset(ps);
 	vrtc_reset(ps);
 	vpm_reset(ps);
 	vioapic_reset(ps);
@@ -152,7 +159,10 @@ u64 platform_timer_update(struct partition *p, u64 now)
 {
 	struct platform_state *ps = p->platform;
 
-	return ps && !ps->cfg.machine_devices ? vpit_timer_update(ps, now) : 0;
+	if (!ps || ps->cfg.machine_devices)
+		return 0;
+	u64 a = vpit_timer_update(ps, now), b = vhpet_timer_update(ps, now);
+	return !a ? b : !b ? a : MIN(a, b);
 }
 
 void platform_isa_irq(struct platform_state *ps, u32 irq, bool level)

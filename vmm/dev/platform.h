@@ -17,6 +17,7 @@ struct vcpu;
 #define PLAT_IOAPIC_BASE 0xfec00000ULL
 #define PLAT_IOAPIC_PINS 24
 #define PLAT_LAPIC_BASE 0xfee00000ULL
+#define PLAT_HPET_BASE 0xfed00000ULL
 #define PLAT_ACPI_BASE 0xe0000ULL   /* RSDP first: the BIOS area Linux scans */
 #define PLAT_ACPI_SIZE 0x10000ULL
 #define PLAT_PM1A_EVT 0x600         /* PM1a status (2 bytes), enable (2 bytes) */

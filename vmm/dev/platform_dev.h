@@ -89,6 +89,29 @@ struct vpit {
 	u64 edges;        /* IRQ 0 pulses sent */
 };
 
+/* ---- HPET (vhpet.c) ---- */
+#define VHPET_TIMERS 3
+#define VHPET_HZ 100000000ULL
+#define VHPET_SIZE 0x400
+
+struct vhpet_timer {
+	u64 conf;         /* Tn_CONF as written (writable bits) */
+	u64 cmp;          /* the comparator */
+	u64 period;       /* periodic mode: added at each match */
+	u64 target;       /* main counter value of the next match, 0: none */
+	u64 fire_tsc;     /* host TSC of that match, 0: none */
+};
+
+struct vhpet {
+	spinlock_t lock;
+	u64 conf;         /* GEN_CONF: ENABLE_CNF, LEG_RT_CNF */
+	u64 isr;          /* GINTR_STA: level-mode timers interrupting */
+	u64 counter;      /* the main counter at base_tsc (or held: halted) */
+	u64 base_tsc;
+	u64 last_event_tsc;
+	struct vhpet_timer t[VHPET_TIMERS];
+};
+
 /* ---- 16550A UART (vuart.c) ---- */
 #define VUART_FIFO_SIZE 16
 
@@ -138,6 +161,7 @@ struct platform_state {
 	struct vioapic ioapic;
 	struct vpic pic;
 	struct vpit pit;       /* a child's only (not the machine's devices) */
+	struct vhpet hpet;     /* a child's only */
 	struct vuart uart;
 	struct vrtc rtc;
 	struct vpm pm;
@@ -167,6 +191,17 @@ u64 vpit_timer_update(struct platform_state *ps, u64 now);
 u8 vpit_read_at(struct platform_state *ps, u16 port, u64 now);
 void vpit_write_at(struct platform_state *ps, u16 port, u8 val, u64 now);
 
+void vhpet_reset(struct platform_state *ps);
+/* Fires the HPET's due timers at host TSC `now`; returns the host TSC
+ * of the next, or 0. Called on the first vCPU's CPU. */
+u64 vhpet_timer_update(struct platform_state *ps, u64 now);
+/* Whether its legacy replacement route is on (the PIT's IRQ 0 cut off). */
+bool vhpet_legacy(struct platform_state *ps);
+/* A register access at offset `off` at host TSC `now` (the MMIO
+ * callbacks take rdtsc(); the unit tests their own clock). */
+u64 vhpet_read_at(struct platform_state *ps, u64 off, u8 size, u64 now);
+void vhpet_write_at(struct platform_state *ps, u64 off, u8 size, u64 val, u64 now);
+
 /* The 8259A pair's input `irq` (0-15) at `level` (vpic.c). */
 void vpic_set_irq(struct platform_state *ps, u32 irq, bool level);
 /* Whether the master's INT output asks for the CPU. */
@@ -183,6 +218,8 @@ int vioapic_mmio_read(struct vcpu *v, void *opaque, u64 off, u8 size, u64 *val);
 int vioapic_mmio_write(struct vcpu *v, void *opaque, u64 off, u8 size, u64 val);
 int vpic_io_read(struct vcpu *v, void *opaque, u16 port, u8 size, u32 *val);
 int vpic_io_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val);
+int vhpet_mmio_read(struct vcpu *v, void *opaque, u64 off, u8 size, u64 *val);
+int vhpet_mmio_write(struct vcpu *v, void *opaque, u64 off, u8 size, u64 val);
 int vpit_io_read(struct vcpu *v, void *opaque, u16 port, u8 size, u32 *val);
 int vpit_io_write(struct vcpu *v, void *opaque, u16 port, u8 size, u32 val);
 int vuart_io_read(struct vcpu *v, void *opaque, u16 port, u8 size, u32 *val);

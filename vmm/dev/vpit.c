@@ -409,7 +409,8 @@ u64 vpit_timer_update(struct platform_state *ps, u64 now)
 	}
 	u64 next = pit->edge_tsc;
 	spin_unlock_irqrestore(&pit->lock, f);
-	if (fire) {
+	/* The HPET's legacy replacement route cuts the PIT off IRQ 0. */
+	if (fire && !vhpet_legacy(ps)) {
 		/* A pulse: both inputs are edge-triggered. */
 		platform_isa_irq(ps, 0, true);
 		platform_isa_irq(ps, 0, false);
