@@ -10,6 +10,7 @@
 #include "partitions/parent.h"
 #include "vmm/vcpu_state.h"
 #include "vmm/backend.h"
+#include "vmm/msr.h"
 #include "vmm/gmem.h"
 #include "vmm/host_irq.h"
 #include "vmm/base/fmt.h"
@@ -105,6 +106,10 @@ static const char *load_and_reset(struct partition *p)
 			vlapic_reset(v->lapic);
 		v->event.valid = false;
 		v->nmi_pending = v->init_pending = v->sipi_pending = false;
+		v->extint_held = v->extint_last = 0;
+		/* Power-on values (SDM Vol. 3A, "Processor State After Reset"). */
+		v->tsc_aux = 0;
+		v->misc_enable = MISC_ENABLE_RESET;
 		v->state = starts ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
 	}
 	if (p->platform)

@@ -89,6 +89,9 @@ static const char *svm_global_init(void)
 	if (!iopm_pa || !msrpm_pa)
 		return "out of memory for the permission maps";
 	memset(phys_to_virt(iopm_pa), 0xff, 3 * PAGE_SIZE);
+	/* RDTSCP runs in the guest with the vCPU's TSC_AUX loaded (vmm/msr.c)
+	 * where the CPU has it. */
+	guest_rdtscp = cpuid(0x80000001).edx & BIT(27);
 	msrpm_build(phys_to_virt(msrpm_pa));
 	pr_info("svm: revision %u, %u ASIDs, NRIP save %s, flush by ASID %s, decode assists %s",
 		r.eax & 0xff, svm_nasid, (svm_features & SVM_FEAT_NRIPS) ? "yes" : "no",
@@ -227,15 +230,16 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_state *s)
 			     INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
 	/* SVM is hidden from guests: its instructions must not run (#UD).
 	 * VMRUN must always be intercepted (APM 15.5.1). The counters and
-	 * cache instructions behave as under VT-x (vmm/exit.c): RDPMC,
-	 * RDTSCP and RDPRU would read the host's counters and TSC_AUX,
-	 * WBINVD (and WBNOINVD, which its intercept covers) would flush
-	 * every partition's cache lines, INVLPGB broadcast to other CPUs. */
+	 * cache instructions behave as under VT-x (vmm/exit.c): RDPMC and
+	 * RDPRU would read the host's counters, WBINVD (and WBNOINVD, which
+	 * its intercept covers) would flush every partition's cache lines,
+	 * INVLPGB broadcast to other CPUs. RDTSCP runs, reading the vCPU's
+	 * own TSC_AUX (vmm/msr.c), where the CPU has it (#UD otherwise). */
 	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
 			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI |
 			     INTERCEPT_SKINIT | INTERCEPT_XSETBV | INTERCEPT_MONITOR |
-			     INTERCEPT_MWAIT | INTERCEPT_RDTSCP | INTERCEPT_WBINVD |
-			     INTERCEPT_RDPRU;
+			     INTERCEPT_MWAIT | INTERCEPT_WBINVD | INTERCEPT_RDPRU |
+			     (guest_rdtscp ? 0 : INTERCEPT_RDTSCP);
 	c->intercept_misc3 = INTERCEPT_INVLPGB | INTERCEPT_INVLPGB_ILLEGAL;
 	/* The partition's own map when it passes ports to the hardware. */
 	c->iopm_base_pa = v->part->port_bitmap ? v->part->port_bitmap : iopm_pa;

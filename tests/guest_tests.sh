@@ -267,6 +267,9 @@ check_fidelity_guests() {
 	# (item 5; x2APIC run of each suite).
 	n=$(grep -acE "^${HV_MARK}${HV_TS}\[suite(32|64)\] nmi: a self-NMI sent from the NMI handler came right after its IRET" "$OUT/$name.log")
 	result "fidelity/$b-nested-nmi" "$([ "$n" = 2 ] || echo "$n of 2 nested-NMI checks passed (see $OUT/$name.log)")"
+	# RDTSCP offered (item 8): the TSC with the vCPU's own TSC_AUX.
+	n=$(grep -acE "^${HV_MARK}${HV_TS}\[suite(32|64)\] rdtscp: offered, reads this vCPU's TSC_AUX" "$OUT/$name.log")
+	result "fidelity/$b-rdtscp" "$([ "$n" = 2 ] || echo "$n of 2 RDTSCP checks passed (see $OUT/$name.log)")"
 	# The PIT (items 3 and 6): counter 2 and IRQ 0 both ways (the
 	# platform guest); a real-mode guest woken from sti;hlt by the
 	# firmware's 18.2 Hz tick through the 8259A, then at 1 kHz.

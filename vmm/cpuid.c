@@ -8,6 +8,7 @@
 #include "vmm/exit.h"
 #include "vmm/fpu.h"
 #include "vmm/backend.h"
+#include "vmm/msr.h"
 #include "vmm/base/cpu.h"
 #include "vmm/hyperv.h"
 #include "vmm/partition.h"
@@ -76,6 +77,7 @@
  * VPOPCNTDQ: instructions on the state XCR0 enables, nothing more. */
 #define F7B_AVX512 (BIT(16) | BIT(17) | BIT(21) | BIT(28) | BIT(30) | BIT(31))
 #define F7C_AVX512 (BIT(1) | BIT(6) | BIT(11) | BIT(12) | BIT(14))
+#define F7C_RDPID BIT(22)
 #define D1A_KEEP (BIT(0) | BIT(1) | BIT(2)) /* XSAVEOPT, XSAVEC, XGETBV1; not XSAVES */
 
 /* Leaf 0DH: the components guests may enable, their sizes and offsets as
@@ -260,6 +262,10 @@ static void guest_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 			r->ebx = ebx & (F7B_KEEP | ((x & XCR0_AVX) ? F7B_AVX2 : 0) |
 					((x & XCR0_AVX512) ? F7B_AVX512 : 0));
 			r->ecx = (x & XCR0_AVX512) ? ecx & F7C_AVX512 : 0;
+			/* RDPID reads TSC_AUX, the vCPU's where RDTSCP is
+			 * offered (VT-x: "enable RDTSCP" enables both). */
+			if (guest_rdtscp)
+				r->ecx |= ecx & F7C_RDPID;
 			r->edx = spec_leaf7_edx(r->edx);
 		} else {
 			memset(r, 0, sizeof(*r));
@@ -295,7 +301,8 @@ static void guest_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 	case 0x80000001:
 		r->ecx &= ~(E1C_SVM | E1C_SKINIT | E1C_WDT | E1C_LWP | E1C_TOPOEXT | E1C_PERFCTR |
 			    E1C_MWAITX);
-		r->edx &= ~E1D_RDTSCP;
+		if (!guest_rdtscp)
+			r->edx &= ~E1D_RDTSCP;
 		/* AMD's copy of the APIC bit follows the APIC too (APM Vol. 3
 		 * E.4.2); Intel keeps the bit reserved here. */
 		if (boot_cpu.vendor == VENDOR_AMD && !(v->lapic && vlapic_present(v->lapic)))

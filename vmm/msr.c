@@ -11,6 +11,7 @@
 #include "vmm/event.h"
 #include "vmm/hyperv.h"
 #include "vmm/base/log.h"
+#include "vmm/base/percpu.h"
 #include "vmm/partition.h"
 #include "vmm/spec.h"
 #include "vmm/base/trap.h"
@@ -312,6 +313,42 @@ static int pred_cmd_write(struct vcpu *v, u32 msr, u64 val)
 	return 0;
 }
 
+bool guest_rdtscp;
+
+/* The TSC_AUX value each CPU holds (~0: unknown, load it). */
+static u64 cpu_tsc_aux[MAX_CPUS] = { [0 ... MAX_CPUS - 1] = ~0ULL };
+
+void msr_load_tsc_aux(struct vcpu *v)
+{
+	u32 cpu = this_cpu_id();
+
+	if (!guest_rdtscp || cpu_tsc_aux[cpu] == v->tsc_aux)
+		return;
+	wrmsr(MSR_TSC_AUX, v->tsc_aux);
+	cpu_tsc_aux[cpu] = v->tsc_aux;
+}
+
+/* IA32_TSC_AUX: 32 bits, the rest reserved (#GP); only where RDTSCP is
+ * offered, as a CPU without it has no such MSR. */
+static int tsc_aux_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	(void)msr;
+	if (!guest_rdtscp)
+		return -EINVAL;
+	*val = v->tsc_aux;
+	return 0;
+}
+
+static int tsc_aux_write(struct vcpu *v, u32 msr, u64 val)
+{
+	(void)msr;
+	if (!guest_rdtscp || (val >> 32))
+		return -EINVAL;
+	v->tsc_aux = (u32)val;
+	msr_load_tsc_aux(v); /* it runs on this CPU: in effect at once */
+	return 0;
+}
+
 static const struct msr_rule rules[] = {
 	{ MSR_SPEC_CTRL, MSR_SPEC_CTRL, MSR_EMULATE, spec_ctrl_read, spec_ctrl_write },
 	{ MSR_PRED_CMD, MSR_PRED_CMD, MSR_EMULATE, NULL, pred_cmd_write },
@@ -325,6 +362,7 @@ static const struct msr_rule rules[] = {
 	{ MSR_TSC, MSR_TSC, MSR_EMULATE, NULL, tsc_write },
 	{ MSR_EFER, MSR_EFER, MSR_EMULATE, efer_read, efer_write },
 	{ MSR_PAT, MSR_PAT, MSR_EMULATE, pat_read, pat_write },
+	{ MSR_TSC_AUX, MSR_TSC_AUX, MSR_EMULATE, tsc_aux_read, tsc_aux_write },
 	{ MSR_APIC_BASE, MSR_APIC_BASE, MSR_EMULATE, apic_read, apic_write },
 	{ 0x6e0, 0x6e0, MSR_EMULATE, apic_read, apic_write }, /* TSC deadline */
 	{ 0x800, 0x8ff, MSR_EMULATE, apic_read, apic_write }, /* x2APIC */

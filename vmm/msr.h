@@ -4,6 +4,8 @@
 
 #include "vmm/base/types.h"
 
+struct vcpu;
+
 /* Whether guest reads (or writes) of msr may go straight to the hardware;
  * the backends build their MSR bitmaps from this. */
 bool msr_passthrough(u32 msr, bool write);
@@ -18,5 +20,13 @@ bool msr_passthrough(u32 msr, bool write);
 #define MISC_ENABLE_PEBS_UNAVAIL BIT(12)
 #define MISC_ENABLE_RESET (MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_BTS_UNAVAIL | \
 			   MISC_ENABLE_PEBS_UNAVAIL)
+
+/* RDTSCP (and IA32_TSC_AUX) offered to guests: the CPU has it and the
+ * backend lets it run in the guest (VT-x: "enable RDTSCP"). Set by the
+ * backend at start-up. */
+extern bool guest_rdtscp;
+/* Loads v's IA32_TSC_AUX into this CPU before it enters v (the
+ * hypervisor itself never reads it). */
+void msr_load_tsc_aux(struct vcpu *v);
 
 #endif

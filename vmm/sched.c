@@ -16,6 +16,7 @@
 #include "vmm/dev/vlapic.h"
 #include "vmm/dev/platform.h"
 #include "vmm/event.h"
+#include "vmm/msr.h"
 #include "vmm/base/x86.h"
 #include "drivers/lapic.h"
 #include "drivers/timer.h"
@@ -494,6 +495,7 @@ static void run_vcpu(struct runqueue *rq, struct vcpu *v, u64 others_next)
 		rq->dr_owner = v;
 	}
 	rq->last = v;
+	msr_load_tsc_aux(v);
 	for (;;) {
 		u64 now = rdtsc();
 		u64 d = vcpu_timers(v, now);

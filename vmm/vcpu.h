@@ -110,6 +110,7 @@ struct vcpu {
 	u64 perf_legacy[8]; /* AMD PERF_CTL0-3, PERF_CTR0-3: kept, never count */
 	u64 hv_vp_assist;   /* Hyper-V VP assist page MSR: kept, not used */
 	u64 misc_enable;    /* IA32_MISC_ENABLE (Intel) */
+	u32 tsc_aux;        /* IA32_TSC_AUX, in the CPU while it runs */
 	bool sipi_pending;
 	bool init_pending;
 	volatile bool on_cpu;  /* inside run_vcpu(): in the guest or an exit handler */

@@ -201,7 +201,7 @@ static const char *vmx_global_init(void)
 			  CPU_USE_TSC_OFFSETTING, &missing);
 	caps.cpu2 = adjust(MSR_VMX_PROCBASED_CTLS2,
 			   CPU2_ENABLE_EPT | CPU2_ENABLE_VPID | CPU2_UNRESTRICTED_GUEST |
-				   CPU2_WBINVD_EXITING,
+				   CPU2_WBINVD_EXITING | CPU2_ENABLE_RDTSCP,
 			   CPU2_ENABLE_EPT, &missing);
 	/* The guest's DR7 and DEBUGCTL live in the VMCS across exits (the
 	 * debug-control bits; a VM exit otherwise leaves DR7 at 0x400). */
@@ -217,6 +217,9 @@ static const char *vmx_global_init(void)
 	caps.entry &= ~ENTRY_IA32E_MODE; /* per vCPU, from its EFER.LMA */
 	if (missing)
 		return "a required VMX control is missing";
+	/* RDTSCP (and TSC_AUX) where both the CPU and "enable RDTSCP" allow:
+	 * it then runs in the guest with the vCPU's TSC_AUX (vmm/msr.c). */
+	guest_rdtscp = (caps.cpu2 & CPU2_ENABLE_RDTSCP) && (cpuid(0x80000001).edx & BIT(27));
 	caps.ug = caps.cpu2 & CPU2_UNRESTRICTED_GUEST;
 	caps.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
 	caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);

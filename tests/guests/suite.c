@@ -465,13 +465,12 @@ static void test_exceptions(void)
 	CHECK_EQ(TRY_INSN("ud2"), 6);
 
 	/* Counters and cache instructions, the same on both vendors: no
-	 * performance counters (RDPMC #GP(0)), RDTSCP and RDPRU hidden and
-	 * refused (#UD) rather than reading the host's TSC_AUX or
-	 * counters, WBINVD completing (intercepted: the runner checks the
-	 * exit count). */
+	 * performance counters (RDPMC #GP(0)), RDPRU hidden and refused
+	 * (#UD) rather than reading the host's counters, WBINVD completing
+	 * (intercepted: the runner checks the exit count). */
 	u32 r[4];
 	cpuid(0x80000001, 0, r);
-	CHECK(!(r[3] & (1u << 27)));
+	bool rdtscp = r[3] & (1u << 27);
 	cpuid(0x80000000, 0, r);
 	if (r[0] >= 0x80000008) {
 		cpuid(0x80000008, 0, r);
@@ -480,10 +479,33 @@ static void test_exceptions(void)
 	CHECK_EQ(TRY_INSN("xor %%ecx, %%ecx; rdpmc"), 13);
 	CHECK_EQ(last_error, 0);
 	CHECK_EQ(TRY_INSN("mov $0x40000000, %%ecx; rdpmc"), 13);
-	/* QEMU TCG runs RDTSCP despite the SVM intercept (the TSC_AUX it
-	 * reads is one no partition can write), so only VT-x is checked. */
-	if (!cpu_is_amd())
+	/* RDTSCP, where offered, reads the TSC and this vCPU's own TSC_AUX
+	 * (32 bits: #GP above); where not, it is #UD (checked on VT-x only:
+	 * QEMU TCG runs RDTSCP despite the SVM intercept). */
+	if (rdtscp) {
+		u64 old;
+		CHECK(rdmsr_safe(0xc0000103, &old));
+		CHECK(wrmsr_safe(0xc0000103, 0x5a5a0000u + sizeof(void *)));
+		CHECK(!wrmsr_safe(0xc0000103, 1ull << 32));
+		u32 lo, hi, aux;
+		u64 before = rdtsc();
+		__asm__ __volatile__("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+		u64 t = ((u64)hi << 32) | lo;
+		CHECK_EQ(aux, 0x5a5a0000u + sizeof(void *));
+		CHECK(t >= before);
+		if (aux == 0x5a5a0000u + sizeof(void *) && t >= before)
+			printf("rdtscp: offered, reads this vCPU's TSC_AUX\n");
+		/* RDPID, where offered, reads it too. */
+		cpuid(7, 0, r);
+		if (r[2] & (1u << 22)) {
+			uword id;
+			__asm__ __volatile__(".byte 0xf3, 0x0f, 0xc7, 0xf8" : "=a"(id)); /* rdpid %eax/%rax */
+			CHECK_EQ((u32)id, 0x5a5a0000u + sizeof(void *));
+		}
+		wrmsr(0xc0000103, old);
+	} else if (!cpu_is_amd()) {
 		CHECK_EQ(TRY_INSN("rdtscp"), 6);
+	}
 	CHECK_EQ(TRY_INSN("xor %%ecx, %%ecx; .byte 0x0f, 0x01, 0xfd"), 6); /* RDPRU */
 	CHECK_EQ(TRY_INSN("wbinvd"), -1);
 }

@@ -40,6 +40,7 @@ static u32 area_size;
 struct cpu_info boot_cpu;
 struct spec_policy spec;
 u64 tsc_khz = 2345678;
+bool guest_rdtscp; /* vmm/msr.c: set by the backend */
 
 u64 fpu_xcr0_allowed(void)
 {
@@ -188,7 +189,8 @@ static struct cpuid_regs guest_cpuid(u32 leaf, u32 sub)
 #define L7D_SPEC_CTRL 0x04000000u
 #define L7D_STIBP 0x08000000u
 #define L7D_SSBD 0x80000000u
-/* 0x80000001 ECX: SVM, SKINIT, WDT, LWP, TOPOEXT, PERFCTR_CORE, MWAITX; EDX: RDTSCP. */
+/* 0x80000001 ECX: SVM, SKINIT, WDT, LWP, TOPOEXT, PERFCTR_CORE, MWAITX; EDX: RDTSCP
+ * (unless the backend offers it: guest_rdtscp). */
 #define E1C_HIDDEN 0x20c0b004u
 #define E1D_HIDDEN 0x08000000u
 /* 0x80000008 EBX: CLZERO, XSAVEERPTR, WBNOINVD; (AMD) IBPB, IBRS, STIBP, SSBD. */
@@ -485,7 +487,10 @@ TEST(virtualization_hidden_hypervisor_shown)
 	r = guest_cpuid(0x80000001, 0);
 	CHECK(!(r.ecx & BIT(2)));       /* SVM */
 	CHECK(!(r.ecx & BIT(12)));      /* SKINIT */
-	CHECK(!(r.edx & BIT(27)));      /* RDTSCP */
+	CHECK(!(r.edx & BIT(27)));      /* RDTSCP: not offered by the backend */
+	guest_rdtscp = true;            /* offered: the host's bit shows */
+	CHECK(guest_cpuid(0x80000001, 0).edx & BIT(27));
+	guest_rdtscp = false;
 	r = guest_cpuid(0x8000000a, 0); /* the SVM leaf */
 	CHECK_EQ(r.eax | r.ebx | r.ecx | r.edx, 0);
 

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "tests/unit/harness.h"
+#include "vmm/base/percpu.h"
 #include "tests/unit/fake_backend.h"
 #include "vmm/backend.h"
 #include "vmm/event.h"
@@ -829,6 +830,32 @@ TEST(misc_enable)
 	boot_cpu.vendor = 0;
 }
 
+u32 this_cpu_id(void)
+{
+	return 0;
+}
+
+/* IA32_TSC_AUX: the vCPU's 32 bits where RDTSCP is offered (#GP above
+ * them), #GP where it is not; loaded into the CPU only when it differs. */
+TEST(tsc_aux)
+{
+	fresh(0, true);
+	guest_rdtscp = false;
+	RD_GP(MSR_TSC_AUX);
+	WR_GP(MSR_TSC_AUX, 1);
+	guest_rdtscp = true;
+	RD_EQ(MSR_TSC_AUX, 0);
+	WR_OK(MSR_TSC_AUX, 0x1234);    /* in the CPU at once: the vCPU runs here */
+	CHECK_EQ(wrmsr_count, 1);
+	CHECK_EQ(wrmsr_last_msr, MSR_TSC_AUX);
+	RD_EQ(MSR_TSC_AUX, 0x1234);
+	WR_GP(MSR_TSC_AUX, 1ULL << 32);
+	RD_EQ(MSR_TSC_AUX, 0x1234);
+	msr_load_tsc_aux(&vcpu);       /* already there */
+	CHECK_EQ(wrmsr_count, 1);
+	guest_rdtscp = false;
+}
+
 /* AMD's legacy counters read back what was written (counters 48 bits)
  * and never count; SYSCFG reads 0 and takes only 0. On Intel all of
  * them #GP (unknown_msrs_gp, with the default vendor). */
@@ -892,6 +919,7 @@ int main(void)
 	RUN(misc_enable);
 	RUN(amd_legacy_pmu_and_syscfg);
 	RUN(register_halves);
+	RUN(tsc_aux);
 	fresh(0, false);
 	return harness_finish();
 }
