@@ -10,7 +10,6 @@
 #include "partitions/parent.h"
 #include "vmm/vcpu_state.h"
 #include "vmm/backend.h"
-#include "vmm/msr.h"
 #include "vmm/gmem.h"
 #include "vmm/host_irq.h"
 #include "vmm/base/fmt.h"
@@ -102,18 +101,9 @@ static const char *load_and_reset(struct partition *p)
 			backend->set_state(v, &s);
 		else if (backend->vcpu_create(v, &s))
 			return "out of memory for vCPU state";
-		if (v->lapic)
-			vlapic_reset(v->lapic);
-		v->event.valid = false;
-		v->nmi_pending = v->init_pending = v->sipi_pending = false;
-		v->extint_held = v->extint_last = 0;
-		/* Power-on values (SDM Vol. 3A, "Processor State After Reset"). */
-		v->tsc_aux = 0;
-		v->misc_enable = MISC_ENABLE_RESET;
+		vcpu_reset_power_on(v);
 		v->state = starts ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
 	}
-	if (p->platform)
-		platform_firmware_state(p);
 	return NULL;
 }
 
@@ -190,6 +180,10 @@ static struct partition *create(const struct part_config *cfg, const u8 *image, 
 			why = partition_add_vcpu(p, i, p->cfg.cpus_mask);
 	}
 	why = why ?: load_and_reset(p);
+	/* The firmware's state on a new PC (a restart's reset of the devices
+	 * applies it after every reload). */
+	if (!why && p->platform)
+		platform_firmware_state(p);
 	why = why ?: partition_register(p);
 	if (why)
 		goto fail;

@@ -15,7 +15,6 @@
  */
 #include "vmm/partition.h"
 #include "vmm/backend.h"
-#include "vmm/msr.h"
 #include "vmm/channel.h"
 #include "vmm/share.h"
 #include "vmm/console_input.h"
@@ -223,14 +222,7 @@ static bool reset_vcpus(struct partition *p)
 			return false;
 		vcpu_state_init(v->new_state);
 		__atomic_store_n(&v->new_state_pending, true, __ATOMIC_RELEASE);
-		if (v->lapic)
-			vlapic_reset(v->lapic);
-		v->event.valid = false;
-		v->nmi_pending = v->init_pending = v->sipi_pending = false;
-		v->extint_held = v->extint_last = 0;
-		/* Power-on values (SDM Vol. 3A, "Processor State After Reset"). */
-		v->tsc_aux = 0;
-		v->misc_enable = MISC_ENABLE_RESET;
+		vcpu_reset_power_on(v);
 		v->fpu_reset = v->dr_reset = true;
 		v->state = VCPU_WAIT_SIPI;
 	}

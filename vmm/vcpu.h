@@ -134,6 +134,10 @@ struct vcpu {
 
 /* Architectural INIT state (SDM Vol. 3A 9.1.1) and the start-up IPI. */
 void vcpu_reset_to_init(struct vcpu *v);
+/* What the hypervisor keeps of a vCPU at power-on (a partition built or
+ * restarted): its local APIC reset, no event pending or held, TSC_AUX
+ * and IA32_MISC_ENABLE at their reset values. */
+void vcpu_reset_power_on(struct vcpu *v);
 void vcpu_start_at_sipi(struct vcpu *v, u8 vector);
 
 #endif

@@ -2,6 +2,7 @@
 /* Architectural starting states: entry points, INIT, start-up IPI. */
 #include "vmm/vcpu_state.h"
 #include "vmm/backend.h"
+#include "vmm/msr.h"
 #include "vmm/base/string.h"
 #include "vmm/dev/vlapic.h"
 #include "vmm/base/x86.h"
@@ -97,6 +98,18 @@ void vcpu_reset_to_init(struct vcpu *v)
 		vlapic_reset(v->lapic);
 	v->nmi_pending = false;
 	v->dr_reset = true;
+}
+
+void vcpu_reset_power_on(struct vcpu *v)
+{
+	if (v->lapic)
+		vlapic_reset(v->lapic);
+	v->event.valid = false;
+	v->nmi_pending = v->init_pending = v->sipi_pending = false;
+	v->extint_held = v->extint_last = 0;
+	/* SDM Vol. 3A, "Processor State After Reset". */
+	v->tsc_aux = 0;
+	v->misc_enable = MISC_ENABLE_RESET;
 }
 
 void vcpu_start_at_sipi(struct vcpu *v, u8 vector)
