@@ -109,6 +109,7 @@ struct vhpet {
 	u64 counter;      /* the main counter at base_tsc (or held: halted) */
 	u64 base_tsc;
 	u64 last_event_tsc;
+	u64 next_tsc;     /* the earliest timer event, 0: none (read lock-free) */
 	struct vhpet_timer t[VHPET_TIMERS];
 };
 

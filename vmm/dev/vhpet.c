@@ -100,18 +100,32 @@ static u32 pin_of(const struct vhpet_timer *t)
 	return (u32)((t->conf & TN_ROUTE_MASK) >> TN_ROUTE_SHIFT);
 }
 
-/* Drives timer i's interrupt line (level mode), or pulses it (edge). The
- * caller holds no HPET lock. */
-static void signal(struct platform_state *ps, int isa, u32 pin, bool level_mode, bool level)
+/* What to do to a timer's interrupt line once the HPET lock is dropped:
+ * raise it (a pulse in edge mode) or lower it. */
+struct hpet_line {
+	bool valid, level_mode, level;
+	int isa;   /* an ISA line (the legacy route), or -1 */
+	u32 pin;   /* else this I/O APIC pin */
+};
+
+static struct hpet_line line(int isa, u32 pin, bool level_mode, bool level)
 {
-	if (isa >= 0) {
-		platform_isa_irq(ps, (u32)isa, level);
-		if (!level_mode && level)
-			platform_isa_irq(ps, (u32)isa, false);
+	return (struct hpet_line){ .valid = true, .isa = isa, .pin = pin,
+				   .level_mode = level_mode, .level = level };
+}
+
+static void signal(struct platform_state *ps, const struct hpet_line *l)
+{
+	if (!l->valid)
+		return;
+	if (l->isa >= 0) {
+		platform_isa_irq(ps, (u32)l->isa, l->level);
+		if (!l->level_mode && l->level)
+			platform_isa_irq(ps, (u32)l->isa, false);
 	} else {
-		vioapic_set_irq(ps->part, pin, level);
-		if (!level_mode && level)
-			vioapic_set_irq(ps->part, pin, false);
+		vioapic_set_irq(ps->part, l->pin, l->level);
+		if (!l->level_mode && l->level)
+			vioapic_set_irq(ps->part, l->pin, false);
 	}
 }
 
@@ -145,13 +159,16 @@ static void arm_all(struct vhpet *h, u64 now)
 		arm(h, i, now);
 }
 
-static u64 next_event(const struct vhpet *h)
+/* The earliest of the timers' events, kept in h->next_tsc for the
+ * lock-free look of vhpet_timer_update; under the lock. */
+static u64 update_next(struct vhpet *h)
 {
 	u64 next = 0;
 
 	for (u32 i = 0; i < VHPET_TIMERS; i++)
 		if (h->t[i].fire_tsc && (!next || h->t[i].fire_tsc < next))
 			next = h->t[i].fire_tsc;
+	__atomic_store_n(&h->next_tsc, next, __ATOMIC_RELEASE);
 	return next;
 }
 
@@ -166,15 +183,9 @@ static void timer_changed(struct platform_state *ps)
 	}
 }
 
-struct hpet_signal {
-	int isa;
-	u32 pin;
-	bool level_mode, level;
-};
-
 /* One due match of timer i: the comparator moves on (periodic), the
- * status bit is set (level mode); returns whether to signal. */
-static bool fire(struct vhpet *h, u32 i, u64 now, struct hpet_signal *s)
+ * status bit is set (level mode), the line to raise in *act. */
+static void fire(struct vhpet *h, u32 i, u64 now, struct hpet_line *act)
 {
 	struct vhpet_timer *t = &h->t[i];
 	u64 c = counter_at(h, now);
@@ -193,28 +204,29 @@ static bool fire(struct vhpet *h, u32 i, u64 now, struct hpet_signal *s)
 	h->last_event_tsc = now;
 	plan(h, i, now);
 	if (!(t->conf & TN_INT_ENB))
-		return false;
-	*s = (struct hpet_signal){ .isa = isa_line(h, i), .pin = pin_of(t),
-				   .level_mode = t->conf & TN_LEVEL, .level = true };
+		return;
+	*act = line(isa_line(h, i), pin_of(t), t->conf & TN_LEVEL, true);
 	if (t->conf & TN_LEVEL)
 		h->isr |= BIT(i);
-	return true;
 }
 
 u64 vhpet_timer_update(struct platform_state *ps, u64 now)
 {
 	struct vhpet *h = &ps->hpet;
-	struct hpet_signal sig[VHPET_TIMERS];
-	u32 n = 0;
-	u64 f = spin_lock_irqsave(&h->lock);
+	struct hpet_line act[VHPET_TIMERS] = { 0 };
+	/* Called at every entry of the first vCPU: nothing due, no lock. */
+	u64 next = __atomic_load_n(&h->next_tsc, __ATOMIC_ACQUIRE);
 
+	if (!next || now < next)
+		return next;
+	u64 f = spin_lock_irqsave(&h->lock);
 	for (u32 i = 0; i < VHPET_TIMERS; i++)
-		if (h->t[i].fire_tsc && now >= h->t[i].fire_tsc && fire(h, i, now, &sig[n]))
-			n++;
-	u64 next = next_event(h);
+		if (h->t[i].fire_tsc && now >= h->t[i].fire_tsc)
+			fire(h, i, now, &act[i]);
+	next = update_next(h);
 	spin_unlock_irqrestore(&h->lock, f);
-	for (u32 k = 0; k < n; k++)
-		signal(ps, sig[k].isa, sig[k].pin, sig[k].level_mode, true);
+	for (u32 i = 0; i < VHPET_TIMERS; i++)
+		signal(ps, &act[i]);
 	return next;
 }
 
@@ -246,15 +258,8 @@ static u64 reg_read(struct vhpet *h, u64 off, u64 now)
 	}
 }
 
-/* A level-mode line to lower once the lock is dropped. */
-struct hpet_lower {
-	int isa;
-	u32 pin;
-	bool valid;
-};
-
 static void timer_write(struct vhpet *h, u32 i, u64 reg, u64 val, u64 now,
-			struct hpet_lower *low)
+			struct hpet_line *low)
 {
 	struct vhpet_timer *t = &h->t[i];
 
@@ -273,9 +278,8 @@ static void timer_write(struct vhpet *h, u32 i, u64 reg, u64 val, u64 now,
 		 * interrupting or moves. */
 		if ((was & TN_LEVEL) && (h->isr & BIT(i)) &&
 		    (!(v & TN_LEVEL) || !(v & TN_INT_ENB) || ((was ^ v) & TN_ROUTE_MASK))) {
-			*low = (struct hpet_lower){
-				.isa = isa_line(h, i), .valid = true,
-				.pin = (u32)((was & TN_ROUTE_MASK) >> TN_ROUTE_SHIFT) };
+			*low = line(isa_line(h, i), (u32)((was & TN_ROUTE_MASK) >> TN_ROUTE_SHIFT),
+				    true, false);
 			h->isr &= ~BIT(i);
 		}
 		arm(h, i, now);
@@ -297,16 +301,16 @@ static u64 merge(u64 old, u64 at, u8 size, u64 val)
 {
 	if (size >= 8)
 		return val;
-	u64 shift = 8 * (at & 7), mask = ((size == 4 ? 0xffffffffULL : (BIT(8 * size) - 1))) << shift;
+	u64 shift = 8 * (at & 7), mask = (BIT(8 * size) - 1) << shift;
 	return (old & ~mask) | ((val << shift) & mask);
 }
 
 void vhpet_write_at(struct platform_state *ps, u64 off, u8 size, u64 val, u64 now)
 {
 	struct vhpet *h = &ps->hpet;
-	struct hpet_lower low[VHPET_TIMERS + 1] = { 0 };
+	struct hpet_line low[VHPET_TIMERS] = { 0 };
 	u64 f = spin_lock_irqsave(&h->lock);
-	u64 reg = off & ~7ULL, before = next_event(h);
+	u64 reg = off & ~7ULL, before = h->next_tsc;
 	u64 v = merge(reg_read(h, reg, now), off, size, val);
 
 	if (reg >= REG_TIMER0 && reg < REG_TIMER0 + VHPET_TIMERS * TIMER_STRIDE) {
@@ -324,9 +328,8 @@ void vhpet_write_at(struct platform_state *ps, u64 off, u8 size, u64 val, u64 no
 			for (u32 i = 0; i < 2; i++)
 				if (h->isr & BIT(i)) {
 					h->isr &= ~BIT(i);
-					low[i] = (struct hpet_lower){
-						.isa = (was & CONF_LEGACY) ? (i ? 8 : 0) : -1,
-						.pin = pin_of(&h->t[i]), .valid = true };
+					low[i] = line((was & CONF_LEGACY) ? (i ? 8 : 0) : -1,
+						      pin_of(&h->t[i]), true, false);
 				}
 		arm_all(h, now);
 	} else if (reg == REG_ISR) {
@@ -334,19 +337,17 @@ void vhpet_write_at(struct platform_state *ps, u64 off, u8 size, u64 val, u64 no
 		for (u32 i = 0; i < VHPET_TIMERS; i++)
 			if ((v & BIT(i)) && (h->isr & BIT(i)) && (off & 7) == 0) {
 				h->isr &= ~BIT(i);
-				low[i] = (struct hpet_lower){ .isa = isa_line(h, i),
-							      .pin = pin_of(&h->t[i]), .valid = true };
+				low[i] = line(isa_line(h, i), pin_of(&h->t[i]), true, false);
 			}
 	} else if (reg == REG_COUNTER) {
 		h->counter = v;
 		h->base_tsc = now;
 		arm_all(h, now);
 	}
-	bool changed = next_event(h) != before;
+	bool changed = update_next(h) != before;
 	spin_unlock_irqrestore(&h->lock, f);
-	for (u32 i = 0; i < VHPET_TIMERS + 1; i++)
-		if (low[i].valid)
-			signal(ps, low[i].isa, low[i].pin, true, false);
+	for (u32 i = 0; i < VHPET_TIMERS; i++)
+		signal(ps, &low[i]);
 	if (changed)
 		timer_changed(ps);
 }
@@ -368,6 +369,7 @@ void vhpet_reset(struct platform_state *ps)
 	u64 f = spin_lock_irqsave(&h->lock);
 
 	h->conf = h->isr = h->counter = h->base_tsc = h->last_event_tsc = 0;
+	__atomic_store_n(&h->next_tsc, 0, __ATOMIC_RELEASE);
 	/* Comparators all ones after reset (HPET 1.0a 2.3.9.2.2). */
 	for (u32 i = 0; i < VHPET_TIMERS; i++)
 		h->t[i] = (struct vhpet_timer){ .cmp = ~0ULL, .period = ~0ULL };

@@ -163,14 +163,13 @@ static void plan_edge(struct vpit *pit, u64 now)
 	if (!c->edge_tick || t > c->edge_tick + VPIT_HZ)
 		c->edge_tick = next_edge(c, t);
 	if (!c->edge_tick) {
-		pit->edge_tsc = 0;
+		__atomic_store_n(&pit->edge_tsc, 0, __ATOMIC_RELEASE);
 		return;
 	}
 	u64 when = c->start_tsc + ticks_to_tsc(c->edge_tick);
 	u64 soonest = pit->last_edge_tsc + (u64)MIN_EDGE_US * tsc_khz / 1000;
-	pit->edge_tsc = MAX(when, soonest);
-	if (pit->edge_tsc <= now)
-		pit->edge_tsc = now + 1;
+	/* Stored once: vpit_timer_update reads it without the lock. */
+	__atomic_store_n(&pit->edge_tsc, MAX(MAX(when, soonest), now + 1), __ATOMIC_RELEASE);
 }
 
 /* The first vCPU's timer must see the change (from any CPU). */
@@ -397,6 +396,11 @@ void vpit_write_at(struct platform_state *ps, u16 port, u8 val, u64 now)
 u64 vpit_timer_update(struct platform_state *ps, u64 now)
 {
 	struct vpit *pit = &ps->pit;
+	/* Called at every entry of the first vCPU: nothing due, no lock. */
+	u64 e = __atomic_load_n(&pit->edge_tsc, __ATOMIC_ACQUIRE);
+
+	if (!e || now < e)
+		return e;
 	u64 f = spin_lock_irqsave(&pit->lock);
 	bool fire = pit->edge_tsc && now >= pit->edge_tsc;
 
@@ -427,7 +431,8 @@ void vpit_reset(struct platform_state *ps)
 		pit->ch[i] = (struct vpit_counter){ .mode = 0, .rw = 3 };
 	pit->port61 = 0;
 	pit->gate2 = false;
-	pit->edge_tsc = pit->last_edge_tsc = 0;
+	pit->last_edge_tsc = 0;
+	__atomic_store_n(&pit->edge_tsc, 0, __ATOMIC_RELEASE);
 	spin_unlock_irqrestore(&pit->lock, f);
 }
 
