@@ -1555,8 +1555,16 @@ TEST(hpet_registers_counter_and_timers)
 	vhpet_write_at(ps, 0x20, 8, 2, next);          /* cleared by a 1 */
 	CHECK_EQ(vhpet_read_at(ps, 0x20, 8, next), 0);
 	CHECK_EQ(ps->ioapic.lines & BIT(20), 0);
-	/* A comparator behind the counter waits for the wrap. */
+	/* A comparator written behind the counter (the guest's vCPU was
+	 * off its CPU between reading the counter and writing) fires at
+	 * once; a configuration write does not count it as passed. */
 	vhpet_write_at(ps, 0x128, 8, 5, next);
+	next = vhpet_timer_update(ps, next);
+	CHECK(next > 0 && next <= t0 + 10000 + 100001);
+	vhpet_timer_update(ps, next);
+	CHECK_EQ(vhpet_read_at(ps, 0x20, 8, next) & 2, 2);
+	vhpet_write_at(ps, 0x20, 8, 2, next);
+	vhpet_write_at(ps, 0x120, 4, (20u << 9) | 0x6, next);
 	CHECK_EQ(vhpet_timer_update(ps, next), 0);
 	/* (later in time: every step below at or after t1) */
 	u64 t1 = next + 1000000;

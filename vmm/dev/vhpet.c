@@ -8,9 +8,15 @@
  * (timer 0 on ISA IRQ 0, timer 1 on IRQ 8, the PIT's IRQ 0 cut off). No
  * FSB (MSI) delivery.
  *
- * A timer fires when the main counter reaches its comparator; one that is
- * written behind the counter waits for the counter to wrap (in 32-bit
- * mode, the low half's wrap, after at most 43 s), as the hardware does.
+ * A timer fires when the main counter reaches its comparator. A
+ * comparator (or period) write that finds the comparator already passed
+ * -- by less than half the counter's range -- fires at once, as QEMU's
+ * HPET does: the guest wrote "now + delta" and only the hypervisor's
+ * delay (its vCPU off the CPU between reading the counter and writing)
+ * made it late; on hardware it waits for the wrap (43 s in 32-bit
+ * mode), and Linux's periodic set-up would lose its tick for that long.
+ * Configuration writes keep the hardware's rule (a reset comparator of
+ * all ones is not "passed").
  * A periodic timer adds its period to the comparator each time (a
  * comparator write with VAL_SET set sets both, one without it the period
  * only: Linux's programming sequence, as QEMU reads it). Late periods are
@@ -76,13 +82,18 @@ static u64 counter_at(const struct vhpet *h, u64 now)
 }
 
 /* The counter value of timer i's next match after counter value c, or 0
- * for none (a 64-bit comparator behind the counter). */
-static u64 next_match(const struct vhpet_timer *t, u64 c)
+ * for none (a 64-bit comparator behind the counter); with `late`, a
+ * comparator passed by less than half the range matches now (c). */
+static u64 next_match(const struct vhpet_timer *t, u64 c, bool late)
 {
 	if (t->conf & TN_32BIT) {
-		u64 d = (u32)((u32)t->cmp - (u32)c);
+		u32 d = (u32)t->cmp - (u32)c;
+		if (late && (s32)d <= 0)
+			return c;
 		return c + (d ? d : BIT(32));
 	}
+	if (late && (s64)(t->cmp - c) <= 0)
+		return c;
 	return t->cmp > c ? t->cmp : 0;
 }
 
@@ -147,16 +158,16 @@ static void plan(struct vhpet *h, u32 i, u64 now)
 
 /* Timer i armed afresh from the counter now (a comparator or
  * configuration write, the counter started or set). */
-static void arm(struct vhpet *h, u32 i, u64 now)
+static void arm(struct vhpet *h, u32 i, u64 now, bool late)
 {
-	h->t[i].target = next_match(&h->t[i], counter_at(h, now));
+	h->t[i].target = next_match(&h->t[i], counter_at(h, now), late);
 	plan(h, i, now);
 }
 
 static void arm_all(struct vhpet *h, u64 now)
 {
 	for (u32 i = 0; i < VHPET_TIMERS; i++)
-		arm(h, i, now);
+		arm(h, i, now, false);
 }
 
 /* The earliest of the timers' events, kept in h->next_tsc for the
@@ -282,7 +293,7 @@ static void timer_write(struct vhpet *h, u32 i, u64 reg, u64 val, u64 now,
 				    true, false);
 			h->isr &= ~BIT(i);
 		}
-		arm(h, i, now);
+		arm(h, i, now, false);
 		return;
 	}
 	if (reg != T_CMP)
@@ -293,7 +304,7 @@ static void timer_write(struct vhpet *h, u32 i, u64 reg, u64 val, u64 now,
 		t->cmp = val;
 	t->period = val;
 	t->conf &= ~TN_VAL_SET;
-	arm(h, i, now);
+	arm(h, i, now, true);
 }
 
 /* A 64-bit register's new value from a 4- or 8-byte write at byte `at`. */
