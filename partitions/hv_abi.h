@@ -490,7 +490,9 @@ struct hv_pci_dev {
 	hv_u32 owner;            /* the child's id (HV_PCI_ASSIGNED), else 0 */
 	hv_u16 vendor, device;
 	hv_u32 resets;           /* function level resets done on it */
-	hv_u32 reserved[3];
+	hv_u32 mapped_kib;       /* of its BARs mapped straight into the owner */
+	hv_u32 forwarded;        /* BAR accesses the hypervisor carried out (wraps) */
+	hv_u32 msix_traps;       /* of those, to the MSI-X table or pending bits */
 };
 
 #ifndef __cplusplus

@@ -288,7 +288,7 @@ parent_tests() {
 }
 
 # The passthrough checks of tests/parent/manage.sh (hvtest.pt=1), in order.
-PT_CHECKS=(pt-unbound pt-create pt-ping pt-irqs pt-hidden pt-assignable pt-returned)
+PT_CHECKS=(pt-unbound pt-create pt-ping pt-irqs pt-mapped pt-hidden pt-assignable pt-returned)
 
 # check_pt_run NAME BDF RESET: sets REASON. Every passthrough check of
 # the parent's script passed, and the hypervisor's own log shows the
@@ -323,6 +323,7 @@ check_pt_run() {
 	else
 		echo "  passthrough: $(log_value "$name" '^HVTEST ok manage-pt-ping: (.*)$')"
 		echo "  passthrough: $(log_value "$name" '^HVTEST ok manage-pt-irqs: (.*)$')"
+		echo "  passthrough: $(log_value "$name" '^HVTEST ok manage-pt-mapped: (.*)$')"
 	fi
 }
 

@@ -376,7 +376,7 @@ expect list_after 0 "" bash -c "[ \$('$FAKE' list | wc -l) = 1 ]"
 # reason, destroys the half-built child and gives back what it took.
 # compact: a JSON document on one line without spaces.
 compact() { tr -d ' \n'; }
-expect pci_list_empty 0 "BDF           ID         STATE       OWNER  RESETS" "$FAKE" pci-list
+expect pci_list_empty 0 "BDF           ID         STATE       OWNER  RESETS      MAPPED   FORWARDED" "$FAKE" pci-list
 expect pci_list_json_empty 0 "[]" bash -c "'$FAKE' pci-list --json | tr -d ' \n' | grep -qx '\[\]' && echo '[]'"
 expect_err pci_no_iommu 1 "hvctl: 0000:00:06.0: unbound from virtio-pci
 hvctl: 0000:00:06.0: bound to virtio-pci again
@@ -410,8 +410,8 @@ expect_err pci_create 0 "hvctl: 0000:00:06.0: unbound from virtio-pci" \
 	bash -c "'$FAKE' create cfg/pt.cfg >/dev/null"
 rm "$SYS/bus/pci/devices/0000:00:06.0/driver" # as the kernel's unbind does
 ptid=$("$FAKE" info pt --json | sed -n 's/^  "id": \([0-9]*\),$/\1/p')
-expect pci_list 0 "0000:00:06.0  1af4:1000  assigned    pt          1" "$FAKE" pci-list
-want='[{"bdf":"0000:00:06.0","vendor":"1af4","device":"1000","state":"assigned","owner_id":'$ptid',"owner":"pt","resets":1},{"bdf":"0000:00:07.0","vendor":"8086","device":"10d3","state":"assigned","owner_id":'$ptid',"owner":"pt","resets":1}]'
+expect pci_list 0 "0000:00:06.0  1af4:1000  assigned    pt          1         16K           7" "$FAKE" pci-list
+want='[{"bdf":"0000:00:06.0","vendor":"1af4","device":"1000","state":"assigned","owner_id":'$ptid',"owner":"pt","resets":1,"mapped_kib":16,"forwarded":7,"msix_traps":7},{"bdf":"0000:00:07.0","vendor":"8086","device":"10d3","state":"assigned","owner_id":'$ptid',"owner":"pt","resets":1,"mapped_kib":16,"forwarded":7,"msix_traps":7}]'
 got=$("$FAKE" pci-list --json | compact)
 if [ "$got" = "$want" ]; then pass pci_list_json; else fail pci_list_json "'$got', not '$want'"; fi
 expect pci_info 0 "pci:             0000:00:07.0 (8086:10d3)" "$FAKE" info pt
@@ -424,8 +424,8 @@ expect_err pci_return_assigned 1 "hvctl: cannot return 0000:00:06.0: it is assig
 
 # Destroyed: reset and assignable; returned: probed again by the parent.
 expect pci_destroy 0 "" "$FAKE" destroy pt
-expect pci_assignable 0 "0000:00:06.0  1af4:1000  assignable  -           2" "$FAKE" pci-list
-expect pci_assignable_json 0 '{"bdf":"0000:00:07.0","vendor":"8086","device":"10d3","state":"assignable","owner_id":0,"owner":"","resets":2}' \
+expect pci_assignable 0 "0000:00:06.0  1af4:1000  assignable  -           2          0K           7" "$FAKE" pci-list
+expect pci_assignable_json 0 '{"bdf":"0000:00:07.0","vendor":"8086","device":"10d3","state":"assignable","owner_id":0,"owner":"","resets":2,"mapped_kib":0,"forwarded":7,"msix_traps":7}' \
 	bash -c "'$FAKE' pci-list --json | tr -d ' \n'"
 bind06 # what the kernel's probe does
 expect pci_return 0 "0000:00:06.0: returned to the parent, bound to virtio-pci" "$FAKE" pci-return 00:06.0

@@ -74,6 +74,9 @@ struct pt_dev {
 	bool shoot;                  /* the parent's BAR mappings being dropped */
 	u64 snap[MAX_VCPUS];
 	struct partition *parent;
+	u64 gmap[PCI_BARS];          /* where a BAR is mapped into the owner (0: not) */
+	u32 gkib[PCI_BARS];          /* how much of it (the trapped pages are not) */
+	u32 forwarded, msix_traps;   /* BAR accesses the hypervisor carried out */
 };
 
 struct vec_slot {
@@ -86,6 +89,8 @@ static struct log_ratelimit no_room;
 static spinlock_t slots_lock = SPINLOCK_INIT;
 static struct vec_slot slots[MAX_CPUS][PT_NVEC];
 static u32 next_cpu;
+
+static void direct_map(struct pt_dev *d, bool unmap_all);
 
 static const char *bdf_name(u32 bdf)
 {
@@ -385,6 +390,8 @@ static void pt_cfg_written(struct pci_func *f, u32 off, u8 size)
 	if (in_vendor_cap(d, off, &cap))
 		for (u32 i = 0; i < size && off + i < cap + d->func.cfg[cap + 2]; i++)
 			pci_cfg_write(d->bdf, off + i, 1, d->func.cfg[off + i]);
+	if (off < PCI_BAR0 + 4 * PCI_BARS && off + size > PCI_COMMAND)
+		direct_map(d, false);
 	spin_unlock_irqrestore(&d->lock, fl);
 }
 
@@ -404,11 +411,102 @@ static bool across_table(const struct pt_dev *d, u32 bar, u64 off, u8 size)
 	       off + size > d->msix_off && !in_table(d, bar, off, size);
 }
 
+static bool in_pba(const struct pt_dev *d, u32 bar, u64 off, u64 size)
+{
+	return d->msix && bar == d->pba_bar && off + size > d->pba_off &&
+	       off < d->pba_off + (d->msix_n + 63) / 64 * 8;
+}
+
+static void count(struct pt_dev *d, u32 bar, u64 off, u8 size)
+{
+	bool msix = (d->msix && bar == d->msix_bar && off < d->msix_off + d->msix_n * 16ull &&
+		     off + size > d->msix_off) || in_pba(d, bar, off, size);
+
+	__atomic_fetch_add(&d->forwarded, 1, __ATOMIC_RELAXED);
+	if (msix)
+		__atomic_fetch_add(&d->msix_traps, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * The BARs mapped straight into the owner's guest-physical space, so the
+ * child's accesses reach the device with no exit (uncached: the memory
+ * type of device registers). Left to the hypervisor, page by page: the
+ * pages holding the MSI-X table or the pending bits (the table is
+ * virtualized, the bits read-only), and every BAR smaller than a page
+ * (its page may hold another device's registers). Only where the BAR
+ * decodes (memory decoding on, inside the child's window). A BAR moved
+ * or turned off is unmapped and the owner's vCPUs flush at their next
+ * entry; until then a vCPU may still reach the old range, which maps
+ * only this same device the child owns.
+ */
+static bool page_trapped(const struct pt_dev *d, u32 bar, u64 pg)
+{
+	return (d->msix && bar == d->msix_bar && pg < d->msix_off + d->msix_n * 16ull &&
+		pg + PAGE_SIZE > d->msix_off) ||
+	       in_pba(d, bar, pg, PAGE_SIZE);
+}
+
+static bool bar_mappable(const struct pt_dev *d, u32 bar)
+{
+	return d->hsize[bar] >= PAGE_SIZE && !(d->hbase[bar] & (PAGE_SIZE - 1));
+}
+
+static u32 map_bar(struct pt_dev *d, struct partition *c, u32 bar, u64 gbase)
+{
+	u64 run = 0, kib = 0, len = d->hsize[bar];
+
+	for (u64 pg = 0; pg <= len; pg += PAGE_SIZE) {
+		if (pg < len && !page_trapped(d, bar, pg))
+			continue;
+		u64 from = run;
+		run = pg + PAGE_SIZE;
+		if (pg == from)
+			continue;
+		if (pt_map(&c->slat, gbase + from, d->hbase[bar] + from, pg - from,
+			   PT_R | PT_W | PT_USER | PT_UC)) {
+			pr_warn("passthrough: %s: no room in '%s''s tables to map BAR %u: "
+				"its accesses are forwarded", bdf_name(d->bdf), c->cfg.name, bar);
+			pt_unmap(&c->slat, gbase, len);
+			return 0;
+		}
+		kib += (pg - from) / KiB(1);
+	}
+	return (u32)kib;
+}
+
+/* With d->lock held. unmap_all: every mapping goes (the owner stopped). */
+static void direct_map(struct pt_dev *d, bool unmap_all)
+{
+	struct partition *c = d->owner;
+	bool dropped = false;
+
+	if (!c)
+		return;
+	u64 fl = spin_lock_irqsave(&c->slat_lock);
+	for (u32 b = 0; b < PCI_BARS; b++) {
+		u64 want = 0, base;
+		if (!unmap_all && bar_mappable(d, b) && pci_bar_decoding(&d->func, b, &base))
+			want = base;
+		if (want == d->gmap[b])
+			continue;
+		if (d->gmap[b]) {
+			pt_unmap(&c->slat, d->gmap[b], d->hsize[b]);
+			dropped = true;
+		}
+		d->gkib[b] = want ? map_bar(d, c, b, want) : 0;
+		d->gmap[b] = d->gkib[b] ? want : 0;
+	}
+	spin_unlock_irqrestore(&c->slat_lock, fl);
+	if (dropped)
+		__atomic_fetch_add(&c->slat_generation, 1, __ATOMIC_SEQ_CST);
+}
+
 static int pt_bar_read(struct vcpu *v, struct pci_func *f, u32 bar, u64 off, u8 size, u64 *val)
 {
 	struct pt_dev *d = f->dev;
 	(void)v;
 
+	count(d, bar, off, size);
 	if (in_table(d, bar, off, size)) {
 		u64 fl = spin_lock_irqsave(&d->lock);
 		u64 t = off - d->msix_off, x = 0;
@@ -434,6 +532,7 @@ static int pt_bar_write(struct vcpu *v, struct pci_func *f, u32 bar, u64 off, u8
 	struct pt_dev *d = f->dev;
 	(void)v;
 
+	count(d, bar, off, size);
 	if (in_table(d, bar, off, size)) {
 		/* Dword or qword accesses, aligned (PCI 3.0 6.8.2); others
 		 * are dropped as the hardware may. */
@@ -447,9 +546,7 @@ static int pt_bar_write(struct vcpu *v, struct pci_func *f, u32 bar, u64 off, u8
 		spin_unlock_irqrestore(&d->lock, fl);
 		return 0;
 	}
-	if (across_table(d, bar, off, size) ||
-	    (d->msix && bar == d->pba_bar && off + size > d->pba_off &&
-	     off < d->pba_off + (d->msix_n + 63) / 64 * 8))
+	if (across_table(d, bar, off, size) || in_pba(d, bar, off, size))
 		return 0; /* the pending bits are read-only */
 	volatile u8 *p = d->hmap[bar] + off;
 	switch (size) {
@@ -814,6 +911,7 @@ int passthru_assign(struct partition *parent, struct partition *c, u32 bdf, cons
 	if (pci_add(c, HV_PCI_PT_SLOT + index, &d->func))
 		return held(d, why, "no free slot on the child's PCI bus", HV_ENOSPC);
 	d->owner = c;
+	d->forwarded = d->msix_traps = 0;
 	d->state = ASSIGNED;
 	pr_info("passthrough: %s (%04x:%04x) assigned to partition '%s' at PCI 00:%02x.0 "
 		"(DMA confined to its memory, interrupts remapped)", bdf_name(bdf), d->vendor,
@@ -830,6 +928,7 @@ static bool reset_device(struct pt_dev *d)
 	if (d->phase == 0) {
 		u64 fl = spin_lock_irqsave(&d->lock);
 		free_msix(d);
+		direct_map(d, true);
 		spin_unlock_irqrestore(&d->lock, fl);
 		quiet(d->bdf, d->msi, d->msix);
 		d->flr_us = 0;
@@ -922,6 +1021,15 @@ int passthru_return(u32 bdf, const char **why)
 	return 0;
 }
 
+static u32 mapped_kib(const struct pt_dev *d)
+{
+	u32 kib = 0;
+
+	for (u32 b = 0; b < PCI_BARS; b++)
+		kib += READ_ONCE(d->gkib[b]);
+	return kib;
+}
+
 u32 passthru_list(struct hv_pci_dev *out, u32 max)
 {
 	u32 n = 0;
@@ -938,6 +1046,9 @@ u32 passthru_list(struct hv_pci_dev *out, u32 max)
 				.vendor = d->vendor,
 				.device = d->device,
 				.resets = d->resets,
+				.mapped_kib = mapped_kib(d),
+				.forwarded = __atomic_load_n(&d->forwarded, __ATOMIC_RELAXED),
+				.msix_traps = __atomic_load_n(&d->msix_traps, __ATOMIC_RELAXED),
 			};
 		n++;
 	}

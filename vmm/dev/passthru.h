@@ -9,8 +9,10 @@
  *  - the function's identity, and of its capabilities only MSI, MSI-X
  *    and the vendor-specific ones (virtio's), at their own offsets;
  *  - each memory BAR as a 32-bit BAR of the same size in the child's BAR
- *    window, its accesses forwarded to the device (I/O BARs are not
- *    given: their decoding stays off);
+ *    window, mapped straight into the child where it decodes, but for
+ *    the pages of the MSI-X table and pending bits and BARs under a page,
+ *    whose accesses the hypervisor forwards (I/O BARs are not given:
+ *    their decoding stays off);
  *  - command-register memory decode and bus mastering passed on, never
  *    I/O decode or INTx (only message-signalled interrupts);
  *  - MSI and MSI-X virtualized: the device holds messages that name

@@ -34,19 +34,28 @@ void pci_func_reset(struct pci_func *f, const u64 *bases)
 	f->cfg[PCI_INT_LINE] = 0;
 }
 
+bool pci_bar_decoding(const struct pci_func *f, u32 bar, u64 *base)
+{
+	u16 cmd;
+	bool io = f->bar_io[bar];
+	u64 len = f->bar_size[bar];
+
+	*base = pci_bar_base(f, bar);
+	memcpy(&cmd, &f->cfg[PCI_COMMAND], 2);
+	if (!len || !(cmd & (io ? PCI_CMD_IO : PCI_CMD_MEM)))
+		return false;
+	u64 wbase = io ? HV_PCI_IO_BASE : HV_PCI_MEM_BASE;
+	u64 wsize = io ? HV_PCI_IO_SIZE : HV_PCI_MEM_SIZE;
+	return *base >= wbase && *base - wbase <= wsize - len;
+}
+
 /* Whether bar of f decodes [addr, addr+size) now: its kind enabled, the
  * BAR inside its window, the access inside the BAR. */
 static bool bar_hit(const struct pci_func *f, u32 bar, bool io, u64 addr, u8 size, u64 *off)
 {
-	u16 cmd;
-	u64 base = pci_bar_base(f, bar), len = f->bar_size[bar];
+	u64 base, len = f->bar_size[bar];
 
-	memcpy(&cmd, &f->cfg[PCI_COMMAND], 2);
-	if (!len || f->bar_io[bar] != io || !(cmd & (io ? PCI_CMD_IO : PCI_CMD_MEM)))
-		return false;
-	u64 wbase = io ? HV_PCI_IO_BASE : HV_PCI_MEM_BASE;
-	u64 wsize = io ? HV_PCI_IO_SIZE : HV_PCI_MEM_SIZE;
-	if (base < wbase || base - wbase > wsize - len)
+	if (f->bar_io[bar] != io || !pci_bar_decoding(f, bar, &base))
 		return false;
 	if (addr < base || addr - base > len - size)
 		return false;

@@ -79,6 +79,9 @@ void pci_detach(struct partition *p);
 int pci_add(struct partition *p, u32 slot, struct pci_func *f);
 /* A BAR's base address as software set it (0 if none). */
 u64 pci_bar_base(const struct pci_func *f, u32 bar);
+/* Whether bar of f decodes now (its kind enabled in the command
+ * register, the BAR wholly inside its window); *base: where it is. */
+bool pci_bar_decoding(const struct pci_func *f, u32 bar, u64 *base);
 /* Back to the power-on state: command 0, BARs at `bases` (what firmware
  * would have assigned), as after reset. */
 void pci_func_reset(struct pci_func *f, const u64 *bases);

@@ -336,18 +336,27 @@ int cmd_pci_list(int argc, char **argv)
 			json_str(&j, names[i]);
 			json_key(&j, "resets");
 			json_u64(&j, d[i].resets);
+			json_key(&j, "mapped_kib");
+			json_u64(&j, d[i].mapped_kib);
+			json_key(&j, "forwarded");
+			json_u64(&j, d[i].forwarded);
+			json_key(&j, "msix_traps");
+			json_u64(&j, d[i].msix_traps);
 			json_obj_end(&j);
 		}
 		json_arr_end(&j);
 		json_end(&j);
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
-	printf("%-12s  %-9s  %-10s  %-*s  %6s\n", "BDF", "ID", "STATE", wname, "OWNER", "RESETS");
+	printf("%-12s  %-9s  %-10s  %-*s  %6s  %10s  %10s\n", "BDF", "ID", "STATE", wname, "OWNER",
+	       "RESETS", "MAPPED", "FORWARDED");
 	for (int i = 0; i < n; i++) {
+		char kib[16];
 		cfg_format_bdf(d[i].bdf, b, sizeof(b));
-		printf("%-12s  %04x:%04x  %-10s  %-*s  %6u\n", b, d[i].vendor, d[i].device,
-		       pci_state_name(d[i].state), wname, names[i][0] ? names[i] : "-",
-		       d[i].resets);
+		snprintf(kib, sizeof(kib), "%uK", d[i].mapped_kib);
+		printf("%-12s  %04x:%04x  %-10s  %-*s  %6u  %10s  %10u\n", b, d[i].vendor,
+		       d[i].device, pci_state_name(d[i].state), wname, names[i][0] ? names[i] : "-",
+		       d[i].resets, kib, d[i].forwarded);
 	}
 	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 }
