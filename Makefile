@@ -29,7 +29,7 @@ HV_SRCS := $(wildcard boot/*.c boot/*.S vmm/*.c vmm/base/*.c vmm/base/*.S vmm/de
 	svm/*.c svm/*.S vmx/*.c vmx/*.S partitions/*.c)
 HV_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HV_SRCS))
 
-.PHONY: all clean test unit run usb iso bench
+.PHONY: all clean test unit run usb iso bench deb
 all: $(BUILD)/hv.elf $(BUILD)/hv.efi
 
 $(BUILD)/obj/%.c.o: %.c
@@ -74,6 +74,17 @@ $(BUILD)/hv-usb.img: $(BUILD)/hv.elf $(BUILD)/hv.efi scripts/mkusb.sh $(BUILD)/p
 	scripts/mkusb.sh $@ $(BUILD)/hv.elf $(BUILD)/hv.efi "$(HV_CMDLINE)" 3 \
 		$(BUILD)/cache/vmlinuz "parent -- $(PARENT_CMDLINE)" \
 		$(BUILD)/parent.cpio.gz "initrd name=parent"
+
+# The Debian package (packaging/deb/, scripts/mkdeb.sh): install it on a
+# Debian 12 server to boot that Debian as the parent (README, "Install on
+# Debian").
+DEB_FILES := $(wildcard packaging/deb/*) scripts/mkdeb.sh scripts/mkman.sh \
+	$(wildcard partitions/parent/hvdrv/*.[ch]) partitions/parent/include/hv_ioctl.h partitions/hv_abi.h
+deb: $(BUILD)/deb/.built
+$(BUILD)/deb/.built: $(BUILD)/hv.elf $(BUILD)/hv.efi $(BUILD)/parent-tools/hvctl $(DEB_FILES)
+	@mkdir -p $(dir $@)
+	@echo "  DEB $$(scripts/mkdeb.sh $(BUILD)/deb $(BUILD)/hv.elf $(BUILD)/hv.efi $(BUILD)/parent-tools/hvctl)"
+	@touch $@
 
 run:
 	scripts/run.sh

@@ -15,6 +15,7 @@ packages=(
 	acpica-tools                  # iasl, for the children's ACPI tables
 	gcc-12 libelf1 libssl3        # the parent's module: the Debian kernel's compiler,
 	                              # and what the fetched linux-kbuild's tools run on
+	debootstrap lintian fdisk e2fsprogs  # the install test: its Debian image, the package check
 	clang-14 libclang-rt-14-dev   # the fuzzers (tests/fuzz/): clang and its libFuzzer,
 	                              # ASan and UBSan runtimes (a mere recommendation
 	                              # of libclang-common-14-dev, which clang-14 pulls in)

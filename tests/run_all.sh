@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 . tests/manage_tests.sh
 . tests/stress_tests.sh
 . tests/fuzz_tests.sh
+. tests/install_tests.sh
 
 unit_tests() {
 	local log="$OUT/unit.txt"
@@ -50,6 +51,7 @@ case $only in all|linux) linux_tests ;; esac
 # a third emulator beside the two would only slow both down.)
 case $only in parent) parent_tests ;; all) [ -n "$beside" ] && { parent_svm_tests; parent_amdvi_tests; } ;; esac
 case $only in all|stress) stress_tests ;; esac
+case $only in all|install) install_tests ;; esac
 if [ -n "$beside" ]; then
 	wait
 	echo "(the parent under Bochs, run beside the others:)"

@@ -215,18 +215,18 @@ expect_err bad_escape 2 \
 	"$HVCTL" console demo -e xx
 if [ ! -e /dev/hv ]; then
 	expect_err no_driver 1 \
-		"hvctl: /dev/hv does not exist: the hv driver is not loaded (load it with insmod /lib/modules/hv.ko)" \
+		"hvctl: /dev/hv does not exist: the hv driver is not loaded (load it with modprobe hv, or insmod /lib/modules/hv.ko)" \
 		env -u HVCTL_DEVICE "$HVCTL" list
 fi
 expect_err no_driver_path 1 \
-	"hvctl: /dev/hv-absent does not exist: the hv driver is not loaded (load it with insmod /lib/modules/hv.ko)" \
+	"hvctl: /dev/hv-absent does not exist: the hv driver is not loaded (load it with modprobe hv, or insmod /lib/modules/hv.ko)" \
 	env HVCTL_DEVICE=/dev/hv-absent "$HVCTL" list
 expect_err not_a_device 1 \
-	"hvctl: $T/cfg/elf.cfg is not a character device: the hv driver is not loaded (load it with insmod /lib/modules/hv.ko)" \
+	"hvctl: $T/cfg/elf.cfg is not a character device: the hv driver is not loaded (load it with modprobe hv, or insmod /lib/modules/hv.ko)" \
 	env HVCTL_DEVICE="$T/cfg/elf.cfg" "$HVCTL" list
 mkfifo "$T/fifo"
 expect_err fifo_no_hang 1 \
-	"hvctl: $T/fifo is not a character device: the hv driver is not loaded (load it with insmod /lib/modules/hv.ko)" \
+	"hvctl: $T/fifo is not a character device: the hv driver is not loaded (load it with modprobe hv, or insmod /lib/modules/hv.ko)" \
 	env HVCTL_DEVICE="$T/fifo" "$HVCTL" list
 expect_err other_driver 1 "hvctl: /dev/null is not the hv driver (it does not know HV_IOC_VERSION)" \
 	env HVCTL_DEVICE=/dev/null "$HVCTL" events
@@ -270,7 +270,7 @@ expect_err cfg_pci_absent 1 \
 	"$HVCTL" create cfg/pta.cfg
 expect dry_run_pci 0 "pci:       0000:00:07.0 at the child's 00:11.0" "$HVCTL" create -n cfg/pt.cfg
 expect_err no_driver_create 1 \
-	"hvctl: /dev/hv-absent does not exist: the hv driver is not loaded (load it with insmod /lib/modules/hv.ko)" \
+	"hvctl: /dev/hv-absent does not exist: the hv driver is not loaded (load it with modprobe hv, or insmod /lib/modules/hv.ko)" \
 	env HVCTL_DEVICE=/dev/hv-absent "$HVCTL" create cfg/demo.cfg
 
 # ---- against the fake /dev/hv ------------------------------------------------

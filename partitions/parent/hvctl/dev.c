@@ -19,7 +19,7 @@ const char *hv_device_path(void)
 	return p && *p ? p : HV_DEVICE;
 }
 
-#define LOAD_HINT "load it with insmod /lib/modules/hv.ko"
+#define LOAD_HINT "load it with modprobe hv, or insmod /lib/modules/hv.ko"
 
 int hv_open_flags(int flags)
 {
