@@ -376,6 +376,37 @@ static void parse_ivrs(const struct acpi_sdt_header *h, u64 pa, struct acpi_info
 	}
 }
 
+/* SPCR (Microsoft, "Serial Port Console Redirection Table", revision 2
+ * layout, 80 bytes): interface type at 36, the base address (a GAS) at
+ * 40, the configured baud rate's code at 58. */
+static void parse_spcr(const struct acpi_sdt_header *h, struct acpi_info *a)
+{
+	static const u32 bauds[8] = { [3] = 9600, [4] = 19200, [6] = 57600, [7] = 115200 };
+	const u8 *t = (const u8 *)h;
+
+	if (h->length < 80)
+		return;
+	a->have_spcr = true;
+	a->spcr_type = t[36];
+	memcpy(&a->spcr_base, t + 40, sizeof(a->spcr_base));
+	a->spcr_baud = t[58] < 8 ? bauds[t[58]] : 0;
+}
+
+const char *acpi_spcr_console(const struct acpi_info *a, u16 *port, u32 *baud)
+{
+	if (!a->have_spcr)
+		return "no SPCR table";
+	if (a->spcr_type != 0 && a->spcr_type != 1 && a->spcr_type != 0x12)
+		return "its UART is not 16550-compatible";
+	if (a->spcr_base.space != 1)
+		return "its UART is memory-mapped (the console drives I/O-port UARTs)";
+	if (!a->spcr_base.address || a->spcr_base.address > 0xfff8)
+		return "its UART's I/O port is out of range";
+	*port = (u16)a->spcr_base.address;
+	*baud = a->spcr_baud;
+	return NULL;
+}
+
 static void parse_table(const struct acpi_sdt_header *h, u64 pa, acpi_map_fn map,
 			struct acpi_info *a)
 {
@@ -390,6 +421,8 @@ static void parse_table(const struct acpi_sdt_header *h, u64 pa, acpi_map_fn map
 	} else if (!memcmp(h->signature, "HPET", 4)) {
 		if (h->length >= 56 && ((const u8 *)h)[40] == 0)
 			a->hpet_addr = rd64((const u8 *)h, 44);
+	} else if (!memcmp(h->signature, "SPCR", 4)) {
+		parse_spcr(h, a);
 	} else if (!memcmp(h->signature, "DMAR", 4)) {
 		parse_dmar(h, pa, a);
 	} else if (!memcmp(h->signature, "IVRS", 4)) {

@@ -123,6 +123,12 @@ struct acpi_info {
 	bool have_s5;
 	u8 slp_typa, slp_typb;
 	u64 hpet_addr;           /* 0 = no HPET table */
+	/* SPCR (Microsoft's Serial Port Console Redirection table, rev. 2+):
+	 * the UART the firmware redirects its console to. */
+	bool have_spcr;
+	u8 spcr_type;            /* interface type: 0 16550, 1 16450, 0x12 16550-compatible */
+	struct acpi_gas spcr_base;
+	u32 spcr_baud;           /* 0: as the firmware left the UART */
 	u64 mcfg_addr;           /* PCIe ECAM of segment 0, 0 = none */
 	u8 mcfg_bus_start, mcfg_bus_end;
 	/* DMAR (Intel) and IVRS (AMD): the IOMMUs, where the firmware's
@@ -163,6 +169,9 @@ typedef const void *(*acpi_map_fn)(u64 pa, u64 len);
 const char *acpi_parse(const void *rsdp_copy, u32 rsdp_len, acpi_map_fn map,
 		       struct acpi_info *out);
 bool acpi_checksum_ok(const void *p, u64 len);
+/* The console the SPCR names: NULL with its I/O port and baud rate (0:
+ * keep the UART's), or why the hypervisor's console cannot use it. */
+const char *acpi_spcr_console(const struct acpi_info *a, u16 *port, u32 *baud);
 
 /* Finds "_S5_" in AML and reads the SLP_TYP values (ACPI 6.5 7.4.2). */
 bool acpi_find_s5(const u8 *aml, u64 len, u8 *typa, u8 *typb);

@@ -22,17 +22,23 @@ void uart_init(struct uart *u, u16 port, u32 baud)
 {
 	u->port = 0;
 	u->baud = baud;
-	if (!port || !baud)
+	if (!port)
 		return;
 	/* A missing UART reads back 0xff; the scratch register proves one. */
 	outb(port + UART_SCR, 0x5a);
 	if (inb(port + UART_SCR) != 0x5a)
 		return;
-	u16 div = (u16)(115200 / baud ? 115200 / baud : 1);
 	outb(port + UART_IER, 0);
 	outb(port + UART_LCR, LCR_DLAB);
-	outb(port + UART_DLL, div & 0xff);
-	outb(port + UART_DLM, div >> 8);
+	if (baud) {
+		u16 div = (u16)(115200 / baud ? 115200 / baud : 1);
+		outb(port + UART_DLL, div & 0xff);
+		outb(port + UART_DLM, div >> 8);
+	} else {
+		/* The rate the firmware set (a divisor of 115200 baud). */
+		u16 div = (u16)(inb(port + UART_DLL) | inb(port + UART_DLM) << 8);
+		u->baud = 115200 / (div ? div : 1);
+	}
 	outb(port + UART_LCR, 0x03); /* 8n1 */
 	outb(port + UART_FCR, 0x07); /* enable and clear FIFOs */
 	outb(port + UART_MCR, 0x03); /* DTR, RTS */

@@ -29,6 +29,43 @@ check_boot() {
 	fi
 }
 
+# spcr_aml OUT SPACE ADDRESS: an SPCR table (tests/acpi/spcr.asl.in)
+# naming a UART in SPACE (01 I/O, 00 memory) at ADDRESS (16 hex digits).
+spcr_aml() {
+	sed "s/@SPACE@/$2/; s/@ADDRESS@/$3/" tests/acpi/spcr.asl.in > "$1.asl" &&
+		iasl -p "$1" "$1.asl" > "$1.iasl.txt" 2>&1
+}
+
+# console=auto (the default): the firmware's SPCR names COM2, where the
+# machine's only serial line is (COM1 goes nowhere): the hypervisor moves
+# its console there once it has read ACPI, says so, and the rest of the
+# boot (summary, verdict) arrives on COM2. An SPCR naming a memory-mapped
+# UART is refused with the reason, and the console stays on COM1.
+spcr_tests() {
+	local hv_elf=$1
+	scripts/mkiso.sh "$OUT/boot-auto.iso" "$hv_elf" "test=1" &&
+		spcr_aml "$OUT/spcr-com2" 01 00000000000002F8 &&
+		spcr_aml "$OUT/spcr-mmio" 00 00000000FE030000 ||
+		{ fail boot/amd-v-console-spcr "image or SPCR table not built"; return; }
+	QEMU_CONSOLE_COM=2 qemu_run boot-spcr 60 -smp 2 -m $MEM_MB -cdrom "$OUT/boot-auto.iso" \
+		-acpitable file="$OUT/spcr-com2.aml"
+	REASON=""
+	log_has boot-spcr "console: the UART the ACPI SPCR names, at 0x2f8, 115200 baud \(earlier lines went to 0x3f8\)" ||
+		REASON="no line saying the console moved to the SPCR's COM2 (see $OUT/boot-spcr.log)"
+	log_has boot-spcr "hypervisor starting" && REASON=${REASON:-"lines before ACPI reached COM2"}
+	log_has boot-spcr "boot summary: path GRUB multiboot2 \(BIOS\);" || REASON=${REASON:-"no boot summary on COM2"}
+	log_has boot-spcr "test result: PASS" || REASON=${REASON:-"no PASS on COM2"}
+	result boot/amd-v-console-spcr "$REASON"
+
+	qemu_run boot-spcr-mmio 60 -smp 2 -m $MEM_MB -cdrom "$OUT/boot-auto.iso" \
+		-acpitable file="$OUT/spcr-mmio.aml"
+	REASON=""
+	log_has boot-spcr-mmio "WARN: console: the ACPI SPCR's console cannot be used: its UART is memory-mapped \(the console drives I/O-port UARTs\); staying on 0x3f8" ||
+		REASON="no warning that the SPCR's memory-mapped UART is refused (see $OUT/boot-spcr-mmio.log)"
+	log_has boot-spcr-mmio "test result: PASS" || REASON=${REASON:-"no PASS on COM1"}
+	result boot/amd-v-console-spcr-mmio "$REASON"
+}
+
 boot_tests() {
 	local hv_elf=build/hv.elf hv_efi=build/hv.efi cmd="console=com1 test=1"
 
@@ -97,6 +134,8 @@ boot_tests() {
 	log_has boot-fault "test result: FAIL" || REASON=${REASON:-"run not failed"}
 	[ "$RC" = 3 ] || REASON=${REASON:-"QEMU exit code $RC, expected 3"}
 	result boot/fault-report "$REASON"
+
+	spcr_tests "$hv_elf"
 
 	# VT-x machine under Bochs: BIOS, GRUB, 2 CPUs.
 	bochs_run boot-bochs 240 "$OUT/boot.iso" 2 corei7_skylake_x 256

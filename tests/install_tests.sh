@@ -5,12 +5,12 @@
 # installed again), which then boots in QEMU with SeaBIOS and with OVMF
 # through the package's GRUB entry: the hypervisor with that Debian as
 # its parent, systemd up, hv.service and its autostarted child, hvctl,
-# the network, and 'systemctl poweroff' ending it all. Sourced by
+# the network, and 'systemctl poweroff' (or reboot) ending it all. Sourced by
 # tests/run_all.sh; the Debian tree is kept in $HV_CACHE between runs.
 
-# check_install_run NAME BIOS|UEFI: sets REASON.
+# check_install_run NAME BIOS|UEFI poweroff|reboot: sets REASON.
 check_install_run() {
-	local name=$1 path=$2 c v demo off
+	local name=$1 path=$2 how=$3 c v demo off what outcome
 	REASON=""
 	if ! log_has "$name" "hv: boot summary: path GRUB multiboot2 \\($path\\);"; then
 		REASON="no boot summary of the hypervisor started by GRUB ($path) from the package's entry (see $OUT/$name.log)"
@@ -24,9 +24,13 @@ check_install_run() {
 		fi
 	done
 	demo=$(grep -anE "^${HV_MARK}${HV_TS}partition 'demo' stopped: powered off through ACPI \\[poweroff\\]" "$OUT/$name.log" | cut -d: -f1 | head -n 1)
-	off=$(grep -anE "^${HV_MARK}${HV_TS}parent: powered the machine off" "$OUT/$name.log" | cut -d: -f1 | head -n 1)
+	what="powered the machine off" outcome=poweroff
+	[ "$how" = reboot ] && what="reset the machine" outcome=reset
+	off=$(grep -anE "^${HV_MARK}${HV_TS}parent: $what" "$OUT/$name.log" | cut -d: -f1 | head -n 1)
 	if [ -z "$off" ]; then
-		REASON="the parent's 'systemctl poweroff' did not power the machine off (see $OUT/$name.log)"
+		REASON="the parent's 'systemctl $how' did not end in '$what' (see $OUT/$name.log)"
+	elif ! log_has "$name" "partition 'parent' stopped: $what \\[$outcome\\]"; then
+		REASON="the parent did not stop as '$what' (see $OUT/$name.log)"
 	elif [ -z "$demo" ] || [ "$demo" -gt "$off" ]; then
 		REASON="the autostarted child did not power off (ACPI) before the machine did: hv.service's stop (see $OUT/$name.log)"
 	elif ! log_has "$name" "test result: PASS"; then
@@ -69,13 +73,13 @@ install_tests() {
 	fi
 	pass install/debian-image
 	# The entries update-grub made with the package (and the operator's
-	# /etc/default/hv: test=1, expect=poweroff), none once it was removed.
+	# /etc/default/hv: test=1, expect=any), none once it was removed.
 	entry=$(awk '/^### BEGIN \/etc\/grub.d\/20_linux_hv/,/^### END/' "$img.grub-installed.cfg")
 	if ! echo "$entry" | grep -q "with the hv hypervisor and Linux .*\$menuentry_id_option 'hv' {"; then
 		reason="no menu entry with the id hv"
 	elif ! echo "$entry" | grep -Pq '^\tmultiboot2\t/boot/hv.elf test=1$'; then
 		reason="no 'multiboot2 /boot/hv.elf test=1' (GRUB_CMDLINE_HV)"
-	elif ! echo "$entry" | grep -Pq '^\tmodule2\t/boot/vmlinuz-\S+ parent expect=poweroff -- root=/dev/vda2 ro console=ttyS0,115200 *$'; then
+	elif ! echo "$entry" | grep -Pq '^\tmodule2\t/boot/vmlinuz-\S+ parent expect=any -- root=/dev/vda2 ro console=ttyS0,115200 *$'; then
 		reason="no parent kernel module line with GRUB_HV_PARENT_ARGS and GRUB_CMDLINE_LINUX"
 	elif ! echo "$entry" | grep -Pq '^\tmodule2\t--nounzip /boot/initrd.img-\S+ initrd name=parent$'; then
 		reason="no initramfs module line"
@@ -91,10 +95,12 @@ install_tests() {
 
 	local disk=(-m 2048 -smp 2 -snapshot -drive "file=$img,format=raw,if=virtio"
 		-netdev user,id=n0 -device virtio-net-pci,netdev=n0,romfile=)
+	# SeaBIOS: the parent powers the machine off; OVMF: it reboots it
+	# (-no-reboot ends QEMU at the reset the hypervisor then makes).
 	qemu_run install-seabios 600 "${disk[@]}"
-	check_install_run install-seabios BIOS
+	check_install_run install-seabios BIOS poweroff
 	result install/amd-v-seabios-debian-parent "$REASON"
-	qemu_run install-ovmf 600 -bios "$OVMF" "${disk[@]}"
-	check_install_run install-ovmf UEFI
+	qemu_run install-ovmf 600 -bios "$OVMF" -fw_cfg name=opt/hvtest/end,string=reboot "${disk[@]}"
+	check_install_run install-ovmf UEFI reboot
 	result install/amd-v-ovmf-debian-parent "$REASON"
 }

@@ -189,10 +189,13 @@ qemu_run() {
 	[[ " $* " == *" $OVMF "* ]] && need+=("$OVMF")
 	[[ " $* " == *e1000* ]] && need+=(/usr/lib/ipxe/qemu/efi-e1000.rom)
 	emu_check "${QEMU_BASE[0]}" qemu-system-x86 "${need[@]}" || return
+	# QEMU_CONSOLE_COM=2: the log is COM2's, COM1 is wired to nothing.
+	local serial=(-serial chardev:con)
+	[ "${QEMU_CONSOLE_COM:-1}" = 2 ] && serial=(-serial null -serial chardev:con)
 	for try in 1 2 3; do
 		port=$(free_port)
 		"${QEMU_BASE[@]}" -chardev "socket,id=con,host=127.0.0.1,port=$port,server=on,wait=off,logfile=$OUT/$name.log" \
-			-serial chardev:con "$@" > "$OUT/$name.emu.txt" 2>&1 &
+			"${serial[@]}" "$@" > "$OUT/$name.emu.txt" 2>&1 &
 		pid=$!
 		# The watchdog connects to the console only if it must type.
 		( fd=""

@@ -76,6 +76,37 @@ static void print_memory_map(const struct boot_info *bi)
 		(unsigned long)(total >> 20));
 }
 
+/* console=auto: once ACPI is read, the UART the firmware's SPCR names
+ * (a server's serial-over-LAN port) becomes the console. The lines
+ * before went to COM1; the first one after says so. */
+static void console_from_spcr(void)
+{
+	u16 port, was = console_port();
+	u32 baud;
+	const char *why = acpi_spcr_console(&acpi, &port, &baud);
+
+	if (!acpi.have_spcr)
+		return;
+	if (why) {
+		pr_warn("console: the ACPI SPCR's console cannot be used: %s; staying on %#x", why,
+			was);
+		return;
+	}
+	if (port == was)
+		return;
+	pr_info("console: moving to the UART the ACPI SPCR names, at %#x", port);
+	log_flush();
+	console_init(port, baud);
+	if (!console_port()) {
+		console_init(was, hv_opts.console_baud);
+		pr_warn("console: no UART answers at %#x, which the ACPI SPCR names; staying on %#x",
+			port, was);
+		return;
+	}
+	pr_info("console: the UART the ACPI SPCR names, at %#x, %u baud%s (earlier lines went "
+		"to %#x)", port, console_baud(), baud ? "" : " as the firmware set it", was);
+}
+
 static __noreturn void boot_fail(const char *what, const char *why)
 {
 	panic("%s: %s", what, why);
@@ -138,6 +169,8 @@ const struct boot_info *vmm_main(const struct boot_info *bi_in)
 		boot_fail("ACPI", err);
 	pr_info("acpi: revision %u, %u tables, %u CPUs, %u I/O APICs, PM timer %s", acpi.revision,
 		acpi.ntables, acpi.ncpus, acpi.nioapics, acpi.pm_tmr ? "yes" : "no");
+	if (hv_opts.console_auto)
+		console_from_spcr();
 
 	pic_disable();
 	if ((err = lapic_init_bsp(acpi.lapic_addr, hv_opts.x2apic)))

@@ -622,6 +622,68 @@ TEST(hpet_mcfg_variants)
 	mem_reset();
 }
 
+#define PA_SPCR 0x7fe90000ULL
+
+/* SPCR (revision 2, 80 bytes): interface type, base address, baud code. */
+static u8 *spcr_table(u8 type, u8 space, u64 addr, u8 baud, u32 len)
+{
+	u8 *t = table_new("SPCR", len, 2);
+	t[36] = type;
+	gas(t + 40, space, 8, addr);
+	t[58] = baud;
+	return t;
+}
+
+static const char *spcr_parse(u8 *spcr, u16 *port, u32 *baud)
+{
+	u8 r[36];
+	static const u64 x[] = { PA_SPCR };
+
+	mem_reset();
+	place(PA_SPCR, spcr);
+	place(PA_XSDT, root_table("XSDT", x, 1, 8));
+	rsdp_fill(r, 2, 0, PA_XSDT);
+	CHECK(acpi_parse(r, 36, tmap, &ai) == NULL);
+	*port = 0, *baud = 1;
+	return acpi_spcr_console(&ai, port, baud);
+}
+
+/* console=auto's choice: an I/O-port 16550 (full, subset or the
+ * "compatible" type) with its baud rate code (an unknown code: as the
+ * firmware left it); a memory-mapped UART, another interface type, port 0
+ * or above 0xfff8, a short table, and no table are refused with why. */
+TEST(spcr_console)
+{
+	u16 port;
+	u32 baud;
+
+	CHECK(spcr_parse(spcr_table(0, 1, 0x2f8, 7, 80), &port, &baud) == NULL);
+	CHECK(ai.have_spcr);
+	CHECK_EQ(port, 0x2f8);
+	CHECK_EQ(baud, 115200);
+	CHECK(spcr_parse(spcr_table(1, 1, 0x3e8, 3, 88), &port, &baud) == NULL);
+	CHECK_EQ(port, 0x3e8);
+	CHECK_EQ(baud, 9600);
+	CHECK(spcr_parse(spcr_table(0x12, 1, 0x2e8, 0, 80), &port, &baud) == NULL);
+	CHECK_EQ(baud, 0);
+	CHECK(spcr_parse(spcr_table(0, 1, 0x3f8, 5, 80), &port, &baud) == NULL);
+	CHECK_EQ(baud, 0); /* code 5 is reserved */
+	CHECK(spcr_parse(spcr_table(0, 1, 0x3f8, 0xff, 80), &port, &baud) == NULL);
+	CHECK_EQ(baud, 0);
+	CHECK_STR(spcr_parse(spcr_table(0, 0, 0xfe030000, 7, 80), &port, &baud),
+		  "its UART is memory-mapped (the console drives I/O-port UARTs)");
+	CHECK_EQ(port, 0);
+	CHECK_STR(spcr_parse(spcr_table(3, 1, 0x2f8, 7, 80), &port, &baud),
+		  "its UART is not 16550-compatible");
+	CHECK_STR(spcr_parse(spcr_table(0, 1, 0, 7, 80), &port, &baud),
+		  "its UART's I/O port is out of range");
+	CHECK_STR(spcr_parse(spcr_table(0, 1, 0xfff9, 7, 80), &port, &baud),
+		  "its UART's I/O port is out of range");
+	CHECK_STR(spcr_parse(spcr_table(0, 1, 0x2f8, 7, 79), &port, &baud), "no SPCR table");
+	CHECK(!ai.have_spcr);
+	mem_reset();
+}
+
 #define PA_DMAR 0x7fe70000ULL
 #define PA_IVRS 0x7fe80000ULL
 
@@ -1056,6 +1118,7 @@ int main(void)
 	RUN(fadt_dsdt_pointer);
 	RUN(fadt_legacy_and_odd);
 	RUN(hpet_mcfg_variants);
+	RUN(spcr_console);
 	RUN(dmar_ivrs);
 	RUN(madt_malformed);
 	RUN(madt_limits);

@@ -179,6 +179,7 @@ TEST(defaults)
 	CHECK_EQ(parse(&o, ""), 0);
 	CHECK_EQ(o.console_port, 0x3f8);
 	CHECK_EQ(o.console_baud, 115200);
+	CHECK_EQ(o.console_auto, true);
 	CHECK_EQ(o.loglevel, LOG_INFO);
 	CHECK_EQ(o.test, false);
 	CHECK_EQ(o.max_cpus, 0);
@@ -221,6 +222,7 @@ TEST(console_values)
 		CHECK_EQ(parse(&o, line), 0);
 		CHECK_EQ(o.console_port, good[i].port);
 		CHECK_EQ(o.console_baud, good[i].baud);
+		CHECK_EQ(o.console_auto, false); /* a named console is kept */
 	}
 	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
 		u16 port;
@@ -242,6 +244,17 @@ TEST(console_values)
 	/* A bare key has no value to parse. */
 	CHECK_EQ(parse(&o, "console"), 1);
 	CHECK_EQ(o.console_port, 0x3f8);
+	/* auto (the default): COM1 until the ACPI SPCR names another; the
+	 * last console= wins either way; auto takes no baud rate. */
+	CHECK_EQ(parse(&o, "console=com2,9600 console=auto"), 0);
+	CHECK_EQ(o.console_auto, true);
+	CHECK_EQ(o.console_port, 0x3f8);
+	CHECK_EQ(o.console_baud, 115200);
+	CHECK_EQ(parse(&o, "console=auto console=none"), 0);
+	CHECK_EQ(o.console_auto, false);
+	CHECK_EQ(o.console_port, 0);
+	CHECK_EQ(parse(&o, "console=auto,9600"), 1);
+	CHECK_EQ(o.console_auto, true);
 }
 
 TEST(loglevel_values)

@@ -87,6 +87,7 @@ void hv_options_default(struct hv_options *o)
 	memset(o, 0, sizeof(*o));
 	o->console_port = 0x3f8;
 	o->console_baud = 115200;
+	o->console_auto = true;
 	o->loglevel = LOG_INFO;
 	o->x2apic = true;
 	o->smt = true;
@@ -134,11 +135,16 @@ int hv_options_parse(struct hv_options *o, const char *cmdline, cmdline_warn_fn 
 			 * before it finds a bad value, which must change nothing. */
 			u16 port;
 			u32 baud;
-			if (!t.has_value || !console_parse(t.val, &port, &baud)) {
-				why = "expected com1..com4, an I/O port, or none (optionally ,BAUD)";
+			if (t.has_value && !strcmp(t.val, "auto")) {
+				o->console_port = 0x3f8;
+				o->console_baud = 115200;
+				o->console_auto = true;
+			} else if (!t.has_value || !console_parse(t.val, &port, &baud)) {
+				why = "expected auto, com1..com4, an I/O port, or none (optionally ,BAUD)";
 			} else {
 				o->console_port = port;
 				o->console_baud = baud;
+				o->console_auto = false;
 			}
 		} else if (!strcmp(t.key, "loglevel")) {
 			if (!parse_loglevel(t.val, &o->loglevel))

@@ -25,6 +25,7 @@ bool cmdline_next(const char **p, struct cmdline_token *t);
 struct hv_options {
 	u16 console_port;
 	u32 console_baud;
+	bool console_auto;   /* console=auto: the UART the ACPI SPCR names */
 	int loglevel;
 	bool test;      /* power off with a pass/fail status when done */
 	u32 max_cpus;   /* 0 = every CPU the firmware lists */

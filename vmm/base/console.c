@@ -44,6 +44,11 @@ u16 console_port(void)
 	return console_uart.port;
 }
 
+u32 console_baud(void)
+{
+	return console_uart.baud;
+}
+
 int console_getc(void)
 {
 	return uart_getc(&console_uart);

@@ -13,6 +13,7 @@ void console_write_bytes(const char *s, size_t n);
 /* What the UART takes now without waiting (see uart_write_nowait). */
 size_t console_write_nowait(const char *s, size_t n);
 u16 console_port(void);
+u32 console_baud(void);
 /* A byte received on the console UART, or -1 when none is waiting (one
  * port read). Not serialized: see console_input_poll(). */
 int console_getc(void);
