@@ -29,22 +29,23 @@ report() {
 		printf '%-34s (no result; see %s)\n' "$label" "$log"
 		return
 	fi
-	local base cpuid port msr hc idle
+	local base cpuid port msr hc idle lazy
 	base=$(sed -nE 's/.*baseline \(no exit\) ([0-9]+) ticks.*/\1/p' "$log")
 	cpuid=$(sed -nE 's/.*cpuid round trip ([0-9]+) ticks.*/\1/p' "$log")
 	port=$(sed -nE 's/.*port-io round trip ([0-9]+) ticks.*/\1/p' "$log")
 	msr=$(sed -nE 's/.*msr-read round trip ([0-9]+) ticks.*/\1/p' "$log")
 	hc=$(sed -nE 's/.*hypercall round trip ([0-9]+) ticks.*/\1/p' "$log")
-	idle=$(sed -nE 's/.*= ([0-9]+) exits\/s.*/\1/p' "$log")
-	printf '| %-30s | %5s | %7s | %7s | %7s | %9s | %8s |\n' "$label" "$base" "$cpuid" \
-		"$port" "$msr" "$hc" "$idle"
+	idle=$(sed -nE 's/.*idle 1 kHz timer: .*= ([0-9]+) exits\/s.*/\1/p' "$log")
+	lazy=$(sed -nE 's/.*idle 1 kHz timer with EOI assist: .*= ([0-9]+) exits\/s.*/\1/p' "$log")
+	printf '| %-30s | %5s | %7s | %7s | %7s | %9s | %8s | %8s |\n' "$label" "$base" "$cpuid" \
+		"$port" "$msr" "$hc" "$idle" "$lazy"
 }
 
 exit_bench() {
 	scripts/mkiso.sh "$OUT/bench.iso" build/hv.elf "console=com1 test=1" \
 		build/guests/bench.elf "child name=bench" || exit 1
-	echo "| backend / emulator             | base  | cpuid   | port io | rdmsr   | hypercall | idle 1kHz exits/s |"
-	echo "|--------------------------------|-------|---------|---------|---------|-----------|----------|"
+	echo "| backend / emulator             | base  | cpuid   | port io | rdmsr   | hypercall | idle 1kHz exits/s | with EOI assist |"
+	echo "|--------------------------------|-------|---------|---------|---------|-----------|----------|----------|"
 	qemu_run qemu-amdv 120 -smp 1 -m 256 -cdrom build/bench/bench.iso
 	report "AMD-V, QEMU TCG (-cpu max)" build/bench/qemu-amdv.log
 	bochs_run bochs-ryzen 600 build/bench/bench.iso 1 ryzen 256

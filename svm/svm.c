@@ -3,6 +3,7 @@
 #include "svm/svm.h"
 #include "vmm/base/cpu.h"
 #include "vmm/event.h"
+#include "vmm/hyperv.h"
 #include "vmm/base/fmt.h"
 #include "vmm/base/heap.h"
 #include "vmm/guest_insn.h"
@@ -387,6 +388,7 @@ static enum exit_action svm_run(struct vcpu *v)
 	u8 class = v->lapic ? (u8)(vlapic_get_tpr(v->lapic) >> 4) : 0;
 	vmcb->ctl.vintr = (vmcb->ctl.vintr & ~VINTR_TPR_MASK) | class;
 	svm_inject(v);
+	hyperv_eoi_arm(v);
 	vmcb->save.rax = v->gpr[GPR_RAX];
 	vmcb->save.rsp = v->gpr[GPR_RSP];
 
@@ -404,6 +406,7 @@ static enum exit_action svm_run(struct vcpu *v)
 	vmcb->ctl.tlb_control = TLB_CONTROL_NONE;
 	vmcb->ctl.eventinj = 0;
 	svm_save_interrupted_event(v);
+	hyperv_eoi_sync(v);
 	/* The IRET that ended the NMI handler has run by now. */
 	if (sv->nmi_iret_seen && vmcb->ctl.exitcode != SVM_EXIT_IRET) {
 		sv->nmi_iret_seen = false;

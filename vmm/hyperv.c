@@ -14,6 +14,7 @@
 /* Partition privileges, CPUID 0x40000003 EAX (TLFS 2.4.2). */
 #define PRIV_TIME_REF_COUNT BIT(1)
 #define PRIV_HYPERCALL_MSRS BIT(5)
+#define PRIV_APIC_ACCESS BIT(4)
 #define PRIV_VP_INDEX BIT(6)
 #define PRIV_REFERENCE_TSC BIT(9)
 #define PRIV_FREQUENCY_MSRS BIT(11)
@@ -23,6 +24,10 @@
  * vCPUs are time-sliced, so guests should not treat slow progress as a
  * hang. */
 #define HINT_RELAXED_TIMING BIT(5)
+/* Use the APIC MSRs (EOI, ICR, TPR) rather than the xAPIC page, and the
+ * VP assist page's EOI assist: Linux's enlightened APIC (hv_apic.c) goes
+ * with this hint alone (TLFS 2.4.5). */
+#define HINT_APIC_ACCESS BIT(3)
 /* No auto-EOI (there is no SynIC): a guest EOIs its hypervisor callback
  * vector itself -- Linux's handler of HYPERVISOR_CALLBACK_VECTOR does so
  * only with this hint, and the parent's /dev/hv driver takes partition
@@ -54,11 +59,11 @@ bool hyperv_cpuid(struct vcpu *v, u32 leaf, struct cpuid_regs *r)
 		break;
 	case 0x40000003:
 		r->eax = PRIV_TIME_REF_COUNT | PRIV_HYPERCALL_MSRS | PRIV_VP_INDEX |
-			 PRIV_REFERENCE_TSC | PRIV_FREQUENCY_MSRS;
+			 PRIV_REFERENCE_TSC | PRIV_FREQUENCY_MSRS | PRIV_APIC_ACCESS;
 		r->edx = FEAT_FREQUENCY_MSRS;
 		break;
 	case 0x40000004:
-		r->eax = HINT_RELAXED_TIMING | HINT_DEPRECATING_AEOI;
+		r->eax = HINT_RELAXED_TIMING | HINT_DEPRECATING_AEOI | HINT_APIC_ACCESS;
 		r->ebx = 0xffffffff; /* never notify on spinlock retries */
 		break;
 	case 0x40000005:
@@ -138,6 +143,23 @@ int hyperv_msr_read(struct vcpu *v, u32 msr, u64 *val)
 	case HV_MSR_TSC_FREQUENCY: *val = tsc_khz * 1000; return 0;
 	case HV_MSR_APIC_FREQUENCY: *val = VLAPIC_BUS_KHZ * 1000; return 0;
 	case HV_MSR_VP_ASSIST_PAGE: *val = v->hv_vp_assist; return 0;
+	case HV_MSR_EOI:
+		/* Write-only in the TLFS; reads 0, as the EOI register does
+		 * (and as KVM answers), so a stray read faults nothing. */
+		if (!v->lapic || !vlapic_present(v->lapic))
+			return -EINVAL;
+		*val = 0;
+		return 0;
+	case HV_MSR_ICR:
+		if (!v->lapic || !vlapic_present(v->lapic))
+			return -EINVAL;
+		*val = vlapic_icr_read64(v->lapic);
+		return 0;
+	case HV_MSR_TPR:
+		if (!v->lapic || !vlapic_present(v->lapic))
+			return -EINVAL;
+		*val = vlapic_get_tpr(v->lapic);
+		return 0;
 	default: return -EINVAL;
 	}
 }
@@ -168,18 +190,83 @@ int hyperv_msr_write(struct vcpu *v, u32 msr, u64 val)
 		return 0;
 	case HV_MSR_VP_ASSIST_PAGE:
 		/* Linux enables it on every vCPU once the hypercall page is
-		 * there (TLFS 7.8.7). Nothing here writes into the page: no
-		 * feature that uses it (APIC assist, enlightened VMCS) is
-		 * offered; it must name guest RAM, as on Hyper-V. */
+		 * there (TLFS 7.8.7), for the EOI assist; it must name guest
+		 * RAM, as on Hyper-V. An offer made on the old page is void
+		 * (this exit's sync has settled it). */
 		if (val & MSR_ENABLE) {
 			u8 probe;
 			if (gpa_read(v->part, val & PAGE_MASK, &probe, 1))
 				return -EINVAL;
 		}
 		v->hv_vp_assist = val & (PAGE_MASK | MSR_ENABLE);
+		v->hv_eoi_armed = false;
+		return 0;
+	/* The APIC MSRs (TLFS 10.5.1): the registers they name, in either
+	 * APIC mode, while the APIC is globally enabled. */
+	case HV_MSR_EOI:
+		if (!v->lapic || !vlapic_present(v->lapic) || (val >> 32))
+			return -EINVAL;
+		vlapic_eoi(v->lapic);
+		return 0;
+	case HV_MSR_ICR:
+		if (!v->lapic || !vlapic_present(v->lapic))
+			return -EINVAL;
+		return vlapic_icr_write64(v->lapic, val);
+	case HV_MSR_TPR:
+		if (!v->lapic || !vlapic_present(v->lapic) || (val >> 8))
+			return -EINVAL;
+		vlapic_set_tpr(v->lapic, (u32)val);
 		return 0;
 	default:
 		return -EINVAL; /* the rest are read-only or absent */
+	}
+}
+
+/* The VP assist page's first dword: bit 0, "no EOI required". */
+#define ASSIST_NO_EOI BIT(0)
+
+static void assist_write(struct vcpu *v, u32 word)
+{
+	gpa_write(v->part, v->hv_vp_assist & PAGE_MASK, &word, sizeof(word));
+}
+
+void hyperv_eoi_arm(struct vcpu *v)
+{
+	if (!(v->hv_vp_assist & MSR_ENABLE) || !v->lapic)
+		return;
+	bool ok = vlapic_eoi_avoidable(v->lapic);
+	if (v->hv_eoi_armed) {
+		/* Something the EOI would let in has come since the offer
+		 * (an interrupt waits in the IRR -- the exit just handled
+		 * may have sent it): withdrawn, so the guest's EOI exits and
+		 * the interrupt follows it, as without the assist. The guest
+		 * runs no code in between, so the bit cannot be taken while
+		 * it is cleared. */
+		if (!ok) {
+			assist_write(v, 0);
+			v->hv_eoi_armed = false;
+		}
+		return;
+	}
+	if (ok && gpa_write(v->part, v->hv_vp_assist & PAGE_MASK, &(u32){ ASSIST_NO_EOI },
+			    sizeof(u32)) == 0)
+		v->hv_eoi_armed = true;
+}
+
+void hyperv_eoi_sync(struct vcpu *v)
+{
+	u32 word;
+
+	if (!v->hv_eoi_armed)
+		return;
+	if (gpa_read(v->part, v->hv_vp_assist & PAGE_MASK, &word, sizeof(word))) {
+		v->hv_eoi_armed = false;
+		return;
+	}
+	if (!(word & ASSIST_NO_EOI)) {
+		/* Taken: the guest skipped its EOI, which is done now. */
+		v->hv_eoi_armed = false;
+		vlapic_eoi(v->lapic);
 	}
 }
 

@@ -20,6 +20,9 @@ struct vcpu;
 #define HV_MSR_REFERENCE_TSC 0x40000021
 #define HV_MSR_TSC_FREQUENCY 0x40000022
 #define HV_MSR_APIC_FREQUENCY 0x40000023
+#define HV_MSR_EOI 0x40000070
+#define HV_MSR_ICR 0x40000071
+#define HV_MSR_TPR 0x40000072
 #define HV_MSR_VP_ASSIST_PAGE 0x40000073
 #define HV_MSR_FIRST 0x40000000
 #define HV_MSR_LAST 0x400000ff
@@ -43,6 +46,17 @@ int hyperv_msr_write(struct vcpu *v, u32 msr, u64 val);
 /* Whether the hypercall at RIP came through the guest's Hyper-V
  * hypercall page (a Hyper-V call) rather than its own VMCALL (ours). */
 bool hyperv_hypercall_from_page(struct vcpu *v);
+/*
+ * EOI assist (TLFS 10.3.5, the VP assist page's "no EOI required" bit):
+ * before an entry, the hypervisor tells the guest it may skip the EOI of
+ * its highest in-service interrupt (hyperv_eoi_arm); after the exit, a
+ * guest that took the offer (cleared the bit) gets that EOI done for it
+ * (hyperv_eoi_sync), before the exit is handled, so every handler sees
+ * the in-service register as the guest left it. An idle guest's timer
+ * tick then costs its HLT and no EOI exit.
+ */
+void hyperv_eoi_arm(struct vcpu *v);
+void hyperv_eoi_sync(struct vcpu *v);
 /* Hyper-V status for a hypercall we do not implement (TLFS 3.9). */
 #define HV_STATUS_INVALID_HYPERCALL_CODE 2
 

@@ -108,7 +108,8 @@ struct vcpu {
 	u64 mtrr_fixed[11];
 	u64 mtrr_var[16]; /* base/mask pairs */
 	u64 perf_legacy[8]; /* AMD PERF_CTL0-3, PERF_CTR0-3: kept, never count */
-	u64 hv_vp_assist;   /* Hyper-V VP assist page MSR: kept, not used */
+	u64 hv_vp_assist;   /* Hyper-V VP assist page MSR (vmm/hyperv.c) */
+	bool hv_eoi_armed;  /* its "no EOI required" bit set for this entry */
 	u64 misc_enable;    /* IA32_MISC_ENABLE (Intel) */
 	u32 tsc_aux;        /* IA32_TSC_AUX, in the CPU while it runs */
 	bool sipi_pending;

@@ -110,6 +110,9 @@ void vcpu_reset_power_on(struct vcpu *v)
 	/* SDM Vol. 3A, "Processor State After Reset". */
 	v->tsc_aux = 0;
 	v->misc_enable = MISC_ENABLE_RESET;
+	/* The Hyper-V MSRs start disabled, as the partition's (TLFS). */
+	v->hv_vp_assist = 0;
+	v->hv_eoi_armed = false;
 }
 
 void vcpu_start_at_sipi(struct vcpu *v, u8 vector)

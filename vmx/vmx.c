@@ -4,6 +4,7 @@
 #include "vmm/base/cpu.h"
 #include "vmm/cr.h"
 #include "vmm/event.h"
+#include "vmm/hyperv.h"
 #include "vmm/base/fmt.h"
 #include "vmm/base/heap.h"
 #include "vmm/base/layout.h"
@@ -817,6 +818,7 @@ static enum exit_action vmx_run(struct vcpu *v)
 		invept_single(eptp_of(v));
 	}
 	vmx_inject(v);
+	hyperv_eoi_arm(v);
 	flush_cache(v);
 	if (x->flush_guest_tlb) {
 		x->flush_guest_tlb = false;
@@ -863,6 +865,7 @@ static enum exit_action vmx_run(struct vcpu *v)
 		return vmm_stop(v, "VM entry failed: %s", why);
 	}
 	save_interrupted_event(v);
+	hyperv_eoi_sync(v);
 	return vmx_dispatch(v, x->exit_reason & 0xffff);
 }
 

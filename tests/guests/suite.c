@@ -271,6 +271,119 @@ static void nmi_nest(void)
 		apic_send_ipi(0, (4u << 8) | (1u << 14) | (1u << 18)); /* NMI, self */
 }
 
+static u64 exits_now(void)
+{
+	static struct hv_partition_info info;
+	hypercall(HVC_PARTITION_INFO, (uword)&info, 0, 0);
+	return info.exits;
+}
+
+/* Exits over n ticks of the running 1 kHz timer, idle in HLT. */
+static u64 exits_over_ticks(u32 n)
+{
+	u32 t0 = ticks;
+	u64 e0 = exits_now();
+	while (ticks - t0 < n)
+		sti_hlt();
+	cli();
+	return exits_now() - e0;
+}
+
+static u32 ipi_at_tick;
+static void on_timer_send_ipi(void)
+{
+	ticks++;
+	if (ipi_at_tick == ticks)
+		apic_send_ipi(0, VEC_IPI | (1u << 18)); /* self: same class, waits for the EOI */
+}
+
+/*
+ * Hyper-V's APIC MSRs and EOI assist (TLFS 10.5.1, 10.3.5), which Linux
+ * uses when the hypervisor recommends them: TPR, ICR and EOI by MSR; with
+ * the VP assist page on, an idle 1 kHz tick costs its HLT and no EOI
+ * exit, the in-service register reads as the guest left it (the skipped
+ * EOI done before the read), and an interrupt that waits for the EOI
+ * withdraws the offer, so it comes right after the guest's real EOI.
+ */
+static void test_eoi_assist(bool x2apic)
+{
+	static u8 assist[4096] __attribute__((aligned(4096)));
+	u32 r[4];
+	u64 v;
+
+	cpuid(0x40000003, 0, r);
+	CHECK(r[0] & (1u << 4)); /* the APIC MSRs */
+	cpuid(0x40000004, 0, r);
+	CHECK(r[0] & (1u << 3)); /* recommended */
+	wrmsr(0x40000072, 0x20);
+	CHECK_EQ(apic_read(0x80), 0x20);
+	CHECK_EQ(rdmsr(0x40000072), 0x20);
+	wrmsr(0x40000072, 0);
+	CHECK(!wrmsr_safe(0x40000072, 0x100));
+	CHECK(rdmsr_safe(0x40000070, &v) && v == 0); /* write-only: reads 0 */
+	CHECK(!wrmsr_safe(0x40000070, 1ULL << 32));
+	ipis = 0;
+	u64 dest = x2apic ? (u64)apic_id() << 32 : (u64)apic_id() << 56;
+	wrmsr(0x40000071, dest | VEC_IPI);
+	sti();
+	__asm__ __volatile__("nop; nop");
+	cli();
+	CHECK_EQ(ipis, 1);
+
+	ticks = 0;
+	wrmsr(0x40000073, (uword)assist | 1);
+	apic_write(0x3e0, 0xb);
+	apic_write(0x320, VEC_TIMER | (1u << 17));
+	apic_write(0x380, 100000); /* 1 ms */
+	/* Page on, protocol unused: every EOI is the guest's own. */
+	u64 plain = exits_over_ticks(30);
+	eoi_assist = (volatile u32 *)assist;
+	u32 skipped = eoi_skipped;
+	u64 lazy = exits_over_ticks(30);
+	skipped = eoi_skipped - skipped;
+	/* After each tick the timer's vector is out of service: a skipped
+	 * EOI was done before this read was handled. */
+	u32 in_service = 0;
+	for (int i = 0; i < 10; i++) {
+		u32 t0 = ticks;
+		while (ticks == t0)
+			sti_hlt();
+		cli();
+		in_service |= apic_read(0x100 + (VEC_TIMER / 32) * 0x10) & (1u << (VEC_TIMER % 32));
+	}
+	/* A same-class IPI sent from the timer handler waits for its EOI:
+	 * the offer is withdrawn, the guest EOIs, the IPI follows. */
+	ipis = 0;
+	set_irq_handler(VEC_TIMER, on_timer_send_ipi);
+	ipi_at_tick = ticks + 1;
+	u32 before = eoi_skipped;
+	while (ticks < ipi_at_tick)
+		sti_hlt();
+	sti();
+	__asm__ __volatile__("nop; nop");
+	cli();
+	u32 ipis_then = ipis, skipped_then = eoi_skipped - before;
+	set_irq_handler(VEC_TIMER, on_timer);
+	apic_write(0x320, VEC_TIMER | (1u << 16));
+	eoi_assist = NULL;
+	wrmsr(0x40000073, 0);
+	CHECK_EQ(rdmsr(0x40000073), 0);
+	CHECK(plain >= 2 * 30 * 9 / 10);
+	CHECK(2 * lazy <= 3 * 30);
+	CHECK(skipped >= 25);
+	CHECK_EQ(in_service, 0);
+	/* The timer's EOI was the guest's own (the IPI's may be skipped). */
+	CHECK_EQ(ipis_then, 1);
+	CHECK(skipped_then <= 1);
+	CHECK_EQ(apic_read(0x100 + (VEC_TIMER / 32) * 0x10), 0);
+	bool ok = plain >= 2 * 30 * 9 / 10 && 2 * lazy <= 3 * 30 && skipped >= 25 &&
+		  !in_service && ipis_then == 1 && skipped_then <= 1;
+	if (x2apic && ok)
+		printf("eoi assist: 30 ticks at 1 kHz: %llu exits with the guest's EOIs, %llu with "
+		       "the assist (%u EOIs skipped)\n", (unsigned long long)plain,
+		       (unsigned long long)lazy, skipped);
+}
+
 static void test_timer(bool x2apic)
 {
 	printf("timer tests in %s mode\n", x2apic ? "x2APIC" : "xAPIC");
@@ -348,6 +461,7 @@ static void test_timer(bool x2apic)
 	CHECK_EQ(nested, 2);
 	if (x2apic && nested == 2)
 		printf("nmi: a self-NMI sent from the NMI handler came right after its IRET\n");
+	test_eoi_assist(x2apic);
 	if (x2apic) {
 		/* x2APIC-only rules: read-only IDs, no DFR, EOI must be 0. */
 		u64 v;

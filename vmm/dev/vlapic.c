@@ -203,6 +203,19 @@ static void eoi(struct vlapic *l)
 		vioapic_eoi(l->v, (u8)v);
 }
 
+bool vlapic_eoi_avoidable(struct vlapic *l)
+{
+	int v = highest_bit(l->isr);
+
+	return enabled(l) && v >= 0 && highest_bit(l->irr) < 0 &&
+	       !(__atomic_load_n(&l->tmr[v / 32], __ATOMIC_ACQUIRE) & (1u << (v % 32)));
+}
+
+void vlapic_eoi(struct vlapic *l)
+{
+	eoi(l);
+}
+
 static u32 count_bits(const u32 *bits)
 {
 	u32 n = 0;
@@ -550,6 +563,22 @@ static bool reg_write(struct vlapic *l, u32 off, u64 val64)
 		return !x2;
 	}
 	return true;
+}
+
+int vlapic_icr_write64(struct vlapic *l, u64 val)
+{
+	if (vlapic_x2apic(l))
+		return reg_write(l, LAPIC_ICR_LO, val) ? 0 : -EINVAL;
+	l->icr_hi = (u32)(val >> 32) & 0xff000000u;
+	return reg_write(l, LAPIC_ICR_LO, (u32)val) ? 0 : -EINVAL;
+}
+
+u64 vlapic_icr_read64(struct vlapic *l)
+{
+	u64 lo = 0;
+
+	reg_read(l, LAPIC_ICR_LO, &lo);
+	return (u64)l->icr_hi << 32 | (u32)lo;
 }
 
 int vlapic_mmio_read(struct vcpu *v, void *opaque, u64 offset, u8 size, u64 *val)

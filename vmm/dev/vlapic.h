@@ -60,6 +60,17 @@ int vlapic_msr_write(struct vcpu *v, u32 msr, u64 val);
 bool vlapic_handles_msr(u32 msr);
 u64 vlapic_base(struct vlapic *l);
 u32 vlapic_get_tpr(struct vlapic *l);
+/* Whether the guest may skip the EOI of its highest in-service vector
+ * (Hyper-V's EOI assist, vmm/hyperv.c): the APIC enabled, nothing
+ * waiting in the IRR that the EOI would let in, the vector edge-
+ * triggered (a level one's EOI goes on to the I/O APIC at once). */
+bool vlapic_eoi_avoidable(struct vlapic *l);
+/* An EOI, as a write of the EOI register. */
+void vlapic_eoi(struct vlapic *l);
+/* The ICR as Hyper-V's ICR MSR carries it (TLFS 10.5: high dword the
+ * destination, low the command); a write sends. */
+int vlapic_icr_write64(struct vlapic *l, u64 val);
+u64 vlapic_icr_read64(struct vlapic *l);
 void vlapic_set_tpr(struct vlapic *l, u32 tpr);
 bool vlapic_x2apic(struct vlapic *l);
 /* IA32_APIC_BASE.EN: a globally disabled APIC is absent -- no page, no

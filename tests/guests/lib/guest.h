@@ -145,6 +145,10 @@ void apic_enable(bool x2apic);
 u32 apic_read(u32 reg);
 void apic_write(u32 reg, u32 val);
 void apic_eoi(void);
+/* Set: apic_eoi() follows Hyper-V's EOI assist with this VP assist page
+ * word (counting the EOIs it skipped). */
+extern volatile u32 *eoi_assist;
+extern u32 eoi_skipped;
 u32 apic_id(void);
 void apic_send_ipi(u32 dest, u32 lo);
 

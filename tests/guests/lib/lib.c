@@ -488,8 +488,17 @@ void apic_write(u32 reg, u32 val)
 		*(volatile u32 *)(uword)(APIC_MMIO + reg) = val;
 }
 
+volatile u32 *eoi_assist;
+u32 eoi_skipped;
+
 void apic_eoi(void)
 {
+	/* Hyper-V's EOI assist, as Linux uses it (hv_apic_eoi_write): the
+	 * hypervisor's "no EOI required" bit, taken, stands for the EOI. */
+	if (eoi_assist && (__atomic_exchange_n(eoi_assist, 0, __ATOMIC_SEQ_CST) & 1)) {
+		eoi_skipped++;
+		return;
+	}
 	apic_write(0xb0, 0);
 }
 
