@@ -225,9 +225,9 @@ int hyperv_msr_write(struct vcpu *v, u32 msr, u64 val)
 /* The VP assist page's first dword: bit 0, "no EOI required". */
 #define ASSIST_NO_EOI BIT(0)
 
-static void assist_write(struct vcpu *v, u32 word)
+static int assist_write(struct vcpu *v, u32 word)
 {
-	gpa_write(v->part, v->hv_vp_assist & PAGE_MASK, &word, sizeof(word));
+	return gpa_write(v->part, v->hv_vp_assist & PAGE_MASK, &word, sizeof(word));
 }
 
 void hyperv_eoi_arm(struct vcpu *v)
@@ -248,8 +248,7 @@ void hyperv_eoi_arm(struct vcpu *v)
 		}
 		return;
 	}
-	if (ok && gpa_write(v->part, v->hv_vp_assist & PAGE_MASK, &(u32){ ASSIST_NO_EOI },
-			    sizeof(u32)) == 0)
+	if (ok && assist_write(v, ASSIST_NO_EOI) == 0)
 		v->hv_eoi_armed = true;
 }
 
