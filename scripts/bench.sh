@@ -161,6 +161,8 @@ manage_bench() {
 	pre=$(log_seconds manage-pre "partition [0-9]+ 'pre': .* starting" "\[pre\] linux-child: up")
 	lx=$(log_seconds manage-bench "manage: partition [0-9]+ 'linux' created" \
 		"\[linux\] linux-child: up")
+	local idle
+	idle=$(log_value manage-bench '^HVTEST bench: idle parent: (.*)$')
 	list=$(log_value manage-bench '^HVTEST bench: list with ([0-9]+ partitions: [0-9.]+ ms) per call')
 	pool=$(log_value manage-bench '^HVTEST bench: pool \(one hypercall\): ([0-9.]+ ms) per call')
 	echo "| Linux child (2 vCPUs, 128 MiB), to its init | pre-launched, from its start | hvctl create, from its creation | ratio |"
@@ -170,6 +172,7 @@ manage_bench() {
 	echo
 	echo "hvctl list: ${list:-no result} per call; hvctl pool (one hypercall): ${pool:--} per call"
 	echo "(in the parent, 50 calls each, timed with its clock)."
+	echo "Idle parent (4 vCPUs, its shell asleep): ${idle:-no result}"
 }
 
 # Devices (QEMU, AMD-V): iobench (tests/parent/iobench.c) on the parent's
