@@ -272,6 +272,14 @@ check_fidelity_guests() {
 	# withdrawn for an interrupt waiting on the EOI (x2APIC runs).
 	n=$(grep -acE "^${HV_MARK}${HV_TS}\[suite(32|64)\] eoi assist: 30 ticks at 1 kHz: [0-9]+ exits with the guest's EOIs, [0-9]+ with the assist" "$OUT/$name.log")
 	result "fidelity/$b-eoi-assist" "$([ "$n" = 2 ] || echo "$n of 2 EOI-assist checks passed (see $OUT/$name.log)")"
+	# Protection keys (item 8; the user guest): offered and working on
+	# QEMU's -cpu max; Bochs' Skylake-X model has no PKU, so there (VT-x)
+	# only CR4.PKE's refusal is checked -- the same vendor-neutral code
+	# (vmm/fpu.c, cpuid.c, cr.c) offers them on Intel CPUs with PKU.
+	local pk="" want="offered; a key's access-disable faults a read of a user page with PK, PKRU stays the vCPU's"
+	[ "$b" = vt-x ] && want="not offered; CR4.PKE is reserved \(#GP\)"
+	log_has "$name" "\[user\] pkeys: $want" || pk="no 'pkeys: $want' from the user guest (see $OUT/$name.log)"
+	result "fidelity/$b-pkeys" "$pk"
 	# RDTSCP offered (item 8): the TSC with the vCPU's own TSC_AUX.
 	n=$(grep -acE "^${HV_MARK}${HV_TS}\[suite(32|64)\] rdtscp: offered, reads this vCPU's TSC_AUX" "$OUT/$name.log")
 	result "fidelity/$b-rdtscp" "$([ "$n" = 2 ] || echo "$n of 2 RDTSCP checks passed (see $OUT/$name.log)")"

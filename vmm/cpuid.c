@@ -78,6 +78,8 @@
 #define F7B_AVX512 (BIT(16) | BIT(17) | BIT(21) | BIT(28) | BIT(30) | BIT(31))
 #define F7C_AVX512 (BIT(1) | BIT(6) | BIT(11) | BIT(12) | BIT(14))
 #define F7C_RDPID BIT(22)
+#define F7C_PKU BIT(3)
+#define F7C_OSPKE BIT(4)
 #define D1A_KEEP (BIT(0) | BIT(1) | BIT(2)) /* XSAVEOPT, XSAVEC, XGETBV1; not XSAVES */
 
 /* Leaf 0DH: the components guests may enable, their sizes and offsets as
@@ -266,6 +268,13 @@ static void guest_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 			 * offered (VT-x: "enable RDTSCP" enables both). */
 			if (guest_rdtscp)
 				r->ecx |= ecx & F7C_RDPID;
+			/* Protection keys where PKRU is switched; OSPKE
+			 * mirrors the guest's CR4.PKE, as OSXSAVE does. */
+			if (x & XCR0_PKRU) {
+				r->ecx |= ecx & F7C_PKU;
+				if (backend->get_reg(v, VREG_CR4) & CR4_PKE)
+					r->ecx |= F7C_OSPKE;
+			}
 			r->edx = spec_leaf7_edx(r->edx);
 		} else {
 			memset(r, 0, sizeof(*r));

@@ -9,8 +9,8 @@
 
 /* CR4 bits every guest may set (SDM Vol. 3A 2.5); the rest follow what
  * CPUID offers it (vmm/cpuid.c keeps FSGSBASE, SMEP and SMAP from leaf 7,
- * PCID from leaf 1 and XSAVE when the CPU has them). VMXE, SMXE, UMIP,
- * PKE, CET and LA57 stay reserved: those features are hidden. */
+ * PCID from leaf 1, XSAVE and PKE when the CPU has them). VMXE, SMXE,
+ * UMIP, CET and LA57 stay reserved: those features are hidden. */
 #define CR4_GUEST_BASE (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | \
 			CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT)
 
@@ -33,6 +33,8 @@ u64 cr4_guest_allowed(void)
 			a |= CR4_SMAP;
 		if (fpu_xcr0_allowed())
 			a |= CR4_OSXSAVE;
+		if (fpu_xcr0_allowed() & XCR0_PKRU)
+			a |= CR4_PKE;
 		allowed = a;
 	}
 	return allowed;

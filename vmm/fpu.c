@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Guests' x87, SSE and -- where the CPU has XSAVE -- extended state (AVX,
- * AVX-512), switched when a CPU changes vCPUs. While a vCPU runs, XCR0
+ * AVX-512, PKRU), switched when a CPU changes vCPUs. While a vCPU runs, XCR0
  * holds its value (VM entry and exit leave XCR0 alone, SDM Vol. 3C 27.3,
  * APM Vol. 2 15.5), so its XSAVE and XRSTOR use the components it
  * enabled; each vCPU's area is sized for every component guests may
@@ -32,11 +32,20 @@ void fpu_init(void)
 	cpuid_count(0xd, 0, &r);
 	u64 host = ((u64)r.edx << 32) | r.eax;
 	/* The user-state components whose state is switched here and whose
-	 * use needs nothing else of the hypervisor; MPX, PKRU, AMX and the
-	 * rest stay hidden. */
+	 * use needs nothing else of the hypervisor; MPX, AMX and the rest
+	 * stay hidden. */
 	allowed = host & (XCR0_X87 | XCR0_SSE | XCR0_AVX | XCR0_AVX512);
 	if ((allowed & XCR0_AVX512) != XCR0_AVX512 || !(allowed & XCR0_AVX))
 		allowed &= ~XCR0_AVX512;
+	/* PKRU, where the CPU has protection keys (CPUID.7.0:ECX.PKU) and
+	 * XSAVE manages the register. The host runs with CR4.PKE clear, so
+	 * a guest's PKRU binds nothing of the hypervisor's while it stays
+	 * loaded across exits; it is switched with the rest. */
+	struct cpuid_regs l7 = { 0 };
+	if (boot_cpu.max_leaf >= 7)
+		cpuid_count(7, 0, &l7);
+	if ((host & XCR0_PKRU) && (l7.ecx & BIT(3)))
+		allowed |= XCR0_PKRU;
 	/* The area: the legacy region and header, then each component at its
 	 * standard offset (CPUID.0DH.i EBX), for the allowed ones. */
 	u32 size = FXSAVE_SIZE + XSAVE_HEADER;
@@ -106,16 +115,26 @@ void fpu_switch(struct vcpu *from, struct vcpu *to)
 	}
 	/* XCR0 is from's while its state is in the registers: read it back,
 	 * as it stands (an emulator that lets XSETBV run without its
-	 * intercept -- QEMU TCG -- changes it behind our back). */
+	 * intercept -- QEMU TCG -- changes it behind our back). PKRU is
+	 * switched whatever the guest's XCR0 says: CR4.PKE alone makes
+	 * WRPKRU work (SDM Vol. 1 13.3 has no dependency), so XCR0 gets the
+	 * bit for the XSAVE and XRSTOR (they act on XCR0 AND the mask). */
+	u64 always = allowed & XCR0_PKRU;
 	if (from && from->fpu) {
 		from->xcr0 = xgetbv(0);
-		__asm__ __volatile__("xsave64 (%0)" ::"r"(from->fpu), "a"((u32)from->xcr0),
-				     "d"((u32)(from->xcr0 >> 32)) : "memory");
+		u64 m = from->xcr0 | always;
+		if (m != from->xcr0)
+			xsetbv(0, m);
+		__asm__ __volatile__("xsave64 (%0)" ::"r"(from->fpu), "a"((u32)m),
+				     "d"((u32)(m >> 32)) : "memory");
 	}
 	if (to && to->fpu) {
-		xsetbv(0, to->xcr0);
-		__asm__ __volatile__("xrstor64 (%0)" ::"r"(to->fpu), "a"((u32)to->xcr0),
-				     "d"((u32)(to->xcr0 >> 32)) : "memory");
+		u64 m = to->xcr0 | always;
+		xsetbv(0, m);
+		__asm__ __volatile__("xrstor64 (%0)" ::"r"(to->fpu), "a"((u32)m),
+				     "d"((u32)(m >> 32)) : "memory");
+		if (m != to->xcr0)
+			xsetbv(0, to->xcr0);
 	}
 }
 

@@ -11,6 +11,9 @@ void fpu_switch(struct vcpu *from, struct vcpu *to);
 /* At boot: which XSAVE components guests may enable, and the area size. */
 void fpu_init(void);
 u64 fpu_xcr0_allowed(void);   /* 0: no XSAVE for guests */
+/* XCR0's PKRU bit: in fpu_xcr0_allowed() where guests get protection
+ * keys (the CPU has PKU and XSAVE manages PKRU). */
+#define XCR0_PKRU BIT(9)
 u32 fpu_area_size(void);
 /* Allocates v's save area in the power-on state (and frees it). */
 int fpu_init_vcpu(struct vcpu *v);

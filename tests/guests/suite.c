@@ -368,15 +368,17 @@ static void test_eoi_assist(bool x2apic)
 	eoi_assist = NULL;
 	wrmsr(0x40000073, 0);
 	CHECK_EQ(rdmsr(0x40000073), 0);
+	/* The EOI exits gone (a vCPU sharing its CPU takes a few more exits
+	 * when it is preempted, in either phase: a difference, not a bound). */
 	CHECK(plain >= 2 * 30 * 9 / 10);
-	CHECK(2 * lazy <= 3 * 30);
+	CHECK(plain >= lazy + 20);
 	CHECK(skipped >= 25);
 	CHECK_EQ(in_service, 0);
 	/* The timer's EOI was the guest's own (the IPI's may be skipped). */
 	CHECK_EQ(ipis_then, 1);
 	CHECK(skipped_then <= 1);
 	CHECK_EQ(apic_read(0x100 + (VEC_TIMER / 32) * 0x10), 0);
-	bool ok = plain >= 2 * 30 * 9 / 10 && 2 * lazy <= 3 * 30 && skipped >= 25 &&
+	bool ok = plain >= 2 * 30 * 9 / 10 && plain >= lazy + 20 && skipped >= 25 &&
 		  !in_service && ipis_then == 1 && skipped_then <= 1;
 	if (x2apic && ok)
 		printf("eoi assist: 30 ticks at 1 kHz: %llu exits with the guest's EOIs, %llu with "

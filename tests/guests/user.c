@@ -154,6 +154,94 @@ static void test_smap(void)
 	printf("SMAP: kernel string I/O and MOVS into a user page fault without AC\n");
 }
 
+static int try_read(uword addr)
+{
+	u8 v;
+	exceptions_reset();
+	__asm__ __volatile__(MOVP " $1f, %0\n\tmovb (%2), %1\n1:"
+			     : "=m"(fixup_ip), "=q"(v) : "r"(addr) : "memory");
+	fixup_ip = 0;
+	(void)v;
+	return last_vector;
+}
+
+static int try_cr4(uword val)
+{
+	exceptions_reset();
+	__asm__ __volatile__(MOVP " $1f, %0\n\tmov %1, %%cr4\n1:"
+			     : "=m"(fixup_ip) : "r"(val) : "memory");
+	fixup_ip = 0;
+	return last_vector;
+}
+
+static void wrpkru(u32 val)
+{
+	__asm__ __volatile__(".byte 0x0f, 0x01, 0xef" ::"a"(val), "c"(0), "d"(0) : "memory");
+}
+
+static u32 rdpkru(void)
+{
+	u32 val, edx;
+	__asm__ __volatile__(".byte 0x0f, 0x01, 0xee" : "=a"(val), "=d"(edx) : "c"(0));
+	return val;
+}
+
+#define CR4_SMAP (1ul << 21)
+#define CR4_PKE (1ul << 22)
+#define PF_PK 0x20
+
+/*
+ * Protection keys (issue 16, item 8). Where offered (CPUID.7.0:ECX.PKU),
+ * CR4.PKE turns them on (OSPKE follows it), WRPKRU and RDPKRU work, a
+ * key's access-disable bit makes even a supervisor read of a user page
+ * with that key fault with PK in the error code (SDM Vol. 3A 4.6.2), and
+ * PKRU is the vCPU's own across the CPU's other partitions (the one-CPU
+ * run shares it with every other guest). Where not, CR4.PKE is reserved.
+ */
+static void test_pkeys(void)
+{
+	u32 r[4];
+	uword cr4;
+
+	cpuid(7, 0, r);
+	__asm__ __volatile__("mov %%cr4, %0" : "=r"(cr4));
+	if (!(r[2] & (1u << 3))) {
+		CHECK_EQ(try_cr4(cr4 | CR4_PKE), 13);
+		printf("pkeys: not offered; CR4.PKE is reserved (#GP)\n");
+		return;
+	}
+	CHECK(!(r[2] & (1u << 4)));
+	CHECK_EQ(try_cr4((cr4 & ~CR4_SMAP) | CR4_PKE), -1);
+	cpuid(7, 0, r);
+	CHECK(r[2] & (1u << 4)); /* OSPKE */
+	wrpkru(0x5555555c);
+	CHECK_EQ(rdpkru(), 0x5555555c);
+	u64 *pde = pde_of(USER_PAGE), old = *pde;
+	*pde = (old & ~(0xfull << 59)) | (1ull << 59); /* key 1 */
+	flush_tlb();
+	wrpkru(1u << 2); /* key 1: access disabled */
+	CHECK_EQ(try_read(USER_PAGE + 0x40), 14);
+	CHECK_EQ(last_error & (PF_PK | PF_P), PF_PK | PF_P);
+	CHECK_EQ(last_cr2, USER_PAGE + 0x40);
+	wrpkru(1u << 4); /* key 2 only: key 1 open again */
+	CHECK_EQ(try_read(USER_PAGE + 0x40), -1);
+	*pde = old;
+	flush_tlb();
+	/* The register stays this vCPU's while others use the CPU. */
+	wrpkru(0x2468ace0);
+	u32 changed = 0;
+	for (int i = 0; i < 200; i++) {
+		for (int j = 0; j < 20000; j++)
+			pause();
+		changed |= rdpkru() ^ 0x2468ace0;
+	}
+	CHECK_EQ(changed, 0);
+	wrpkru(0);
+	CHECK_EQ(try_cr4(cr4), -1);
+	printf("pkeys: offered; a key's access-disable faults a read of a user page with PK, "
+	       "PKRU stays the vCPU's\n");
+}
+
 int guest_main(u32 vcpu, u64 mem)
 {
 	(void)vcpu;
@@ -167,6 +255,7 @@ int guest_main(u32 vcpu, u64 mem)
 	*pde_of(USER_PAGE) |= PTE_U | PTE_W;
 	flush_tlb();
 	test_smap();
+	test_pkeys();
 	/* This image and the device page become the user's for the CPL 3
 	 * part (after the SMAP part, where the kernel reads the device). */
 	user_path(TESTDEV);

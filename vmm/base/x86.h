@@ -37,6 +37,7 @@
 #define CR4_OSXSAVE BIT(18)
 #define CR4_SMEP BIT(20)
 #define CR4_SMAP BIT(21)
+#define CR4_PKE BIT(22)
 
 #define RFLAGS_CF BIT(0)
 #define RFLAGS_FIXED BIT(1)
