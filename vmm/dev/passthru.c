@@ -403,12 +403,18 @@ static bool in_table(const struct pt_dev *d, u32 bar, u64 off, u8 size)
 	       off + size <= d->msix_off + d->msix_n * 16ull;
 }
 
+/* [off, off+size) of bar overlaps the MSI-X table. */
+static bool touches_table(const struct pt_dev *d, u32 bar, u64 off, u64 size)
+{
+	return d->msix && bar == d->msix_bar && off < d->msix_off + d->msix_n * 16ull &&
+	       off + size > d->msix_off;
+}
+
 /* An access reaching into the table from outside it: it must not touch
  * the device's entries (dropped, reads all ones). */
 static bool across_table(const struct pt_dev *d, u32 bar, u64 off, u8 size)
 {
-	return d->msix && bar == d->msix_bar && off < d->msix_off + d->msix_n * 16ull &&
-	       off + size > d->msix_off && !in_table(d, bar, off, size);
+	return touches_table(d, bar, off, size) && !in_table(d, bar, off, size);
 }
 
 static bool in_pba(const struct pt_dev *d, u32 bar, u64 off, u64 size)
@@ -419,8 +425,7 @@ static bool in_pba(const struct pt_dev *d, u32 bar, u64 off, u64 size)
 
 static void count(struct pt_dev *d, u32 bar, u64 off, u8 size)
 {
-	bool msix = (d->msix && bar == d->msix_bar && off < d->msix_off + d->msix_n * 16ull &&
-		     off + size > d->msix_off) || in_pba(d, bar, off, size);
+	bool msix = touches_table(d, bar, off, size) || in_pba(d, bar, off, size);
 
 	__atomic_fetch_add(&d->forwarded, 1, __ATOMIC_RELAXED);
 	if (msix)
@@ -441,9 +446,7 @@ static void count(struct pt_dev *d, u32 bar, u64 off, u8 size)
  */
 static bool page_trapped(const struct pt_dev *d, u32 bar, u64 pg)
 {
-	return (d->msix && bar == d->msix_bar && pg < d->msix_off + d->msix_n * 16ull &&
-		pg + PAGE_SIZE > d->msix_off) ||
-	       in_pba(d, bar, pg, PAGE_SIZE);
+	return touches_table(d, bar, pg, PAGE_SIZE) || in_pba(d, bar, pg, PAGE_SIZE);
 }
 
 static bool bar_mappable(const struct pt_dev *d, u32 bar)
