@@ -134,9 +134,14 @@ static void create_partitions(const struct boot_info *bi)
 		if (kind != MODULE_CHILD && kind != MODULE_PARENT)
 			continue;
 		if (all_zero(m)) {
+			/* GRUB 2.06's EFI page allocator takes an allocation at
+			 * address 0 for a failure and frees the page again, so a
+			 * module it places there never arrives. */
 			pr_err("module %u (partition '%s'): its %lu bytes at %#lx are all zero: the boot "
-			       "loader did not deliver the image", i, cfg.name,
-			       (unsigned long)(m->end - m->start), (unsigned long)m->start);
+			       "loader did not deliver the image%s", i, cfg.name,
+			       (unsigned long)(m->end - m->start), (unsigned long)m->start,
+			       m->start == 0 ? " (GRUB on UEFI loses a module it places at address 0: "
+					       "boot again)" : "");
 			config_errors++;
 			continue;
 		}
