@@ -134,14 +134,14 @@ static void create_partitions(const struct boot_info *bi)
 		if (kind != MODULE_CHILD && kind != MODULE_PARENT)
 			continue;
 		if (all_zero(m)) {
-			/* GRUB 2.06's EFI page allocator takes an allocation at
-			 * address 0 for a failure and frees the page again, so a
-			 * module it places there never arrives. */
+			/* GRUB 2.06 on UEFI reads a module it places at address 0
+			 * through what its C code takes for a NULL buffer: nothing
+			 * is read (scripts/mkguard.sh). */
 			pr_err("module %u (partition '%s'): its %lu bytes at %#lx are all zero: the boot "
 			       "loader did not deliver the image%s", i, cfg.name,
 			       (unsigned long)(m->end - m->start), (unsigned long)m->start,
 			       m->start == 0 ? " (GRUB on UEFI loses a module it places at address 0: "
-					       "boot again)" : "");
+					       "load a 'guard' module first)" : "");
 			config_errors++;
 			continue;
 		}

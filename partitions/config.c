@@ -215,13 +215,20 @@ const char *part_config_parse(const char *cmdline, enum module_kind *kind,
 
 	/* The first token is the module's kind. */
 	if (!cmdline_next(&p, &t)) {
-		hv_snprintf(err, errlen, "no module kind (expected: child, parent or initrd)");
+		hv_snprintf(err, errlen, "no module kind (expected: child, parent, initrd or guard)");
 		return err;
 	}
 	if (!strcmp(t.key, "child") && !t.has_value) {
 		*kind = MODULE_CHILD;
 	} else if (!strcmp(t.key, "initrd") && !t.has_value) {
 		*kind = MODULE_INITRD;
+	} else if (!strcmp(t.key, "guard") && !t.has_value) {
+		*kind = MODULE_GUARD;
+		if (cmdline_next(&p, &t)) {
+			hv_snprintf(err, errlen, "a guard module takes nothing after 'guard'");
+			return err;
+		}
+		return NULL;
 	} else if (!strcmp(t.key, "parent") && !t.has_value) {
 		*kind = MODULE_PARENT;
 		c->parent = true;

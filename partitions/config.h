@@ -4,7 +4,7 @@
 
 #include "vmm/partition.h"
 
-enum module_kind { MODULE_UNKNOWN, MODULE_CHILD, MODULE_INITRD, MODULE_PARENT };
+enum module_kind { MODULE_UNKNOWN, MODULE_CHILD, MODULE_INITRD, MODULE_PARENT, MODULE_GUARD };
 
 /*
  * Parses a boot module's command line (what follows the file name on
@@ -14,6 +14,9 @@ enum module_kind { MODULE_UNKNOWN, MODULE_CHILD, MODULE_INITRD, MODULE_PARENT };
  *   initrd name=linux
  *   parent -- console=ttyS0
  *   initrd name=parent
+ *   guard
+ * A guard module is ignored: the page loaded first so that GRUB on UEFI
+ * never puts a module that matters at address 0 (scripts/mkguard.sh).
  * Everything after "--" is the guest kernel's own command line; an
  * initrd module names the partition it belongs to. The parent is named
  * "parent" unless name= says otherwise; it gets every CPU and the

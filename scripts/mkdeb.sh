@@ -31,6 +31,8 @@ subst() {
 
 install -m 644 "$elf" "$root/boot/hv.elf"
 install -m 644 "$efi" "$root/boot/hv.efi"
+scripts/mkguard.sh "$root/boot/hv-guard.bin"
+chmod 644 "$root/boot/hv-guard.bin"
 install -m 755 "$pkg/20_linux_hv" "$root/etc/grub.d/20_linux_hv"
 install -m 644 "$pkg/default-hv" "$root/etc/default/hv"
 install -m 644 "$pkg/example.cfg" "$root/etc/hv/example.cfg"

@@ -34,6 +34,9 @@ cp "$hv" "$root/boot/$image"
 	else
 		echo 'menuentry "hypervisor" {'
 		echo "  multiboot2 /boot/hv.elf $cmdline"
+		# First: the page GRUB on UEFI may put at address 0 (mkguard.sh).
+		"$(dirname "$0")/mkguard.sh" "$root/boot/guard"
+		echo "  module2 /boot/guard guard"
 	fi
 	i=0
 	while [ $# -ge 2 ]; do

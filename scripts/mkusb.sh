@@ -14,6 +14,7 @@ trap 'rm -rf "$work"' EXIT
 root="$work/root"
 mkdir -p "$root/boot/grub" "$root/mods"
 cp "$elf" "$root/boot/hv.elf"
+"$(dirname "$0")/mkguard.sh" "$root/boot/guard"
 
 mods=()
 i=0
@@ -34,6 +35,8 @@ done
 	echo 'terminal_output serial console'
 	echo 'menuentry "Hypervisor (GRUB multiboot2)" {'
 	echo "  multiboot2 /boot/hv.elf $cmdline"
+	# First: the page GRUB on UEFI may put at address 0 (mkguard.sh).
+	echo "  module2 /boot/guard guard"
 	for ((k = 0; k < ${#mods[@]}; k += 2)); do
 		echo "  module2 /mods/${mods[k]} ${mods[k + 1]}"
 	done

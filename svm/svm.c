@@ -430,6 +430,7 @@ static u64 svm_get_reg(struct vcpu *v, enum vreg r)
 	case VREG_CPL: return vmcb->save.cpl;
 	case VREG_PAT: return vmcb->save.g_pat;
 	case VREG_TSC_OFFSET: return vmcb->ctl.tsc_offset;
+	case VREG_DR6: return vmcb->save.dr6;
 	case VREG_INTR_SHADOW: return vmcb->ctl.interrupt_shadow & 1;
 	}
 	return 0;
@@ -457,6 +458,7 @@ static void svm_set_reg(struct vcpu *v, enum vreg r, u64 val)
 	/* With nested paging the guest's PAT is g_pat (APM 15.25.8). */
 	case VREG_PAT: vmcb->save.g_pat = val; break;
 	case VREG_TSC_OFFSET: vmcb->ctl.tsc_offset = val; break;
+	case VREG_DR6: vmcb->save.dr6 = val; break;
 	case VREG_INTR_SHADOW:
 		vmcb->ctl.interrupt_shadow = (vmcb->ctl.interrupt_shadow & ~1ULL) | (val & 1);
 		break;

@@ -198,11 +198,16 @@ guest_tests_config() {
 # it (KVM reads the new status bits there): the suite's two DR6 checks
 # after a single step and a data breakpoint fail on this model, so the
 # suites are expected to fail here with exactly those two and nothing else.
+# Bochs 2.7's SVM also raises the single-step trap of an instruction the
+# hypervisor intercepts (CPUID, OUT, ...) after the #VMEXIT, in the host,
+# where the APM has none (the instruction did not execute): the suites
+# run here without that test (suite*-bochs-svm.elf, -DBOCHS_SVM_STEP_LEAK);
+# it runs on QEMU (AMD-V) and Bochs' Skylake-X (VT-x).
 guest_tests_ryzen() {
 	scripts/mkiso.sh "$OUT/guests-ryzen.iso" build/hv.elf "console=com1 test=1" \
 		"$G/real.bin" "child name=real mode=real" \
-		"$G/suite32.elf" "child name=suite32 expect=fail" \
-		"$G/suite64.elf" "child name=suite64 expect=fail" \
+		"$G/suite32-bochs-svm.elf" "child name=suite32 expect=fail" \
+		"$G/suite64-bochs-svm.elf" "child name=suite64 expect=fail" \
 		"$G/wild.elf" "child name=wild-write expect=fault unclaimed=stop" \
 		"$G/badmmio.elf" "child name=badmmio expect=fault" \
 		"$G/fuzz.elf" "child name=fuzz" "${XCR0_GUEST[@]}" "${CANON_GUEST[@]}" ||
@@ -280,6 +285,15 @@ check_fidelity_guests() {
 	[ "$b" = vt-x ] && want="not offered; CR4.PKE is reserved \(#GP\)"
 	log_has "$name" "\[user\] pkeys: $want" || pk="no 'pkeys: $want' from the user guest (see $OUT/$name.log)"
 	result "fidelity/$b-pkeys" "$pk"
+	# Single-step over instructions the hypervisor completes (item 12):
+	# each trapped with DR6.BS where the CPU would have, at CPL 0 (both
+	# suites) and CPL 3 (the user guest).
+	n=$(grep -acE "^${HV_MARK}${HV_TS}\[suite(32|64)\] single step: CPUID, OUT, RDMSR, an MMIO load and REP OUTSB each trapped with DR6.BS" "$OUT/$name.log")
+	REASON=""
+	[ "$n" = 2 ] || REASON="$n of 2 single-step checks at CPL 0 passed (see $OUT/$name.log)"
+	log_has "$name" "\[user\] CPL 3: single step over CPUID, OUT, a device load and REP OUTSB: each trapped with DR6.BS" ||
+		REASON=${REASON:-"the single-step check at CPL 3 did not pass (see $OUT/$name.log)"}
+	result "fidelity/$b-single-step" "$REASON"
 	# RDTSCP offered (item 8): the TSC with the vCPU's own TSC_AUX.
 	n=$(grep -acE "^${HV_MARK}${HV_TS}\[suite(32|64)\] rdtscp: offered, reads this vCPU's TSC_AUX" "$OUT/$name.log")
 	result "fidelity/$b-rdtscp" "$([ "$n" = 2 ] || echo "$n of 2 RDTSCP checks passed (see $OUT/$name.log)")"

@@ -64,7 +64,7 @@ install_tests() {
 	fi
 	result install/deb-lintian "$v"
 	v=""
-	for f in ./boot/hv.elf ./boot/hv.efi ./etc/grub.d/20_linux_hv ./etc/default/hv \
+	for f in ./boot/hv.elf ./boot/hv.efi ./boot/hv-guard.bin ./etc/grub.d/20_linux_hv ./etc/default/hv \
 		./etc/hv/example.cfg ./etc/hv/auto/ ./usr/sbin/hvctl ./usr/share/man/man8/hvctl.8.gz \
 		./usr/src/hv-[0-9.]*/dkms.conf ./usr/src/hv-[0-9.]*/hv_drv.c \
 		./usr/src/hv-[0-9.]*/include/hv_abi.h ./lib/systemd/system/hv.service \
@@ -87,6 +87,8 @@ install_tests() {
 		reason="no menu entry with the id hv"
 	elif ! echo "$entry" | grep -Pq '^\tmultiboot2\t/boot/hv.elf test=1$'; then
 		reason="no 'multiboot2 /boot/hv.elf test=1' (GRUB_CMDLINE_HV)"
+	elif ! echo "$entry" | grep -Pzq '\tmultiboot2\t[^\n]*\n\tmodule2\t/boot/hv-guard.bin guard\n'; then
+		reason="no guard module right after the hypervisor (scripts/mkguard.sh)"
 	elif ! echo "$entry" | grep -Pq '^\tmodule2\t/boot/vmlinuz-\S+ parent expect=any -- root=/dev/vda2 ro console=ttyS0,115200 *$'; then
 		reason="no parent kernel module line with GRUB_HV_PARENT_ARGS and GRUB_CMDLINE_LINUX"
 	elif ! echo "$entry" | grep -Pq '^\tmodule2\t--nounzip /boot/initrd.img-\S+ initrd name=parent$'; then

@@ -219,19 +219,6 @@ qemu_run() {
 				continue
 			fi ;;
 		esac
-		# GRUB 2.06 on UEFI now and then loses a small module it places at
-		# physical address 0: its EFI page allocator takes an allocation
-		# at address 0 for a failure, frees the page again and the module
-		# never arrives (grub_efi_allocate_pages_real, "Uggh, the address
-		# 0 was allocated"). Whether page 0 is free when GRUB loads depends
-		# on OVMF's timing. The hypervisor refuses the zeroed module,
-		# naming address 0 (partitions/boot_modules.c): GRUB's bug, so
-		# the runner boots again -- a workaround of the runner only.
-		if [ "$try" -lt 3 ] && log_has "$name" "^${HV_TS}ERROR: module [0-9]+ \(partition '[^']*'\): its [0-9]+ bytes at (0|0x0) are all zero"; then
-			echo "  note: GRUB lost a module it placed at address 0 during $name (GRUB's bug); running it again"
-			cp "$OUT/$name.log" "$OUT/$name.grub-lost-$try.log"
-			continue
-		fi
 		grep -q "Address already in use" "$OUT/$name.emu.txt" || break
 	done
 	if [ -e "$OUT/$name.hung" ]; then

@@ -55,12 +55,12 @@ const struct backend_ops *backend_probe(const char **why);
 
 static inline u64 vcpu_rip(struct vcpu *v) { return backend->get_reg(v, VREG_RIP); }
 static inline void vcpu_set_rip(struct vcpu *v, u64 rip) { backend->set_reg(v, VREG_RIP, rip); }
-/* Completes the exiting instruction. Any STI or MOV SS shadow ended with
- * it, so interrupts may be injected right away. */
-static inline void vcpu_skip_insn(struct vcpu *v)
-{
-	vcpu_set_rip(v, backend->next_rip(v));
-	backend->set_reg(v, VREG_INTR_SHADOW, 0);
-}
+/* Completes the instruction the guest exited on, the hypervisor having
+ * carried it out: RIP to next, any STI or MOV SS shadow ended with it (so
+ * interrupts may be injected right away), and the single-step trap it
+ * owes a guest with RFLAGS.TF set (vmm/event.c). vcpu_skip_insn: to the
+ * next instruction. */
+void vcpu_complete_insn(struct vcpu *v, u64 next);
+void vcpu_skip_insn(struct vcpu *v);
 
 #endif

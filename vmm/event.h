@@ -42,6 +42,11 @@ void vcpu_inject_pf(struct vcpu *v, u64 addr, u32 error);
  * through its LINT0): what ends a HLT with interrupts on. */
 bool vcpu_interrupt_pending(struct vcpu *v);
 
+/* The single-step trap of an instruction (or one iteration of a REP
+ * string instruction) the hypervisor completed, when the guest's
+ * RFLAGS.TF was set as it began: a #DB with DR6.BS. */
+void vcpu_step_trap(struct vcpu *v, u64 rflags);
+
 /* The event to inject at the next entry, if any. *window is set when an
  * interrupt waits for the guest to open its interrupt window. */
 bool event_next(struct vcpu *v, struct pending_event *ev, bool *window);

@@ -33,8 +33,9 @@ enum exit_action vmm_handle_hlt(struct vcpu *v)
 	bool open = backend->get_reg(v, VREG_RFLAGS) & RFLAGS_IF;
 
 	vcpu_skip_insn(v);
-	/* An interrupt already waiting ends the halt at once. */
-	if (open && vcpu_interrupt_pending(v))
+	/* An interrupt already waiting ends the halt at once; so does the
+	 * single-step trap of the HLT itself, delivered as KVM does. */
+	if ((open && vcpu_interrupt_pending(v)) || v->event.valid)
 		return EXIT_RESUME;
 	v->halted_if = open;
 	v->state = VCPU_HALTED;

@@ -112,9 +112,12 @@ static enum exit_action string_io(struct vcpu *v, const struct io_access *io)
 	int idx = io->in ? GPR_RDI : GPR_RSI;
 	enum seg_reg seg = io->in ? SEG_ES : (enum seg_reg)io->seg;
 	u64 mask = addr_mask(io->addr_size);
-	bool down = backend->get_reg(v, VREG_RFLAGS) & RFLAGS_DF;
+	u64 rflags = backend->get_reg(v, VREG_RFLAGS);
+	bool down = rflags & RFLAGS_DF;
 	u64 count = io->rep ? v->gpr[GPR_RCX] & mask : 1;
-	u32 budget = STRING_IO_BUDGET / io->size;
+	/* Single-stepped, each iteration ends with its own trap (SDM Vol.
+	 * 3B 18.3.1.4): one per exit. */
+	u32 budget = (rflags & RFLAGS_TF) ? 1 : STRING_IO_BUDGET / io->size;
 
 	u32 restarts = v->part->restarts;
 	/* The memory operand is an ordinary data access of the instruction:
@@ -177,6 +180,8 @@ static enum exit_action string_io(struct vcpu *v, const struct io_access *io)
 	/* Leave RIP on a REP instruction with work left: it continues. */
 	if (!count)
 		vcpu_skip_insn(v);
+	else
+		vcpu_step_trap(v, rflags);
 	return EXIT_RESUME;
 }
 

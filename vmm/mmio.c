@@ -247,7 +247,7 @@ static enum exit_action emulate(struct vcpu *v, u64 gpa, bool hidden)
 				c.bad_target ? "memory it does not own at" : "error at",
 				(unsigned long)c.fault_lin);
 	}
-	backend->set_reg(v, VREG_RIP, next);
+	vcpu_complete_insn(v, next);
 	return v->part->state == PART_RUNNING ? EXIT_RESUME : EXIT_STOP_PARTITION;
 }
 

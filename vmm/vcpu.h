@@ -47,7 +47,7 @@ struct vcpu_state {
 
 /* Registers read and written through the backend. */
 enum vreg { VREG_RIP, VREG_RFLAGS, VREG_CR0, VREG_CR2, VREG_CR3, VREG_CR4, VREG_EFER, VREG_CPL,
-	    VREG_PAT, VREG_TSC_OFFSET, VREG_INTR_SHADOW };
+	    VREG_PAT, VREG_TSC_OFFSET, VREG_DR6, VREG_INTR_SHADOW };
 
 enum vcpu_run_state {
 	VCPU_RUNNABLE,

@@ -648,6 +648,9 @@ static u64 vmx_get_reg(struct vcpu *v, enum vreg r)
 	case VREG_CPL: return (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3;
 	case VREG_PAT: return vmcs_read64(GUEST_IA32_PAT);
 	case VREG_TSC_OFFSET: return vmcs_read64(TSC_OFFSET);
+	/* No VMCS field: the vCPU's DR6 is in the register while it is
+	 * this CPU's (vmm/debugreg.h), as it is during its exits. */
+	case VREG_DR6: return read_dr6();
 	case VREG_INTR_SHADOW: return vmx_cached_read(v, VC_INTR) & (GUEST_INTR_STI | GUEST_INTR_MOV_SS);
 	}
 	return 0;
@@ -666,6 +669,7 @@ static void vmx_set_reg(struct vcpu *v, enum vreg r, u64 val)
 	case VREG_CPL: break; /* follows SS.DPL */
 	case VREG_PAT: vmcs_write64(GUEST_IA32_PAT, val); break;
 	case VREG_TSC_OFFSET: vmcs_write64(TSC_OFFSET, val); break;
+	case VREG_DR6: write_dr6(val); break;
 	case VREG_INTR_SHADOW: {
 		u64 cur = vmx_cached_read(v, VC_INTR);
 		u64 intr = (cur & ~(GUEST_INTR_STI | GUEST_INTR_MOV_SS)) | (val ? GUEST_INTR_STI : 0);

@@ -670,6 +670,91 @@ static void test_debug_exceptions(void)
 	CHECK(read_dr6() & 1); /* B0 */
 }
 
+#ifdef __x86_64__
+#define FLAGS_AT_SP "(%%rsp)"
+#define OPW "q"
+#else
+#define FLAGS_AT_SP "(%%esp)"
+#define OPW "l"
+#endif
+
+/* Where each stepped instruction of test_single_step ends. */
+extern const char ss_l1[], ss_l2[], ss_l3[], ss_l4[], ss_l5[], ss_l6[], ss_l7[], ss_l8[],
+	ss_l9[], ss_l10[], ss_l11[];
+
+/*
+ * Single-step over instructions the hypervisor completes (issue 16, item
+ * 12): with TF set, CPUID, OUT, RDMSR, an MMIO load and each iteration of
+ * REP OUTSB end with the #DB the CPU would raise, DR6.BS set, at the next
+ * instruction (the REP one on itself until its last iteration); the
+ * instructions the CPU runs itself step as ever, through the
+ * hypervisor's #DB intercept. POPF setting TF traps only after the next
+ * instruction (SDM Vol. 3B 18.3.1.4).
+ */
+static void test_single_step(void)
+{
+	static const char out[3] = "abc";
+	const uword want[] = { (uword)ss_l1, (uword)ss_l2, (uword)ss_l3, (uword)ss_l4,
+			       (uword)ss_l5, (uword)ss_l6, (uword)ss_l7, (uword)ss_l7,
+			       (uword)ss_l7, (uword)ss_l8, (uword)ss_l9, (uword)ss_l10,
+			       (uword)ss_l11 };
+	/* The ones the hypervisor completed: their DR6 is its own doing. */
+	const bool emulated[] = { 1, 0, 1, 0, 1, 1, 0, 1, 1, 1, 0, 0, 0 };
+	const char *src = out;
+	const u32 nwant = sizeof(want) / sizeof(want[0]);
+
+#ifdef BOCHS_SVM_STEP_LEAK
+	/* Built for Bochs' ryzen model (tests/guest_tests.sh): its SVM raises
+	 * the single-step trap of an intercepted instruction after the
+	 * #VMEXIT, in the host -- an intercepted instruction has not
+	 * executed and has no trap (APM Vol. 2 15.7) -- before the host
+	 * has its GS base back, so the hypervisor faults. */
+	(void)want;
+	(void)emulated;
+	(void)src;
+	(void)nwant;
+	return;
+#endif
+	step_n = 0;
+	step_rec = true;
+	__asm__ __volatile__("pushf\n\t"
+			     "or" OPW " $0x100, " FLAGS_AT_SP "\n\t"
+			     "popf\n\t"
+			     "cpuid\n"
+			     "ss_l1: mov %[port], %%edx\n"
+			     "ss_l2: outb %%al, %%dx\n"
+			     "ss_l3: mov $0x1b, %%ecx\n"
+			     "ss_l4: rdmsr\n"
+			     "ss_l5: mov (%[mmio]), %%eax\n"
+			     "ss_l6: mov $3, %%ecx\n"
+			     "ss_l7: rep outsb\n"
+			     "ss_l8: pushf\n"
+			     "ss_l9: and" OPW " $~0x100, " FLAGS_AT_SP "\n"
+			     "ss_l10: popf\n"
+			     "ss_l11:"
+			     : "+S"(src)
+			     : [port] "i"(HV_TESTDEV_PORT_NOP), [mmio] "D"((uword)HV_TESTDEV_MMIO),
+			       "a"(0)
+			     : "ebx", "ecx", "edx", "memory", "cc");
+	step_rec = false;
+	u32 n = step_n;
+	/* Whether POPF clearing TF still traps after itself is left open. */
+	CHECK(n == nwant - 1 || n == nwant);
+	bool ok = n >= nwant - 1 && src == out + 3;
+	for (u32 k = 0; k < n && k < nwant; k++) {
+		if (step_ip[k] != want[k] || (emulated[k] && !(step_dr6[k] & (1u << 14)))) {
+			printf("step %u: trap at %lx (want %lx), DR6 %lx\n", k,
+			       (unsigned long)step_ip[k], (unsigned long)want[k],
+			       (unsigned long)step_dr6[k]);
+			ok = false;
+		}
+	}
+	CHECK(ok);
+	if (ok)
+		printf("single step: CPUID, OUT, RDMSR, an MMIO load and REP OUTSB each trapped "
+		       "with DR6.BS after the hypervisor completed them\n");
+}
+
 /* A globally disabled local APIC is absent (SDM Vol. 3A 11.4.3):
  * CPUID.1:EDX.APIC clear (and AMD's copy in 0x80000001), its page no
  * longer the APIC (reads float high, writes vanish, as at any address
@@ -718,6 +803,7 @@ int guest_main(u32 vcpu, u64 mem)
 	test_hyperv();
 	test_exceptions();
 	test_debug_exceptions();
+	test_single_step();
 	test_timer(false);
 	/* Disable, then x2APIC (xAPIC -> x2APIC directly is also legal). */
 	test_timer(true);

@@ -101,9 +101,58 @@ static volatile int user_failures;
 static volatile int ac_vector;
 static volatile u32 ac_error;
 
+extern const char us_l1[], us_l2[], us_l3[], us_l4[], us_l5[], us_l6[];
+static volatile bool user_steps_ok;
+
+/* Single-step at CPL 3 over instructions the hypervisor completes
+ * (issue 16, item 12): CPUID, OUT with IOPL 3, a load from device memory
+ * and each iteration of REP OUTSB end with #DB and DR6.BS at the next
+ * instruction, as the CPU's own steps do. */
+static void step_at_cpl3(void)
+{
+	static const char out[2] = "xy";
+	const uword want[] = { (uword)us_l1, (uword)us_l2, (uword)us_l3, (uword)us_l4,
+			       (uword)us_l5, (uword)us_l5, (uword)us_l6 };
+	const bool emulated[] = { 1, 0, 1, 1, 0, 1, 1 };
+	const u32 nwant = sizeof(want) / sizeof(want[0]);
+	const char *src = out;
+
+	step_n = 0;
+	step_rec = true;
+	__asm__ __volatile__("pushfq\n\t"
+			     "orq $0x100, (%%rsp)\n\t"
+			     "popfq\n\t"
+			     "cpuid\n"
+			     "us_l1: mov %[port], %%edx\n"
+			     "us_l2: outb %%al, %%dx\n"
+			     "us_l3: mov (%[mmio]), %%eax\n"
+			     "us_l4: mov $2, %%ecx\n"
+			     "us_l5: rep outsb\n"
+			     "us_l6: pushfq\n"
+			     "andq $~0x100, (%%rsp)\n"
+			     "popfq"
+			     : "+S"(src)
+			     : [port] "i"(PORT_NOP), [mmio] "D"(TESTDEV), "a"(0)
+			     : "ebx", "ecx", "edx", "memory", "cc");
+	step_rec = false;
+	/* Then the CPU's own steps after PUSHFQ and AND (and maybe POPFQ). */
+	bool ok = step_n >= nwant + 2 && src == out + 2;
+	for (u32 k = 0; k < nwant && k < step_n; k++) {
+		if (step_ip[k] != want[k] || (emulated[k] && !(step_dr6[k] & (1u << 14)))) {
+			printf("CPL 3 step %u: trap at %lx (want %lx), DR6 %lx\n", k,
+			       (unsigned long)step_ip[k], (unsigned long)want[k],
+			       (unsigned long)step_dr6[k]);
+			ok = false;
+		}
+	}
+	user_steps_ok = ok;
+}
+
 static void at_cpl3(void)
 {
 	int before = failures;
+
+	step_at_cpl3();
 
 	/* Its own pages work, through the hypervisor's hands too. */
 	CHECK_EQ(try_insb(USER_PAGE, 16), -1);
@@ -278,5 +327,9 @@ int guest_main(u32 vcpu, u64 mem)
 		printf("CPL 3: no #AC for a misaligned load (the CPU does not check alignment)\n");
 	}
 	printf("CPL 3: string I/O and MOVS from device memory fault as on hardware\n");
+	CHECK(user_steps_ok);
+	if (user_steps_ok)
+		printf("CPL 3: single step over CPUID, OUT, a device load and REP OUTSB: each "
+		       "trapped with DR6.BS\n");
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include "tests/unit/fake_backend.h"
 #include "vmm/backend.h"
 #include "vmm/base/cpu.h"
+#include "vmm/event.h"
 #include "vmm/exit.h"
 #include "vmm/fpu.h"
 #include "vmm/hyperv.h"
@@ -41,6 +42,19 @@ struct cpu_info boot_cpu;
 struct spec_policy spec;
 u64 tsc_khz = 2345678;
 bool guest_rdtscp; /* vmm/msr.c: set by the backend */
+
+/* The single-step trap (vmm/step.c) is the only exception CPUID queues. */
+static u32 db_count;
+
+bool vcpu_queue_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
+{
+	(void)v;
+	(void)has_error;
+	(void)error;
+	if (vector == VEC_DB)
+		db_count++;
+	return true;
+}
 
 u64 fpu_xcr0_allowed(void)
 {
@@ -720,6 +734,24 @@ TEST(hypervisor_leaves)
 	}
 }
 
+/* CPUID single-stepped: the #DB after it with DR6.BS, B0-B3 cleared;
+ * the interrupt shadow ended. */
+TEST(single_step)
+{
+	guest(1, 0, 0);
+	db_count = 0;
+	regs[VREG_RFLAGS] = RFLAGS_FIXED | RFLAGS_TF;
+	regs[VREG_DR6] = 0xffff0ff0 | 0x9;
+	regs[VREG_INTR_SHADOW] = 1;
+	guest_cpuid(0, 0);
+	CHECK_EQ(db_count, 1);
+	CHECK_EQ(regs[VREG_DR6], 0xffff0ff0 | DR6_BS);
+	CHECK_EQ(regs[VREG_INTR_SHADOW], 0);
+	regs[VREG_RFLAGS] = RFLAGS_FIXED;
+	guest_cpuid(0, 0);
+	CHECK_EQ(db_count, 1);
+}
+
 int main(void)
 {
 	RUN(intel_view_bit_by_bit);
@@ -733,5 +765,6 @@ int main(void)
 	RUN(topology);
 	RUN(tsc_leaf);
 	RUN(hypervisor_leaves);
+	RUN(single_step);
 	return harness_finish();
 }

@@ -508,6 +508,42 @@ TEST(string_budget)
 	CHECK_EQ(regs[VREG_RIP], 0x1000);
 }
 
+/* Single-stepped (RFLAGS.TF): a port access ends with #DB and DR6.BS; a
+ * REP string instruction does one element per exit, each with its trap,
+ * RIP on the instruction until the last (SDM Vol. 3B 18.3.1.4). */
+TEST(single_step)
+{
+	setup(ALL_DEVS, false);
+	regs[VREG_RFLAGS] |= RFLAGS_TF;
+	regs[VREG_DR6] = 0xffff0ff0 | 0x2;
+	vcpu.gpr[GPR_RAX] = 0x41;
+	CHECK_EQ(port_io(0xe9, 1, false), EXIT_RESUME);
+	CHECK_EQ(nlog, 1);
+	CHECK_EQ(exc_count, 1);
+	CHECK_EQ(exc_vector, VEC_DB);
+	CHECK_EQ(regs[VREG_DR6], 0xffff0ff0 | DR6_BS);
+	CHECK_EQ(regs[VREG_RIP], 0x1000 + INSN_LEN);
+
+	setup(ALL_DEVS, false);
+	regs[VREG_RFLAGS] |= RFLAGS_TF;
+	memcpy(ram + 0x5000, "abc", 3);
+	vcpu.gpr[GPR_RSI] = 0x5000;
+	vcpu.gpr[GPR_RCX] = 3;
+	for (u32 k = 1; k <= 3; k++) {
+		CHECK_EQ(string_io(0xe9, 1, false, true, 4, SEG_DS), EXIT_RESUME);
+		CHECK_EQ(nlog, k);
+		CHECK_EQ(exc_count, k);
+		CHECK_EQ(vcpu.gpr[GPR_RCX], 3 - k);
+		CHECK_EQ(regs[VREG_RIP], k < 3 ? 0x1000 : 0x1000 + INSN_LEN);
+	}
+	CHECK_EQ(log_[2].val, 'c');
+
+	/* TF clear: no trap. */
+	setup(ALL_DEVS, false);
+	CHECK_EQ(port_io(0xe9, 1, false), EXIT_RESUME);
+	CHECK_EQ(exc_count, 0);
+}
+
 /* Memory the partition does not own, segment violations and
  * non-canonical addresses: the device is never reached. */
 TEST(string_refusals)
@@ -712,6 +748,7 @@ int main(void)
 	RUN(string_basic);
 	RUN(string_address_size);
 	RUN(string_budget);
+	RUN(single_step);
 	RUN(string_refusals);
 	RUN(string_page_faults);
 	RUN(string_ins_across_pages);

@@ -39,11 +39,22 @@
 #define CODE 0x1000ULL
 
 static u8 *ram;
-static u32 gps, pfs, stops;
+static u32 gps, pfs, stops, dbs;
 static u32 pf_error;
 static u64 pf_addr;
 static char stop_reason[200];
 static u32 counted[NR_EXIT_STATS];
+
+/* The single-step trap (vmm/step.c) queues #DB; nothing else here does. */
+bool vcpu_queue_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
+{
+	(void)v;
+	(void)has_error;
+	(void)error;
+	if (vector == VEC_DB)
+		dbs++;
+	return true;
+}
 
 void vcpu_inject_gp(struct vcpu *v, u32 error)
 {
@@ -481,6 +492,51 @@ TEST(string_instructions)
 	CHECK_EQ(log_[X86_REP_MAX_ITER - 1].off, 4 * (X86_REP_MAX_ITER - 1));
 }
 
+/* Single-stepped (RFLAGS.TF), an emulated access ends with the #DB the
+ * CPU would raise, DR6.BS set and B0-B3 cleared; a REP instruction does
+ * one iteration per exit, each with its trap, RIP staying on it until
+ * the last. The interrupt shadow ends with the instruction. */
+TEST(single_step)
+{
+	static const u8 mov_load[] = { 0x8b, 0x03 }; /* mov eax, [ebx] */
+	static const u8 rep_stosd[] = { 0xf3, 0xab };
+
+	setup(M32, mov_load, sizeof(mov_load));
+	dbs = 0;
+	vcpu.gpr[RBX] = DEV_A + 4;
+	regs[VREG_RFLAGS] = RFLAGS_FIXED | RFLAGS_TF;
+	regs[VREG_DR6] = 0xffff0ff0 | 0x5;
+	regs[VREG_INTR_SHADOW] = 1;
+	CHECK_EQ(vmm_handle_gpa_fault(&vcpu, DEV_A + 4, false, false), EXIT_RESUME);
+	CHECK_EQ(regs[VREG_RIP], CODE + sizeof(mov_load));
+	CHECK_EQ(dbs, 1);
+	CHECK_EQ(regs[VREG_DR6], 0xffff0ff0 | DR6_BS);
+	CHECK_EQ(regs[VREG_INTR_SHADOW], 0);
+
+	/* TF clear: no trap, DR6 alone. */
+	setup(M32, mov_load, sizeof(mov_load));
+	dbs = 0;
+	vcpu.gpr[RBX] = DEV_A + 4;
+	regs[VREG_DR6] = 0xffff0ff0;
+	CHECK_EQ(vmm_handle_gpa_fault(&vcpu, DEV_A + 4, false, false), EXIT_RESUME);
+	CHECK_EQ(dbs, 0);
+	CHECK_EQ(regs[VREG_DR6], 0xffff0ff0);
+
+	setup(M32, rep_stosd, sizeof(rep_stosd));
+	dbs = 0;
+	regs[VREG_RFLAGS] = RFLAGS_FIXED | RFLAGS_TF;
+	vcpu.gpr[RAX] = 0x11223344;
+	vcpu.gpr[RDI] = DEV_A;
+	vcpu.gpr[GPR_RCX] = 3;
+	for (u32 k = 1; k <= 3; k++) {
+		CHECK_EQ(vmm_handle_gpa_fault(&vcpu, DEV_A + 4 * (k - 1), true, false), EXIT_RESUME);
+		CHECK_EQ(nlog, k);
+		CHECK_EQ(dbs, k);
+		CHECK_EQ(vcpu.gpr[GPR_RCX], 3 - k);
+		CHECK_EQ(regs[VREG_RIP], k < 3 ? CODE : CODE + sizeof(rep_stosd));
+	}
+}
+
 /* Flags come from the emulated operation and go back through the backend. */
 TEST(flags)
 {
@@ -911,6 +967,7 @@ int main(void)
 		return 1;
 	RUN(emulated_accesses);
 	RUN(string_instructions);
+	RUN(single_step);
 	RUN(flags);
 	RUN(segment_bases);
 	RUN(lapic_page_first);

@@ -52,6 +52,19 @@ u64 tsc_khz = 2000000;
 struct spec_policy spec;
 struct cpu_info boot_cpu = { .phys_addr_bits = 40 };
 
+/* The single-step trap (vmm/step.c) queues #DB. */
+static u32 db_count;
+
+bool vcpu_queue_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
+{
+	(void)v;
+	(void)has_error;
+	(void)error;
+	if (vector == VEC_DB)
+		db_count++;
+	return true;
+}
+
 void vcpu_inject_gp(struct vcpu *v, u32 error)
 {
 	(void)v;
@@ -293,6 +306,24 @@ static bool refused(u32 msr)
 
 /* Every MSR of the architectural and AMD ranges the policy does not name:
  * #GP on read and on write (whatever the value), and never passed through. */
+/* Single-stepped: an MSR access the hypervisor completes ends with the
+ * #DB (DR6.BS); one that faults raises only its #GP, the instruction not
+ * having completed. */
+TEST(single_step)
+{
+	u64 v;
+
+	fresh(0, true);
+	regs[VREG_RFLAGS] = RFLAGS_FIXED | RFLAGS_TF;
+	regs[VREG_DR6] = 0xffff0ff0;
+	db_count = 0;
+	CHECK_EQ(do_rdmsr(__LINE__, MSR_APIC_BASE, &v), 0);
+	CHECK_EQ(db_count, 1);
+	CHECK_EQ(regs[VREG_DR6], 0xffff0ff0 | DR6_BS);
+	CHECK_EQ(do_wrmsr(__LINE__, 0x0badc0de, 1), -1);
+	CHECK_EQ(db_count, 1);
+}
+
 TEST(unknown_msrs_gp)
 {
 	static const struct { u32 first, last; } scan[] = {
@@ -906,6 +937,7 @@ TEST(register_halves)
 int main(void)
 {
 	RUN(unknown_msrs_gp);
+	RUN(single_step);
 	RUN(passthrough_list);
 	RUN(passthrough_msr_exiting_is_refused);
 	RUN(efer_policy);

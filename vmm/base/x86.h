@@ -53,6 +53,10 @@
 #define RFLAGS_VM BIT(17)
 #define RFLAGS_AC BIT(18)
 
+/* DR6 status: breakpoints 0-3 hit, single step (SDM Vol. 3B 18.2.3). */
+#define DR6_B0_B3 0xfULL
+#define DR6_BS BIT(14)
+
 #define MSR_APIC_BASE 0x1b
 #define MSR_FEATURE_CONTROL 0x3a
 #define MSR_TSC 0x10

@@ -224,7 +224,10 @@ static int emulate_string(const struct x86_insn *i, u64 rip,
 	if (i->op == X86_OP_STOS)
 		val = reg_read(ops, ctx, X86_REG_RAX, size, false);
 
-	for (n = 0; count && n < X86_REP_MAX_ITER; n++) {
+	/* Single-stepped, each iteration traps (SDM Vol. 3B 18.3.1.4). */
+	unsigned max = (ops->get_rflags(ctx) & X86_FLAG_TF) ? 1 : X86_REP_MAX_ITER;
+
+	for (n = 0; count && n < max; n++) {
 		if (i->op == X86_OP_MOVS) {
 			ret = mem_read(ops, ctx, linear_address(i->mode, ops, ctx, i->seg, rsi & amask),
 				       size, &val);

@@ -17,6 +17,7 @@
 #define X86_FLAG_AF BIT(4)
 #define X86_FLAG_ZF BIT(6)
 #define X86_FLAG_SF BIT(7)
+#define X86_FLAG_TF BIT(8)
 #define X86_FLAG_DF BIT(10)
 #define X86_FLAG_OF BIT(11)
 

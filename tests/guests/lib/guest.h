@@ -120,6 +120,13 @@ extern volatile uword fixup_ip;
 		last_vector;                                                     \
 	})
 void exceptions_reset(void);
+/* Single-step recording: while step_rec is set, each #DB is logged (where
+ * it trapped and DR6, which the handler then resets) and stepping goes
+ * on; the stepped code clears TF itself. */
+#define STEP_MAX 24
+extern volatile bool step_rec;
+extern volatile u32 step_n;
+extern volatile uword step_ip[STEP_MAX], step_dr6[STEP_MAX];
 /* NMIs taken so far. */
 extern volatile u32 nmi_count;
 /* Called from the NMI handler, after the count (NULL: nothing). */

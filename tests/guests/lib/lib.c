@@ -239,12 +239,27 @@ struct iframe {
 volatile u32 nmi_count;
 void (*volatile nmi_hook)(void);
 
+volatile bool step_rec;
+volatile u32 step_n;
+volatile uword step_ip[STEP_MAX], step_dr6[STEP_MAX];
+
 static void exception(struct iframe *f, int vec, uword err)
 {
 	if (vec == 2) { /* NMI: not an error */
 		nmi_count++;
 		if (nmi_hook)
 			nmi_hook();
+		return;
+	}
+	if (vec == 1 && step_rec) {
+		uword dr6;
+		__asm__ __volatile__("mov %%db6, %0" : "=r"(dr6));
+		__asm__ __volatile__("mov %0, %%db6" ::"r"((uword)0xffff0ff0u));
+		if (step_n < STEP_MAX) {
+			step_ip[step_n] = f->ip;
+			step_dr6[step_n] = dr6;
+		}
+		step_n++;
 		return;
 	}
 	last_vector = vec;
