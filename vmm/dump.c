@@ -4,6 +4,7 @@
 #include "vmm/base/log.h"
 #include "vmm/partition.h"
 #include "vmm/dev/vlapic.h"
+#include "vmm/gmem.h"
 
 static const char *run_state(const struct vcpu *v)
 {
@@ -14,6 +15,24 @@ static const char *run_state(const struct vcpu *v)
 	case VCPU_STOPPED: return "stopped";
 	}
 	return "?";
+}
+
+/* The top of the guest's stack, read through its own page tables: the
+ * return addresses and any interrupt frame (RIP, CS, RFLAGS) there show
+ * where a stuck vCPU came from. */
+static void dump_stack(struct vcpu *v)
+{
+	u64 w[24], rsp = v->gpr[GPR_RSP];
+	u32 pf;
+
+	if (gva_read(v, rsp, w, sizeof(w), 0, &pf)) {
+		log_printf(LOG_ALWAYS, "dump:   stack at %#lx not readable", (unsigned long)rsp);
+		return;
+	}
+	for (int i = 0; i < 24; i += 4)
+		log_printf(LOG_ALWAYS, "dump:   stack %#lx: %016lx %016lx %016lx %016lx",
+			   (unsigned long)(rsp + (u64)i * 8), (unsigned long)w[i],
+			   (unsigned long)w[i + 1], (unsigned long)w[i + 2], (unsigned long)w[i + 3]);
 }
 
 void vcpu_dump(struct vcpu *v, u64 now, bool regs)
@@ -32,4 +51,6 @@ void vcpu_dump(struct vcpu *v, u64 now, bool regs)
 		   "dump:   event %s type %u vector %#x, nmi %u init %u sipi %u, %s",
 		   v->event.valid ? "pending" : "none", v->event.type, v->event.vector,
 		   v->nmi_pending, v->init_pending, v->sipi_pending, apic);
+	if (regs)
+		dump_stack(v);
 }

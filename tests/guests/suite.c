@@ -335,11 +335,20 @@ static void test_eoi_assist(bool x2apic)
 	apic_write(0x3e0, 0xb);
 	apic_write(0x320, VEC_TIMER | (1u << 17));
 	apic_write(0x380, 100000); /* 1 ms */
-	/* Page on, protocol unused: every EOI is the guest's own. */
-	u64 plain = exits_over_ticks(30);
+	/* Page on, protocol unused: every EOI is the guest's own. Each phase
+	 * is the fewest exits of three rounds: a vCPU sharing its CPU also
+	 * takes preemption exits, which only ever add. */
+	u64 plain = ~0ULL, lazy = ~0ULL;
+	for (int i = 0; i < 3; i++) {
+		u64 n = exits_over_ticks(30);
+		plain = n < plain ? n : plain;
+	}
 	eoi_assist = (volatile u32 *)assist;
 	u32 skipped = eoi_skipped;
-	u64 lazy = exits_over_ticks(30);
+	for (int i = 0; i < 3; i++) {
+		u64 n = exits_over_ticks(30);
+		lazy = n < lazy ? n : lazy;
+	}
 	skipped = eoi_skipped - skipped;
 	/* After each tick the timer's vector is out of service: a skipped
 	 * EOI was done before this read was handled. */
@@ -368,21 +377,20 @@ static void test_eoi_assist(bool x2apic)
 	eoi_assist = NULL;
 	wrmsr(0x40000073, 0);
 	CHECK_EQ(rdmsr(0x40000073), 0);
-	/* The EOI exits gone (a vCPU sharing its CPU takes a few more exits
-	 * when it is preempted, in either phase: a difference, not a bound). */
+	/* The EOI exits gone: a difference, not a bound on either. */
 	CHECK(plain >= 2 * 30 * 9 / 10);
 	CHECK(plain >= lazy + 20);
-	CHECK(skipped >= 25);
+	CHECK(skipped >= 75);
 	CHECK_EQ(in_service, 0);
 	/* The timer's EOI was the guest's own (the IPI's may be skipped). */
 	CHECK_EQ(ipis_then, 1);
 	CHECK(skipped_then <= 1);
 	CHECK_EQ(apic_read(0x100 + (VEC_TIMER / 32) * 0x10), 0);
-	bool ok = plain >= 2 * 30 * 9 / 10 && plain >= lazy + 20 && skipped >= 25 &&
+	bool ok = plain >= 2 * 30 * 9 / 10 && plain >= lazy + 20 && skipped >= 75 &&
 		  !in_service && ipis_then == 1 && skipped_then <= 1;
 	if (x2apic && ok)
 		printf("eoi assist: 30 ticks at 1 kHz: %llu exits with the guest's EOIs, %llu with "
-		       "the assist (%u EOIs skipped)\n", (unsigned long long)plain,
+		       "the assist (%u EOIs skipped in 90 ticks)\n", (unsigned long long)plain,
 		       (unsigned long long)lazy, skipped);
 }
 

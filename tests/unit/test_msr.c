@@ -685,6 +685,24 @@ TEST(tsc)
 	CHECK(val >= target && val - target <= rdtsc() - before);
 }
 
+/* x2APIC IPIs through the ICR: a logical destination names cluster and
+ * bit, and FFFF_FFFFH is a broadcast in logical as in physical mode
+ * (SDM Vol. 3A 11.12.10.2). */
+TEST(x2apic_ipi_destinations)
+{
+	fresh(0, true);
+	WR_OK(MSR_APIC_BASE, 0xfee00d00); /* EN | EXTD */
+	WR_OK(0x80f, 0x1ff);              /* SVR: enabled */
+	WR_OK(0x830, (0xffffffffULL << 32) | BIT(11) | 0x41); /* logical broadcast */
+	RD_EQ(0x822, 1u << 1);            /* IRR 0x40-0x5f: vector 0x41 */
+	WR_OK(0x830, (0x00010001ULL << 32) | BIT(11) | 0x42); /* cluster 1: not us */
+	RD_EQ(0x822, 1u << 1);
+	WR_OK(0x830, (0x00000001ULL << 32) | BIT(11) | 0x43); /* cluster 0, ID 0 */
+	RD_EQ(0x822, (1u << 1) | (1u << 3));
+	WR_OK(0x830, (0xffffffffULL << 32) | 0x44);           /* physical broadcast */
+	RD_EQ(0x822, (1u << 1) | (1u << 3) | (1u << 4));
+}
+
 /* IA32_APIC_BASE, TSC_DEADLINE and the x2APIC range belong to the vCPU's
  * virtual LAPIC: its refusals come back as #GP; without a LAPIC, #GP. */
 TEST(apic_msrs)
@@ -938,6 +956,7 @@ int main(void)
 {
 	RUN(unknown_msrs_gp);
 	RUN(single_step);
+	RUN(x2apic_ipi_destinations);
 	RUN(passthrough_list);
 	RUN(passthrough_msr_exiting_is_refused);
 	RUN(efer_policy);

@@ -405,8 +405,10 @@ static void send_ipi(struct vlapic *l, u32 lo, u32 dest)
 		case 2: hit = true; break;
 		case 3: hit = !self; break;
 		default:
+			/* In x2APIC mode FFFF_FFFFH is a broadcast in logical
+			 * as in physical mode (SDM Vol. 3A 11.12.10.2). */
 			if (logical)
-				hit = logical_match(l, t->lapic, dest);
+				hit = (x2 && dest == broadcast) || logical_match(l, t->lapic, dest);
 			else
 				hit = dest == broadcast || dest == t->lapic->id;
 			break;
