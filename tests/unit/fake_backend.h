@@ -15,4 +15,8 @@
 extern u64 regs[VREG_INTR_SHADOW + 1];
 extern struct segment segs[NR_SEGS];
 
+/* tests/unit/fake_events.c, for tests that stub no events of their own:
+ * exceptions queued, and #DBs among them. */
+extern u32 fake_exceptions, fake_db_count;
+
 #endif

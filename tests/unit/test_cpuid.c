@@ -43,19 +43,6 @@ struct spec_policy spec;
 u64 tsc_khz = 2345678;
 bool guest_rdtscp; /* vmm/msr.c: set by the backend */
 
-/* The single-step trap (vmm/step.c) is the only exception CPUID queues. */
-static u32 db_count;
-
-bool vcpu_queue_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
-{
-	(void)v;
-	(void)has_error;
-	(void)error;
-	if (vector == VEC_DB)
-		db_count++;
-	return true;
-}
-
 u64 fpu_xcr0_allowed(void)
 {
 	return xcr0_allowed;
@@ -739,17 +726,17 @@ TEST(hypervisor_leaves)
 TEST(single_step)
 {
 	guest(1, 0, 0);
-	db_count = 0;
+	fake_db_count = 0;
 	regs[VREG_RFLAGS] = RFLAGS_FIXED | RFLAGS_TF;
 	regs[VREG_DR6] = 0xffff0ff0 | 0x9;
 	regs[VREG_INTR_SHADOW] = 1;
 	guest_cpuid(0, 0);
-	CHECK_EQ(db_count, 1);
+	CHECK_EQ(fake_db_count, 1);
 	CHECK_EQ(regs[VREG_DR6], 0xffff0ff0 | DR6_BS);
 	CHECK_EQ(regs[VREG_INTR_SHADOW], 0);
 	regs[VREG_RFLAGS] = RFLAGS_FIXED;
 	guest_cpuid(0, 0);
-	CHECK_EQ(db_count, 1);
+	CHECK_EQ(fake_db_count, 1);
 }
 
 int main(void)

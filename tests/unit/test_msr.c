@@ -52,19 +52,6 @@ u64 tsc_khz = 2000000;
 struct spec_policy spec;
 struct cpu_info boot_cpu = { .phys_addr_bits = 40 };
 
-/* The single-step trap (vmm/step.c) queues #DB. */
-static u32 db_count;
-
-bool vcpu_queue_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
-{
-	(void)v;
-	(void)has_error;
-	(void)error;
-	if (vector == VEC_DB)
-		db_count++;
-	return true;
-}
-
 void vcpu_inject_gp(struct vcpu *v, u32 error)
 {
 	(void)v;
@@ -316,12 +303,12 @@ TEST(single_step)
 	fresh(0, true);
 	regs[VREG_RFLAGS] = RFLAGS_FIXED | RFLAGS_TF;
 	regs[VREG_DR6] = 0xffff0ff0;
-	db_count = 0;
+	fake_db_count = 0;
 	CHECK_EQ(do_rdmsr(__LINE__, MSR_APIC_BASE, &v), 0);
-	CHECK_EQ(db_count, 1);
+	CHECK_EQ(fake_db_count, 1);
 	CHECK_EQ(regs[VREG_DR6], 0xffff0ff0 | DR6_BS);
 	CHECK_EQ(do_wrmsr(__LINE__, 0x0badc0de, 1), -1);
-	CHECK_EQ(db_count, 1);
+	CHECK_EQ(fake_db_count, 1);
 }
 
 TEST(unknown_msrs_gp)

@@ -47,11 +47,11 @@ UNIT_SRCS_test_parent_lanes := partitions/parent_lanes.c vmm/base/fmt.c
 # The MSR policy, with the real virtual LAPIC behind the APIC MSRs; the
 # test stubs the backend's registers, the Hyper-V MSRs, the scheduler and
 # WRMSR (vmm/base/x86.h's host hook).
-UNIT_SRCS_test_msr := tests/unit/fake_backend.c vmm/step.c vmm/msr.c vmm/dev/vlapic.c vmm/base/fmt.c
+UNIT_SRCS_test_msr := tests/unit/fake_backend.c tests/unit/fake_events.c vmm/step.c vmm/msr.c vmm/dev/vlapic.c vmm/base/fmt.c
 
 # What CPUID a guest sees, against fake host CPUs (vmm/base/x86.h's
 # host hook); the test stubs the backend, XSAVE sizes and Hyper-V leaves.
-UNIT_SRCS_test_cpuid := tests/unit/fake_backend.c vmm/step.c vmm/cpuid.c
+UNIT_SRCS_test_cpuid := tests/unit/fake_backend.c tests/unit/fake_events.c vmm/step.c vmm/cpuid.c
 
 # Port I/O dispatch, with the real guest-memory and segment code under
 # string I/O; the test stubs the backend, events and vmm_stop().
