@@ -211,7 +211,8 @@ static int emulate_string(const struct x86_insn *i, u64 rip,
 {
 	unsigned size = i->opsize, asz = i->addr_size, n;
 	u64 amask = size_mask(asz);
-	u64 step = (ops->get_rflags(ctx) & X86_FLAG_DF) ? -(u64)size : size;
+	u64 flags = ops->get_rflags(ctx);
+	u64 step = (flags & X86_FLAG_DF) ? -(u64)size : size;
 	u64 rdi = ops->get_reg(ctx, X86_REG_RDI);
 	u64 rsi = ops->get_reg(ctx, X86_REG_RSI);
 	u64 count = 1, val = 0;
@@ -225,7 +226,7 @@ static int emulate_string(const struct x86_insn *i, u64 rip,
 		val = reg_read(ops, ctx, X86_REG_RAX, size, false);
 
 	/* Single-stepped, each iteration traps (SDM Vol. 3B 18.3.1.4). */
-	unsigned max = (ops->get_rflags(ctx) & X86_FLAG_TF) ? 1 : X86_REP_MAX_ITER;
+	unsigned max = (flags & X86_FLAG_TF) ? 1 : X86_REP_MAX_ITER;
 
 	for (n = 0; count && n < max; n++) {
 		if (i->op == X86_OP_MOVS) {
