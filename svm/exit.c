@@ -5,10 +5,13 @@
  * of SVM-specific exit information lives here.
  */
 #include "svm/svm.h"
+#include "svm/state_check.h"
+#include "vmm/base/cpu.h"
 #include "vmm/base/log.h"
 #include "vmm/cr.h"
 #include "vmm/event.h"
 #include "vmm/guest_insn.h"
+#include "vmm/msr.h"
 #include "vmm/partition.h"
 
 static inline struct vmcb *vmcb_of(struct vcpu *v)
@@ -122,6 +125,29 @@ static enum exit_action svm_exit_init(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
+/*
+ * VMRUN refused the VMCB (VMEXIT_INVALID). The core's checks keep every
+ * state a guest can reach out of the VMCB, so this is the hypervisor's
+ * bug: stop the partition, naming the consistency check the VMCB fails
+ * (APM Vol. 2 15.5.1). Off the common path: only this exit pays for it.
+ */
+static enum exit_action svm_exit_invalid(struct vcpu *v)
+{
+	const struct svm_check_limits l = {
+		.cr4_allowed = cr4_guest_allowed(),
+		.efer_allowed = EFER_GUEST_BITS | EFER_SVME,
+		.phys_bits = boot_cpu.phys_addr_bits,
+	};
+	const char *why = svm_state_check(vmcb_of(v), &l);
+
+	if (!why)
+		why = "no check of APM Vol. 2 15.5.1 found the cause";
+	pr_err("%s: vCPU %u: VMRUN failed (VMEXIT_INVALID): %s", v->part->cfg.name, v->id, why);
+	backend->dump(v);
+	vmm_count_exit(v, STAT_INVALID);
+	return vmm_stop(v, "VMRUN failed: invalid guest state: %s", why);
+}
+
 static const struct exit_entry svm_exit_table[SVM_EXIT_TABLE_SIZE] = {
 	[SVM_EXIT_EXCP_BASE + VEC_DB] = { svm_exit_exception, STAT_EXCEPTION },
 	[SVM_EXIT_EXCP_BASE + VEC_AC] = { svm_exit_exception, STAT_EXCEPTION },
@@ -162,7 +188,7 @@ static const struct exit_entry svm_exit_table[SVM_EXIT_TABLE_SIZE] = {
 enum exit_action svm_dispatch(struct vcpu *v, u64 code)
 {
 	if (code == SVM_EXIT_INVALID)
-		return vmm_unexpected_exit(v, code, "VMRUN failed: invalid guest state");
+		return svm_exit_invalid(v);
 	const struct exit_entry *e = code < SVM_EXIT_TABLE_SIZE ? &svm_exit_table[code] : NULL;
 	if (!e || !e->fn)
 		return vmm_unexpected_exit(v, code, "unhandled SVM exit");

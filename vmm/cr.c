@@ -40,10 +40,19 @@ u64 cr4_guest_allowed(void)
 	return allowed;
 }
 
+/*
+ * A MOV to CR0 the CPU would refuse with #GP (SDM Vol. 2A MOV to CR;
+ * APM Vol. 2 3.1.1 and 14.6). Each refusal also keeps a state VM entry
+ * or VMRUN would reject out of the VMCS/VMCB (SDM Vol. 3C 26.3.1.1, APM
+ * Vol. 2 15.5.1): bits 63:32, PG without PE, NW without CD, IA-32e mode
+ * without PAE, CR4.PCIDE without IA-32e mode, RIP above 4 GiB outside
+ * 64-bit mode.
+ */
 static bool cr0_ok(struct vcpu *v, u64 val)
 {
 	u64 efer = backend->get_reg(v, VREG_EFER);
 	u64 cr4 = backend->get_reg(v, VREG_CR4);
+	u64 old = backend->get_reg(v, VREG_CR0);
 
 	if (val >> 32)
 		return false;
@@ -51,21 +60,41 @@ static bool cr0_ok(struct vcpu *v, u64 val)
 		return false;
 	if ((val & CR0_NW) && !(val & CR0_CD))
 		return false;
-	/* Long mode needs PAE before paging (SDM Vol. 3A 10.8.5). */
-	if ((val & CR0_PG) && (efer & EFER_LME) && !(cr4 & CR4_PAE))
-		return false;
+	if (!(val & CR0_PG) && (old & CR0_PG)) {
+		/* Paging cannot go off in 64-bit mode, only from compatibility
+		 * mode, nor while CR4.PCIDE is set (SDM Vol. 3A 4.10.1). */
+		if (vcpu_cpu_mode(v) == X86_MODE_LONG64 || (cr4 & CR4_PCIDE))
+			return false;
+	}
+	if ((val & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME)) {
+		struct segment cs;
+		/* Long mode needs PAE before paging (SDM Vol. 3A 10.8.5). It
+		 * starts in compatibility mode: with an L=1 CS already loaded
+		 * it is refused, as KVM's kvm_set_cr0() does (with D=1 too the
+		 * VMCB/VMCS would hold a CS.L+D pair VMRUN and VM entry reject,
+		 * APM Vol. 2 15.5.1, SDM Vol. 3C 26.3.1.2). */
+		if (!(cr4 & CR4_PAE))
+			return false;
+		backend->get_seg(v, SEG_CS, &cs);
+		if (cs.attr & SEG_ATTR_L)
+			return false;
+	}
 	return true;
 }
 
 static bool cr4_ok(struct vcpu *v, u64 val)
 {
 	u64 efer = backend->get_reg(v, VREG_EFER);
+	u64 old = backend->get_reg(v, VREG_CR4);
 
 	if (val & ~cr4_guest_allowed())
 		return false;
 	if ((efer & EFER_LMA) && !(val & CR4_PAE))
 		return false;
 	if ((val & CR4_PCIDE) && !(efer & EFER_LMA))
+		return false;
+	/* PCIDE may come on only with PCID 0 in CR3 (SDM Vol. 3A 4.10.1). */
+	if ((val & CR4_PCIDE) && !(old & CR4_PCIDE) && (backend->get_reg(v, VREG_CR3) & 0xfff))
 		return false;
 	return true;
 }

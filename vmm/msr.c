@@ -40,7 +40,6 @@
 
 /* Eight variable ranges, fixed ranges, write-combining (SDM 11.11.2.1). */
 #define MTRRCAP_VALUE (8 | BIT(8) | BIT(10))
-#define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
 enum msr_kind { MSR_PASS, MSR_EMULATE, MSR_ZERO };
 

@@ -21,6 +21,10 @@ bool msr_passthrough(u32 msr, bool write);
 #define MISC_ENABLE_RESET (MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_BTS_UNAVAIL | \
 			   MISC_ENABLE_PEBS_UNAVAIL)
 
+/* The EFER bits a guest may set (the rest, SVME included, #GP); the
+ * backends' VMRUN / VM-entry checks allow no others either. */
+#define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+
 /* RDTSCP (and IA32_TSC_AUX) offered to guests: the CPU has it and the
  * backend lets it run in the guest (VT-x: "enable RDTSCP"). Set by the
  * backend at start-up. */

@@ -23,10 +23,34 @@ void vcpu_step_trap(struct vcpu *v, u64 rflags)
 	vcpu_queue_exception(v, VEC_DB, false, 0);
 }
 
+/*
+ * Outside 64-bit mode the instruction pointer wraps at the code size: an
+ * instruction that ends past 4 GiB (or 64 KiB in 16-bit code) continues
+ * at the bottom (SDM Vol. 1 3.6.1, 3.5). The sum the exit reports does
+ * not wrap, and a RIP above 4 GiB outside 64-bit mode fails VM entry
+ * (SDM Vol. 3C 26.3.1.4). Only a RIP that crossed such a line can need
+ * it, so the mode is looked at only then.
+ */
+static u64 wrap_rip(struct vcpu *v, u64 rip, u64 next)
+{
+	struct segment cs;
+
+	if (!((rip ^ next) >> 16))
+		return next;
+	u64 cr0 = backend->get_reg(v, VREG_CR0);
+	backend->get_seg(v, SEG_CS, &cs);
+	if (!(cr0 & CR0_PE) || (backend->get_reg(v, VREG_RFLAGS) & RFLAGS_VM))
+		return next & 0xffff; /* real and virtual-8086 mode */
+	if ((backend->get_reg(v, VREG_EFER) & EFER_LMA) && (cs.attr & SEG_ATTR_L))
+		return next;
+	return (cs.attr & SEG_ATTR_DB) ? next & 0xffffffffULL : next & 0xffff;
+}
+
 void vcpu_complete_insn(struct vcpu *v, u64 next)
 {
 	u64 rflags = backend->get_reg(v, VREG_RFLAGS);
 
+	next = wrap_rip(v, vcpu_rip(v), next);
 	vcpu_set_rip(v, next);
 	backend->set_reg(v, VREG_INTR_SHADOW, 0);
 	vcpu_step_trap(v, rflags);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Intel VT-x: per-CPU VMXON, VMCS set-up, entry, events, EPT and VPID. */
 #include "vmx/vmx.h"
+#include "vmx/state_check.h"
 #include "vmm/base/cpu.h"
 #include "vmm/cr.h"
 #include "vmm/event.h"
@@ -733,6 +734,27 @@ void vmx_clear_window(struct vcpu *v, bool nmi)
 	set_cpu_ctl(v, nmi ? CPU_NMI_WINDOW_EXITING : CPU_INTR_WINDOW_EXITING, false);
 }
 
+/*
+ * In an STI or MOV SS shadow with RFLAGS.TF set (and DEBUGCTL.BTF clear:
+ * guests keep DEBUGCTL at 0, vmm/msr.c), VM entry requires the pending
+ * single step (BS) in the pending-debug-exceptions field (SDM Vol. 3C
+ * 26.3.1.5), and the CPU does not record it when a #DB exits -- the
+ * shadow of `sti` single-stepped with #DB intercepted (Xen's XSA-308,
+ * KVM's "Set vmcs.PENDING_DBG.BS on #DB in STI/MOVSS blocking shadow").
+ * An entry injecting a hardware exception, NMI or external interrupt
+ * delivers no pending debug exception (SDM Vol. 3C 26.6.3), so setting
+ * BS for it changes nothing the guest sees.
+ */
+static void keep_single_step_pending(struct vcpu *v)
+{
+	if (!(vmx_cached_read(v, VC_RFLAGS) & RFLAGS_TF) ||
+	    !(vmx_cached_read(v, VC_INTR) & (GUEST_INTR_STI | GUEST_INTR_MOV_SS)))
+		return;
+	u64 pending = vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS);
+	if (!(pending & DR6_BS))
+		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, pending | DR6_BS);
+}
+
 /* The common code picks the event; we encode it, or ask for a window
  * exit when it has to wait (SDM Vol. 3C 26.6, 27.7). */
 static void vmx_inject(struct vcpu *v)
@@ -748,6 +770,8 @@ static void vmx_inject(struct vcpu *v)
 		}
 		if (ev.type >= INTR_TYPE_SW_INTR)
 			vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, ev.insn_len);
+		else
+			keep_single_step_pending(v);
 		vmcs_write32(VM_ENTRY_INTR_INFO, info);
 	}
 	set_cpu_ctl(v, CPU_INTR_WINDOW_EXITING, window);
@@ -806,6 +830,60 @@ static const char *const entry_fail[] = {
 
 static void vmx_dump(struct vcpu *v);
 
+/*
+ * VM entry refused the guest state (exit reason 33): name the check it
+ * fails (vmx/state_check.c over the fields it reads; the exit
+ * qualification's cases, SDM Vol. 3C 26.8, first). Only this failure
+ * pays for the reads.
+ */
+static const char *invalid_state_reason(u64 qual)
+{
+	struct vmx_guest_state g;
+
+	if (qual == 2)
+		return "loading the PDPTEs (a PDPTE reserved bit)";
+	if (qual == 3)
+		return "an NMI injected over blocking by STI";
+	if (qual == 4)
+		return "the VMCS link pointer";
+	for (int i = 0; i < NR_SEGS; i++) {
+		g.seg[i].sel = (u16)vmcs_read_checked(seg_fields[i].sel);
+		g.seg[i].base = vmcs_read_checked(seg_fields[i].base);
+		g.seg[i].limit = (u32)vmcs_read_checked(seg_fields[i].limit);
+		g.seg[i].ar = (u32)vmcs_read_checked(seg_fields[i].ar);
+	}
+	g.cr0 = vmcs_readl(GUEST_CR0);
+	g.cr3 = vmcs_readl(GUEST_CR3);
+	g.cr4 = vmcs_readl(GUEST_CR4);
+	g.dr7 = vmcs_readl(GUEST_DR7);
+	g.rflags = vmcs_readl(GUEST_RFLAGS);
+	g.rip = vmcs_readl(GUEST_RIP);
+	g.efer = vmcs_read64(GUEST_IA32_EFER);
+	g.pat = vmcs_read64(GUEST_IA32_PAT);
+	g.debugctl = vmcs_read64(GUEST_IA32_DEBUGCTL);
+	g.pending_dbg = vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS);
+	g.sysenter_esp = vmcs_readl(GUEST_SYSENTER_ESP);
+	g.sysenter_eip = vmcs_readl(GUEST_SYSENTER_EIP);
+	g.link_pointer = vmcs_read64(VMCS_LINK_POINTER);
+	g.gdtr_base = vmcs_readl(GUEST_GDTR_BASE);
+	g.idtr_base = vmcs_readl(GUEST_IDTR_BASE);
+	g.gdtr_limit = vmcs_read32(GUEST_GDTR_LIMIT);
+	g.idtr_limit = vmcs_read32(GUEST_IDTR_LIMIT);
+	g.intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	g.activity = vmcs_read32(GUEST_ACTIVITY_STATE);
+	g.pin = vmcs_read32(PIN_BASED_VM_EXEC_CONTROL);
+	g.cpu2 = vmcs_read32(SECONDARY_VM_EXEC_CONTROL);
+	g.entry_ctls = vmcs_read32(VM_ENTRY_CONTROLS);
+	g.entry_intr_info = vmcs_read32(VM_ENTRY_INTR_INFO);
+	const struct vmx_check_limits l = {
+		.cr0_fixed0 = caps.cr0_fixed0, .cr0_fixed1 = caps.cr0_fixed1,
+		.cr4_fixed0 = caps.cr4_fixed0, .cr4_fixed1 = caps.cr4_fixed1,
+		.efer_allowed = EFER_GUEST_BITS, .phys_bits = boot_cpu.phys_addr_bits,
+	};
+	const char *why = vmx_state_check(&g, &l);
+	return why ? why : "no check of SDM Vol. 3C 26.3.1 found the cause";
+}
+
 static enum exit_action vmx_run(struct vcpu *v)
 {
 	struct vmx_vcpu *x = to_vmx(v);
@@ -859,14 +937,16 @@ static enum exit_action vmx_run(struct vcpu *v)
 	x->exit_reason = vmcs_read32(VM_EXIT_REASON);
 	if (x->exit_reason & EXIT_REASON_ENTRY_FAILED) {
 		u32 basic = x->exit_reason & 0xffff;
+		u64 qual = vmcs_readl(EXIT_QUALIFICATION);
 		const char *why = basic < ARRAY_SIZE(entry_fail) && entry_fail[basic] ?
 				  entry_fail[basic] : "unknown";
-		pr_err("%s: vCPU %u: VM entry failed: %s (reason %u, qualification %#lx)",
-		       v->part->cfg.name, v->id, why, basic,
-		       (unsigned long)vmcs_readl(EXIT_QUALIFICATION));
+		const char *check = basic == EXIT_REASON_INVALID_STATE ? invalid_state_reason(qual) : "";
+		pr_err("%s: vCPU %u: VM entry failed: %s%s%s (reason %u, qualification %#lx)",
+		       v->part->cfg.name, v->id, why, *check ? ": " : "", check, basic,
+		       (unsigned long)qual);
 		vmx_dump(v);
 		vmm_count_exit(v, STAT_INVALID);
-		return vmm_stop(v, "VM entry failed: %s", why);
+		return vmm_stop(v, "VM entry failed: %s%s%s", why, *check ? ": " : "", check);
 	}
 	save_interrupted_event(v);
 	hyperv_eoi_sync(v);

@@ -65,9 +65,17 @@ UNIT_SRCS_test_mmio := tests/unit/fake_backend.c vmm/step.c vmm/mmio.c vmm/gmem.
 # The management calls' stateless argument checks.
 UNIT_SRCS_test_manage_check := partitions/manage_check.c partitions/names.c
 
+# The backstops' decoders of a refused VMRUN and VM entry (pure).
+UNIT_SRCS_test_state_check := svm/state_check.c vmx/state_check.c
+
+# Control-register writes and the RIP after a completed instruction; the
+# test stubs the mode, the LAPIC's TPR and XSAVE.
+UNIT_SRCS_test_cr := tests/unit/fake_backend.c tests/unit/fake_events.c vmm/cr.c vmm/step.c
+
 UNIT_NAMES := test_pt test_pmm test_cmdline test_acpi test_mb2 test_hv_cfg test_fmt \
 	test_acpi_tables test_loaders test_platform test_parent_lanes test_msr \
-	test_cpuid test_io test_mmio test_manage_check test_parent_pci_rules test_iommu_ir
+	test_cpuid test_io test_mmio test_manage_check test_parent_pci_rules test_iommu_ir \
+	test_state_check test_cr
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/,$(UNIT_NAMES))
 
 # hvctl's pure parts (partitions/parent/hvctl/): the definition-file parser,
