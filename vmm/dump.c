@@ -51,6 +51,15 @@ void vcpu_dump(struct vcpu *v, u64 now, bool regs)
 		   "dump:   event %s type %u vector %#x, nmi %u init %u sipi %u, %s",
 		   v->event.valid ? "pending" : "none", v->event.type, v->event.vector,
 		   v->nmi_pending, v->init_pending, v->sipi_pending, apic);
-	if (regs)
+	if (regs) {
+		/* Where its page tables and its last #PF were: a guest that
+		 * triple-faults on an instruction fetch lost its mappings. */
+		log_printf(LOG_ALWAYS, "dump:   cr0 %#lx cr2 %#lx cr3 %#lx cr4 %#lx efer %#lx",
+			   (unsigned long)backend->get_reg(v, VREG_CR0),
+			   (unsigned long)backend->get_reg(v, VREG_CR2),
+			   (unsigned long)backend->get_reg(v, VREG_CR3),
+			   (unsigned long)backend->get_reg(v, VREG_CR4),
+			   (unsigned long)backend->get_reg(v, VREG_EFER));
 		dump_stack(v);
+	}
 }
