@@ -141,7 +141,7 @@ static enum exit_action svm_exit_invalid(struct vcpu *v)
 	const char *why = svm_state_check(vmcb_of(v), &l);
 
 	if (!why)
-		why = "no check of APM Vol. 2 15.5.1 found the cause";
+		why = "no check of APM Vol. 2 15.5.1 fails on the VMCB as the exit left it";
 	pr_err("%s: vCPU %u: VMRUN failed (VMEXIT_INVALID): %s", v->part->cfg.name, v->id, why);
 	backend->dump(v);
 	vmm_count_exit(v, STAT_INVALID);
@@ -187,7 +187,10 @@ static const struct exit_entry svm_exit_table[SVM_EXIT_TABLE_SIZE] = {
 
 enum exit_action svm_dispatch(struct vcpu *v, u64 code)
 {
-	if (code == SVM_EXIT_INVALID)
+	/* VMEXIT_INVALID is -1 in the 64-bit EXITCODE (APM Vol. 2 15.5.1);
+	 * QEMU TCG stores only its low 32 bits. No exit code lies between
+	 * the table's end and 0xffffffff, so both mean the same. */
+	if (code == SVM_EXIT_INVALID || code == 0xffffffffULL)
 		return svm_exit_invalid(v);
 	const struct exit_entry *e = code < SVM_EXIT_TABLE_SIZE ? &svm_exit_table[code] : NULL;
 	if (!e || !e->fn)

@@ -361,9 +361,14 @@ static u64 cr0_forced_on(void)
 	return on & 0xffffffffULL;
 }
 
+/* CD and NW too: VM entry never loads them (SDM Vol. 3C 26.3.2.1), so a
+ * guest that set them through a write the hypervisor carried out would
+ * read the CPU's own back; they are the guest's through the shadow (as
+ * KVM keeps them). Writes that change them exit; caching stays the
+ * hypervisor's (the guest's memory types come from PAT and EPT). */
 static u64 cr0_mask(void)
 {
-	return cr0_forced_on() | (~caps.cr0_fixed1 & 0xffffffffULL);
+	return cr0_forced_on() | (~caps.cr0_fixed1 & 0xffffffffULL) | CR0_CD | CR0_NW;
 }
 
 /* CR4 bits the guest does not own: those it may not set (writing one
@@ -881,7 +886,7 @@ static const char *invalid_state_reason(u64 qual)
 		.efer_allowed = EFER_GUEST_BITS, .phys_bits = boot_cpu.phys_addr_bits,
 	};
 	const char *why = vmx_state_check(&g, &l);
-	return why ? why : "no check of SDM Vol. 3C 26.3.1 found the cause";
+	return why ? why : "no check of SDM Vol. 3C 26.3.1 fails on the VMCS";
 }
 
 static enum exit_action vmx_run(struct vcpu *v)

@@ -42,6 +42,12 @@ $(eval $(call guest_elf,jitter,64,jitter.c))
 $(eval $(call guest_elf,xcr0,64,xcr0.c))
 $(eval $(call guest_elf,canon,64,canon.c))
 $(eval $(call guest_elf,exitport,64,exitport.c))
+$(eval $(call guest_elf,rsvd32,32,rsvd.c))
+$(eval $(call guest_elf,rsvd64,64,rsvd.c))
+# For QEMU TCG: without the checks where QEMU itself departs from the
+# manuals (tests/guests/rsvd.c, RSVD_QEMU_TCG, says which).
+$(eval $(call guest_elf,rsvd32-qemu,32,rsvd.c,-DRSVD_QEMU_TCG))
+$(eval $(call guest_elf,rsvd64-qemu,64,rsvd.c,-DRSVD_QEMU_TCG))
 # Children the parent's management test creates (tests/parent/manage.sh).
 $(eval $(call guest_elf,burn,64,burn.c))
 $(eval $(call guest_elf,scrubfill,64,scrub.c,-DSCRUB_FILL))

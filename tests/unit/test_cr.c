@@ -15,10 +15,12 @@
 #include "vmm/fpu.h"
 #include "vmm/guest_insn.h"
 #include "vmm/dev/vlapic.h"
+#include "vmm/base/cpu.h"
 #include "vmm/base/x86.h"
 
 /* ---- stubs ---- */
 
+struct cpu_info boot_cpu = { .phys_addr_bits = 40 };
 static u32 gp_count;
 static enum x86_mode mode;
 
@@ -172,6 +174,25 @@ TEST(cr4_refusals)
 	refused(4, CR4_PAE | (1ULL << 40));
 }
 
+TEST(cr3_reserved_bits)
+{
+	long_mode();
+	vmm_handle_cr_write(&vcpu, 3, 0x10000 | (1ULL << 40)); /* at MAXPHYADDR */
+	CHECK_EQ(gp_count, 1);
+	vmm_handle_cr_write(&vcpu, 3, 0x10000 | (1ULL << 63));
+	CHECK_EQ(gp_count, 2);
+	CHECK_EQ(regs[VREG_CR3], 0x10000);
+	CHECK_EQ(regs[VREG_RIP], RIP0);
+	regs[VREG_CR4] |= CR4_PCIDE; /* bit 63: no flush, not stored */
+	vmm_handle_cr_write(&vcpu, 3, 0x20001 | (1ULL << 63));
+	CHECK_EQ(gp_count, 2);
+	CHECK_EQ(regs[VREG_CR3], 0x20001);
+	prot_mode(); /* outside IA-32e mode a 32-bit value, never refused */
+	vmm_handle_cr_write(&vcpu, 3, 0xfffff000);
+	CHECK_EQ(gp_count, 0);
+	CHECK_EQ(regs[VREG_CR3], 0xfffff000);
+}
+
 TEST(rip_wraps_outside_64bit_mode)
 {
 	/* CPUID at 0xfffffffe in 32-bit code: the next EIP is 0. */
@@ -215,6 +236,7 @@ int main(void)
 {
 	RUN(cr0_refusals);
 	RUN(cr4_refusals);
+	RUN(cr3_reserved_bits);
 	RUN(rip_wraps_outside_64bit_mode);
 	return harness_finish();
 }
