@@ -37,15 +37,17 @@ report() {
 	hc=$(sed -nE 's/.*hypercall round trip ([0-9]+) ticks.*/\1/p' "$log")
 	idle=$(sed -nE 's/.*idle 1 kHz timer: .*= ([0-9]+) exits\/s.*/\1/p' "$log")
 	lazy=$(sed -nE 's/.*idle 1 kHz timer with EOI assist: .*= ([0-9]+) exits\/s.*/\1/p' "$log")
-	printf '| %-30s | %5s | %7s | %7s | %7s | %9s | %8s | %8s |\n' "$label" "$base" "$cpuid" \
-		"$port" "$msr" "$hc" "$idle" "$lazy"
+	ipi=$(sed -nE 's/.*IPI ping-pong: ([0-9]+) ticks per round trip, ([0-9.]+) exits per IPI.*/\2 (\1)/p' "$log")
+	ipil=$(sed -nE 's/.*IPI ping-pong with EOI assist: ([0-9]+) ticks per round trip, ([0-9.]+) exits per IPI.*/\2 (\1)/p' "$log")
+	printf '| %-30s | %5s | %7s | %7s | %7s | %9s | %8s | %8s | %14s | %14s |\n' "$label" "$base" "$cpuid" \
+		"$port" "$msr" "$hc" "$idle" "$lazy" "${ipi:-?}" "${ipil:-?}"
 }
 
 exit_bench() {
 	scripts/mkiso.sh "$OUT/bench.iso" build/hv.elf "console=com1 test=1" \
-		build/guests/bench.elf "child name=bench" || exit 1
-	echo "| backend / emulator             | base  | cpuid   | port io | rdmsr   | hypercall | idle 1kHz exits/s | with EOI assist |"
-	echo "|--------------------------------|-------|---------|---------|---------|-----------|----------|----------|"
+		build/guests/bench.elf "child name=bench vcpus=2 start=all" || exit 1
+	echo "| backend / emulator             | base  | cpuid   | port io | rdmsr   | hypercall | idle 1kHz exits/s | with EOI assist | exits per IPI (round trip) | with EOI assist |"
+	echo "|--------------------------------|-------|---------|---------|---------|-----------|----------|----------|----------------|----------------|"
 	qemu_run qemu-amdv 120 -smp 1 -m 256 -cdrom build/bench/bench.iso
 	report "AMD-V, QEMU TCG (-cpu max)" build/bench/qemu-amdv.log
 	bochs_run bochs-ryzen 600 build/bench/bench.iso 1 ryzen 256
@@ -55,7 +57,9 @@ exit_bench() {
 	echo
 	echo "Figures are TSC ticks per round trip measured inside the guest (base: a"
 	echo "loop iteration that does not exit). Bochs runs at ips=100000000 with"
-	echo "clock: sync=none, so its TSC advances with executed instructions."
+	echo "clock: sync=none, so its TSC advances with executed instructions. The IPI"
+	echo "columns: exits per IPI of two vCPUs (on the one CPU) passing an IPI back"
+	echo "and forth, each waiting in sti; hlt, and the round trip in ticks."
 }
 
 LINUX_ARGS="console=ttyS0 hvtest.mem=256"

@@ -4,7 +4,8 @@
  * round trip of CPUID, a port access handled in the hypervisor, an
  * emulated MSR read and a hypercall, against a loop that does not exit;
  * then the exits per second of an idle guest with a 1 kHz LAPIC timer,
- * with its own EOIs and with Hyper-V's EOI assist (as Linux uses it).
+ * with its own EOIs and with Hyper-V's EOI assist (as Linux uses it), and
+ * the exits per IPI of two vCPUs passing one back and forth, both ways.
  */
 #include "guest.h"
 
@@ -80,10 +81,76 @@ static void idle_second(const char *what)
 	       (unsigned long long)(ms ? (e1 - e0) * 1000 / ms : 0), ticks);
 }
 
+/*
+ * IPI ping-pong between vCPU 0 and vCPU 1, each waiting for the other in
+ * `sti; hlt` as an idle OS does: vCPU 1's handler answers every IPI with
+ * one back. Exits per IPI are the partition's exits over the rounds
+ * (both vCPUs: the sender's ICR write, the receiver's HLT and EOI).
+ */
+#define IPI_ROUNDS 1000
+
+static volatile u32 ap_ready, ap_assist, ap_assist_on, pongs;
+
+static void on_ipi(void)
+{
+	if (guest_vcpu_index() == 0)
+		pongs++;
+	else
+		apic_send_ipi(0, VEC_IPI);
+}
+
+void guest_ap(u32 vcpu)
+{
+	static u8 assist[4096] __attribute__((aligned(4096)));
+	(void)vcpu;
+
+	apic_enable(true);
+	ap_ready = 1;
+	for (;;) {
+		cli();
+		if (ap_assist != ap_assist_on) {
+			wrmsr(0x40000073, ap_assist ? (uword)assist | 1 : 0);
+			eoi_assist_use(ap_assist ? (volatile u32 *)assist : NULL);
+			ap_assist_on = ap_assist;
+		}
+		sti_hlt();
+	}
+}
+
+static void ping(void)
+{
+	u32 want = pongs + 1;
+
+	apic_send_ipi(1, VEC_IPI);
+	for (;;) {
+		cli();
+		if (pongs >= want)
+			break;
+		sti_hlt();
+	}
+}
+
+static void ipi_rounds(const char *what)
+{
+	u64 e0 = exits_so_far();
+	u64 t = rdtsc();
+	for (u32 i = 0; i < IPI_ROUNDS; i++)
+		ping();
+	t = rdtsc() - t;
+	u64 e = exits_so_far() - e0 - 1; /* the reading's own hypercall */
+	u64 per100 = e * 100 / (2 * IPI_ROUNDS);
+	printf("bench: IPI ping-pong%s: %llu ticks per round trip, %llu.%02llu exits per IPI\n",
+	       what, (unsigned long long)(t / IPI_ROUNDS), (unsigned long long)(per100 / 100),
+	       (unsigned long long)(per100 % 100));
+}
+
 int guest_main(u32 vcpu, u64 mem)
 {
 	(void)vcpu;
 	(void)mem;
+	/* vCPU 1 settles in HLT first: it takes no exits while measured. */
+	while (!ap_ready)
+		pause();
 	u64 base = cycles_baseline() / N;
 	struct { const char *name; u64 (*fn)(void); } tests[] = {
 		{ "cpuid", cycles_cpuid }, { "port-io", cycles_port },
@@ -106,10 +173,21 @@ int guest_main(u32 vcpu, u64 mem)
 	/* The same with the VP assist page's EOI assist (TLFS 10.3.5). */
 	static u8 assist[4096] __attribute__((aligned(4096)));
 	wrmsr(0x40000073, (uword)assist | 1);
-	eoi_assist = (volatile u32 *)assist;
+	eoi_assist_use((volatile u32 *)assist);
 	idle_second(" with EOI assist");
-	eoi_assist = NULL;
+	eoi_assist_use(NULL);
 	wrmsr(0x40000073, 0);
 	apic_write(0x320, VEC_TIMER | (1u << 16));
+
+	set_irq_handler(VEC_IPI, on_ipi);
+	ipi_rounds("");
+	/* Both vCPUs with the EOI assist; one round lets vCPU 1 take it up. */
+	wrmsr(0x40000073, (uword)assist | 1);
+	eoi_assist_use((volatile u32 *)assist);
+	ap_assist = 1;
+	ping();
+	while (!ap_assist_on)
+		ping();
+	ipi_rounds(" with EOI assist");
 	return 0;
 }

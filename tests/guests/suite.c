@@ -343,7 +343,7 @@ static void test_eoi_assist(bool x2apic)
 		u64 n = exits_over_ticks(30);
 		plain = n < plain ? n : plain;
 	}
-	eoi_assist = (volatile u32 *)assist;
+	eoi_assist_use((volatile u32 *)assist);
 	u32 skipped = eoi_skipped;
 	for (int i = 0; i < 3; i++) {
 		u64 n = exits_over_ticks(30);
@@ -374,7 +374,7 @@ static void test_eoi_assist(bool x2apic)
 	u32 ipis_then = ipis, skipped_then = eoi_skipped - before;
 	set_irq_handler(VEC_TIMER, on_timer);
 	apic_write(0x320, VEC_TIMER | (1u << 16));
-	eoi_assist = NULL;
+	eoi_assist_use(NULL);
 	wrmsr(0x40000073, 0);
 	CHECK_EQ(rdmsr(0x40000073), 0);
 	/* The EOI exits gone: a difference, not a bound on either. */

@@ -152,10 +152,13 @@ void apic_enable(bool x2apic);
 u32 apic_read(u32 reg);
 void apic_write(u32 reg, u32 val);
 void apic_eoi(void);
-/* Set: apic_eoi() follows Hyper-V's EOI assist with this VP assist page
- * word (counting the EOIs it skipped). */
-extern volatile u32 *eoi_assist;
+/* Set (NULL: unset) for the calling vCPU: apic_eoi() follows Hyper-V's
+ * EOI assist with this word of its VP assist page (counting the EOIs it
+ * skipped, all vCPUs together). */
+void eoi_assist_use(volatile u32 *word);
 extern u32 eoi_skipped;
+/* Which vCPU the caller is (from its stack: no exit). */
+u32 guest_vcpu_index(void);
 u32 apic_id(void);
 void apic_send_ipi(u32 dest, u32 lo);
 

@@ -461,15 +461,15 @@ static bool x2apic_mode[MAX_GUEST_VCPUS];
 /* Which vCPU am I? Each runs on its own 16 KiB stack (start*.S), so the
  * stack pointer says, without an exit. */
 extern char guest_stacks[];
-static u32 my_index(void)
+u32 guest_vcpu_index(void)
 {
 	uword sp = (uword)__builtin_frame_address(0);
-	return (u32)((sp - (uword)guest_stacks) / 16384 - 1) % MAX_GUEST_VCPUS;
+	return (u32)((sp - (uword)guest_stacks) / 16384) % MAX_GUEST_VCPUS;
 }
 
 bool apic_x2apic(void)
 {
-	return x2apic_mode[my_index()];
+	return x2apic_mode[guest_vcpu_index()];
 }
 
 void apic_enable(bool x2apic)
@@ -479,7 +479,7 @@ void apic_enable(bool x2apic)
 	if (x2apic)
 		base |= 1u << 10;
 	wrmsr(MSR_APIC_BASE, base);
-	x2apic_mode[my_index()] = rdmsr(MSR_APIC_BASE) & (1u << 10);
+	x2apic_mode[guest_vcpu_index()] = rdmsr(MSR_APIC_BASE) & (1u << 10);
 	apic_write(0xf0, 0x100 | VEC_SPURIOUS); /* software enable */
 	/* LINT0 masked: on a PC child the firmware's state leaves it in
 	 * virtual-wire mode with the PIT ticking through the 8259A at
@@ -503,15 +503,22 @@ void apic_write(u32 reg, u32 val)
 		*(volatile u32 *)(uword)(APIC_MMIO + reg) = val;
 }
 
-volatile u32 *eoi_assist;
+/* Each vCPU's own VP assist page word: the page is per vCPU (TLFS 7.8.7). */
+static volatile u32 *eoi_assist[MAX_GUEST_VCPUS];
 u32 eoi_skipped;
+
+void eoi_assist_use(volatile u32 *word)
+{
+	eoi_assist[guest_vcpu_index()] = word;
+}
 
 void apic_eoi(void)
 {
 	/* Hyper-V's EOI assist, as Linux uses it (hv_apic_eoi_write): the
 	 * hypervisor's "no EOI required" bit, taken, stands for the EOI. */
-	if (eoi_assist && (__atomic_exchange_n(eoi_assist, 0, __ATOMIC_SEQ_CST) & 1)) {
-		eoi_skipped++;
+	volatile u32 *a = eoi_assist[guest_vcpu_index()];
+	if (a && (__atomic_exchange_n(a, 0, __ATOMIC_SEQ_CST) & 1)) {
+		__atomic_fetch_add(&eoi_skipped, 1, __ATOMIC_SEQ_CST);
 		return;
 	}
 	apic_write(0xb0, 0);
