@@ -4,6 +4,7 @@
 #include "vmm/base/cpu.h"
 #include "vmm/event.h"
 #include "vmm/fpu.h"
+#include "vmm/gmem.h"
 #include "vmm/guest_insn.h"
 #include "vmm/dev/vlapic.h"
 #include "vmm/base/x86.h"
@@ -39,6 +40,24 @@ u64 cr4_guest_allowed(void)
 		allowed = a;
 	}
 	return allowed;
+}
+
+int vcpu_read_pdptes(struct vcpu *v, u64 cr3, u64 pdpte[4])
+{
+	u64 above = ~0ULL << (boot_cpu.phys_addr_bits ? boot_cpu.phys_addr_bits : 52);
+
+	if (gpa_read(v->part, cr3 & 0xffffffe0ULL, pdpte, 4 * sizeof(u64)))
+		return -1;
+	for (int i = 0; i < 4; i++)
+		if ((pdpte[i] & 1) && (pdpte[i] & (above | 0x1e6ULL))) /* 2:1, 8:5 */
+			return -1;
+	return 0;
+}
+
+bool cr0_loads_pdptes(u64 old, u64 val, u64 cr4, u64 efer)
+{
+	return (val & CR0_PG) && (cr4 & CR4_PAE) && !(efer & EFER_LME) &&
+	       ((val ^ old) & (CR0_PG | CR0_CD | CR0_NW));
 }
 
 /*
@@ -78,6 +97,14 @@ static bool cr0_ok(struct vcpu *v, u64 val)
 			return false;
 		backend->get_seg(v, SEG_CS, &cs);
 		if (cs.attr & SEG_ATTR_L)
+			return false;
+	}
+	/* PAE paging loads the PDPTEs: a reserved bit in a present one is
+	 * #GP (SDM Vol. 2A MOV to CR; VM entry would refuse it, SDM Vol. 3C
+	 * 26.3.1.6). Only VT-x gets here: AMD-V does not intercept CR0. */
+	if (cr0_loads_pdptes(old, val, cr4, efer)) {
+		u64 pdpte[4];
+		if (vcpu_read_pdptes(v, backend->get_reg(v, VREG_CR3), pdpte))
 			return false;
 	}
 	return true;

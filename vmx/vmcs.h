@@ -38,6 +38,7 @@
 #define GUEST_IA32_DEBUGCTL 0x2802
 #define GUEST_IA32_PAT 0x2804
 #define GUEST_IA32_EFER 0x2806
+#define GUEST_PDPTE0 0x280a /* PDPTE1-3 follow, 2 apart */
 #define HOST_IA32_PAT 0x2c00
 #define HOST_IA32_EFER 0x2c02
 /* 32-bit */

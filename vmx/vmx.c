@@ -614,10 +614,27 @@ static void guest_write_cr0(struct vcpu *v, u64 val)
 {
 	struct vmx_vcpu *x = to_vmx(v);
 	u64 efer = vmcs_read64(GUEST_IA32_EFER);
+	/* The guest's CR0 before: the bits it owns (PG among them) live. */
+	u64 old = (vmcs_readl(GUEST_CR0) & ~cr0_mask()) | (x->cr0_shadow & cr0_mask());
 
 	x->cr0_shadow = val;
 	vmcs_writel(CR0_READ_SHADOW, val);
 	vmcs_writel(GUEST_CR0, (val | cr0_forced_on()) & caps.cr0_fixed1);
+	/* With EPT, VM entry takes PAE paging's PDPTEs from the VMCS (SDM
+	 * Vol. 3C 26.3.2.4): a write that turns PAE paging on, or changes
+	 * CD or NW under it, loads them as the CPU's own MOV would (SDM Vol.
+	 * 3A 4.4.1; vmm/cr.c has refused reserved bits already). */
+	/* Paging turned on or off by a write the CPU did not execute: flush
+	 * the guest's translations as its own MOV would (SDM Vol. 3A
+	 * 4.10.4.1). */
+	if ((val ^ old) & CR0_PG)
+		x->flush_guest_tlb = true;
+	if (cr0_loads_pdptes(old, val, vmcs_readl(GUEST_CR4), efer)) {
+		u64 pdpte[4];
+		if (!vcpu_read_pdptes(v, vmcs_readl(GUEST_CR3), pdpte))
+			for (int i = 0; i < 4; i++)
+				vmcs_write_checked(GUEST_PDPTE0 + 2 * i, pdpte[i]);
+	}
 	/* Paging on with LME set enters long mode; off leaves it (SDM Vol. 3A
 	 * 10.8.5): the hardware does this only when it runs the MOV itself. */
 	bool lma = (val & CR0_PG) && (efer & EFER_LME);

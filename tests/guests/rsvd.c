@@ -12,9 +12,11 @@
  * they are and once with CR0.NE flipped, which VT-x makes the hypervisor
  * carry out (it owns NE). Then a single step over STI (the trap lands in
  * its interrupt shadow: VM entry needs the pending single step recorded,
- * SDM Vol. 3C 26.3.1.5), and, in 32-bit mode, CPUID at EIP 0xfffffffe,
- * which the hypervisor completes: EIP wraps to 0 (a RIP above 4 GiB
- * outside 64-bit mode fails VM entry).
+ * SDM Vol. 3C 26.3.1.5), and, in 32-bit mode, PAE paging turned on by a
+ * write the hypervisor carries out (it loads the PDPTEs; a reserved bit
+ * in one is #GP) and CPUID at EIP 0xfffffffe, which the hypervisor
+ * completes: EIP wraps to 0 (a RIP above 4 GiB outside 64-bit mode fails
+ * VM entry).
  */
 #include "guest.h"
 
@@ -323,6 +325,43 @@ static void test_sti_step(void)
 
 #ifndef __x86_64__
 /*
+ * PAE paging (32-bit): turned on, once as it is and once with CR0.NE
+ * flipped -- then VT-x makes the hypervisor carry the write out, and it
+ * must load the four PDPTEs into the VMCS as the CPU's own MOV loads
+ * them (VM entry takes them from there) -- a load through it reads what
+ * is there, and off again. On Intel, a PDPTE with a reserved bit makes
+ * the write #GP (SDM Vol. 2A MOV to CR; Vol. 3A 4.4.1); AMD-V does not
+ * intercept CR0, and this hypervisor leaves that check to the CPU there.
+ */
+static u64 pae_pdpt[4] __attribute__((aligned(32)));
+static u64 pae_pd[512] __attribute__((aligned(4096)));
+static volatile u32 pae_probe = 0x5a5aa5a5;
+
+static void test_pae(void)
+{
+	uword cr0 = read_cr0(), cr3 = read_cr3(), cr4 = read_cr4();
+
+	for (u32 i = 0; i < 512; i++)
+		pae_pd[i] = ((u64)i << 21) | 0x83; /* 2 MiB, present, writable */
+	pae_pdpt[0] = (u32)(uword)pae_pd | 1;
+	try_cr3((uword)pae_pdpt);
+	try_cr4(cr4 | (1u << 5));
+	for (int pass = 0; pass < 2; pass++) {
+		uword flip = pass ? CR0_NE : 0, v = (cr0 ^ flip) | CR0_PG;
+		TAKE("PAE paging on", try_cr0(v), v, read_cr0());
+		CHECK_EQ(pae_probe, 0x5a5aa5a5);
+		TAKE("PAE paging off", try_cr0(cr0), cr0, read_cr0());
+		if (!cpu_is_amd()) {
+			pae_pdpt[1] = 0x100000 | 1 | 2; /* bit 1 is reserved */
+			REFUSE("PAE PDPTE reserved bit", try_cr0(v), cr0, read_cr0());
+			pae_pdpt[1] = 0;
+		}
+	}
+	try_cr4(cr4);
+	try_cr3(cr3);
+}
+
+/*
  * CPUID at EIP 0xfffffffe of a code segment based just past it: the
  * hypervisor completes CPUID, and the next EIP is 0 (EIP wraps within a
  * 32-bit code segment; RIP bits 63:32 set outside 64-bit mode fail VM
@@ -377,6 +416,9 @@ int guest_main(u32 vcpu, u64 mem)
 	test_dr();
 #endif
 	test_msrs();
+#ifndef __x86_64__
+	test_pae();
+#endif
 	if (skipped)
 		printf("rsvd: %u checks left out for this emulator\n", skipped);
 	if (!failures)

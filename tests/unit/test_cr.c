@@ -13,6 +13,7 @@
 #include "vmm/cr.h"
 #include "vmm/event.h"
 #include "vmm/fpu.h"
+#include "vmm/gmem.h"
 #include "vmm/guest_insn.h"
 #include "vmm/dev/vlapic.h"
 #include "vmm/base/cpu.h"
@@ -50,6 +51,19 @@ void vlapic_set_tpr(struct vlapic *l, u32 tpr)
 
 u64 fpu_xcr0_allowed(void)
 {
+	return 0;
+}
+
+/* The guest's memory: one PDPT at PDPT_GPA, the rest unreadable. */
+#define PDPT_GPA 0x5000
+static u64 pdpt[4];
+
+int gpa_read(struct partition *p, u64 gpa, void *buf, u64 len)
+{
+	(void)p;
+	if (gpa != PDPT_GPA || len != sizeof(pdpt))
+		return -1;
+	__builtin_memcpy(buf, pdpt, sizeof(pdpt));
 	return 0;
 }
 
@@ -174,6 +188,35 @@ TEST(cr4_refusals)
 	refused(4, CR4_PAE | (1ULL << 40));
 }
 
+/* Turning PAE paging on loads the PDPTEs: a present one with a reserved
+ * bit is #GP (SDM Vol. 3A 4.4.1), as is a table outside the RAM. */
+TEST(pae_pdptes)
+{
+	prot_mode();
+	regs[VREG_CR4] = CR4_PAE;
+	regs[VREG_CR3] = PDPT_GPA | 0x18; /* bits 4:3 are PWT/PCD, 2:0 ignored */
+	u64 cr0 = regs[VREG_CR0];
+	pdpt[0] = 0x7000 | 1;
+	pdpt[1] = 0x8000 | 1 | 2;               /* bit 1 reserved */
+	refused(0, cr0 | CR0_PG);
+	pdpt[1] = 0x8000 | 1 | (1ULL << 40);    /* at MAXPHYADDR */
+	refused(0, cr0 | CR0_PG);
+	pdpt[1] = 0x8000 | 2;                   /* not present: not checked */
+	pdpt[2] = 0x9000 | 1 | 0x18;            /* PWT, PCD */
+	taken(0, cr0 | CR0_PG);
+	/* CD changes under PAE paging reload them too. */
+	pdpt[3] = 1 | 0x20;
+	refused(0, regs[VREG_CR0] | CR0_CD);
+	pdpt[3] = 0;
+	taken(0, regs[VREG_CR0] | CR0_CD);
+	prot_mode();
+	regs[VREG_CR4] = CR4_PAE;
+	regs[VREG_CR3] = 0x6000;                /* not the guest's RAM */
+	refused(0, regs[VREG_CR0] | CR0_PG);
+	regs[VREG_EFER] = EFER_LME;             /* IA-32e paging: no PDPTEs */
+	taken(0, regs[VREG_CR0] | CR0_PG);
+}
+
 TEST(cr3_reserved_bits)
 {
 	long_mode();
@@ -237,6 +280,7 @@ int main(void)
 	RUN(cr0_refusals);
 	RUN(cr4_refusals);
 	RUN(cr3_reserved_bits);
+	RUN(pae_pdptes);
 	RUN(rip_wraps_outside_64bit_mode);
 	return harness_finish();
 }
