@@ -487,6 +487,22 @@ static u64 svm_next_rip(struct vcpu *v)
 	return vmcb->save.rip + (len > 0 ? (u64)len : 0);
 }
 
+static void svm_insn_state(struct vcpu *v, u64 *rip, u64 *rflags)
+{
+	const struct vmcb *vmcb = to_svm(v)->vmcb;
+
+	*rip = vmcb->save.rip;
+	*rflags = vmcb->save.rflags;
+}
+
+static void svm_insn_done(struct vcpu *v, u64 next)
+{
+	struct vmcb *vmcb = to_svm(v)->vmcb;
+
+	vmcb->save.rip = next;
+	vmcb->ctl.interrupt_shadow &= ~1ULL;
+}
+
 static void svm_dump(struct vcpu *v)
 {
 	struct vmcb *vmcb = to_svm(v)->vmcb;
@@ -528,6 +544,8 @@ const struct backend_ops svm_backend_ops = {
 	.set_reg = svm_set_reg,
 	.get_seg = svm_get_seg,
 	.next_rip = svm_next_rip,
+	.insn_state = svm_insn_state,
+	.insn_done = svm_insn_done,
 	.interrupts_open = svm_interrupts_open,
 	.nmi_open = svm_nmi_open,
 	.nmi_undeliver = svm_nmi_undeliver,

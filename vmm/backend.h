@@ -31,6 +31,12 @@ struct backend_ops {
 	void (*get_seg)(struct vcpu *v, enum seg_reg s, struct segment *out);
 	/* Address of the instruction after the one that caused this exit. */
 	u64 (*next_rip)(struct vcpu *v);
+	/* RIP and RFLAGS at once, and RIP moved with the interrupt shadow
+	 * ended at once: the two calls of every instruction the hypervisor
+	 * completes (vmm/step.c), each of them one indirect call on the exit
+	 * path instead of two. */
+	void (*insn_state)(struct vcpu *v, u64 *rip, u64 *rflags);
+	void (*insn_done)(struct vcpu *v, u64 next);
 	/* Whether the guest can take an external interrupt right now
 	 * (RFLAGS.IF and no interrupt shadow). */
 	bool (*interrupts_open)(struct vcpu *v);

@@ -48,11 +48,10 @@ static u64 wrap_rip(struct vcpu *v, u64 rip, u64 next)
 
 void vcpu_complete_insn(struct vcpu *v, u64 next)
 {
-	u64 rflags = backend->get_reg(v, VREG_RFLAGS);
+	u64 rip, rflags;
 
-	next = wrap_rip(v, vcpu_rip(v), next);
-	vcpu_set_rip(v, next);
-	backend->set_reg(v, VREG_INTR_SHADOW, 0);
+	backend->insn_state(v, &rip, &rflags);
+	backend->insn_done(v, wrap_rip(v, rip, next));
 	vcpu_step_trap(v, rflags);
 }
 

@@ -717,6 +717,21 @@ static u64 vmx_next_rip(struct vcpu *v)
 	return vmx_cached_read(v, VC_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
 }
 
+static void vmx_insn_state(struct vcpu *v, u64 *rip, u64 *rflags)
+{
+	*rip = vmx_cached_read(v, VC_RIP);
+	*rflags = vmx_cached_read(v, VC_RFLAGS);
+}
+
+static void vmx_insn_done(struct vcpu *v, u64 next)
+{
+	u64 intr = vmx_cached_read(v, VC_INTR);
+
+	cached_write(v, VC_RIP, next);
+	if (intr & (GUEST_INTR_STI | GUEST_INTR_MOV_SS))
+		cached_write(v, VC_INTR, intr & ~(u64)(GUEST_INTR_STI | GUEST_INTR_MOV_SS));
+}
+
 static bool vmx_interrupts_open(struct vcpu *v)
 {
 	return (vmx_cached_read(v, VC_RFLAGS) & RFLAGS_IF) &&
@@ -1037,6 +1052,8 @@ const struct backend_ops vmx_backend_ops = {
 	.set_reg = vmx_set_reg,
 	.get_seg = vmx_get_seg,
 	.next_rip = vmx_next_rip,
+	.insn_state = vmx_insn_state,
+	.insn_done = vmx_insn_done,
 	.interrupts_open = vmx_interrupts_open,
 	.nmi_open = vmx_nmi_open,
 	.nmi_undeliver = vmx_nmi_undeliver,
