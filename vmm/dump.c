@@ -48,9 +48,9 @@ void vcpu_dump(struct vcpu *v, u64 now, bool regs)
 		   (unsigned long)v->exits);
 	log_printf(LOG_ALWAYS, "dump:   %s", r);
 	log_printf(LOG_ALWAYS,
-		   "dump:   event %s type %u vector %#x, nmi %u init %u sipi %u, %s",
+		   "dump:   event %s type %u vector %#x, nmi %u init %u sipi %u, masked re-injections %u, %s",
 		   v->event.valid ? "pending" : "none", v->event.type, v->event.vector,
-		   v->nmi_pending, v->init_pending, v->sipi_pending, apic);
+		   v->nmi_pending, v->init_pending, v->sipi_pending, v->masked_reinjects, apic);
 	if (regs) {
 		/* Where its page tables and its last #PF were: a guest that
 		 * triple-faults on an instruction fetch lost its mappings. */

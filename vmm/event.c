@@ -3,6 +3,8 @@
 #include "vmm/backend.h"
 #include "vmm/dev/vlapic.h"
 #include "vmm/dev/platform.h"
+#include "vmm/base/log.h"
+#include "vmm/partition.h"
 
 static bool contributory(u8 v)
 {
@@ -76,6 +78,17 @@ bool event_next(struct vcpu *v, struct pending_event *ev, bool *window)
 	if (v->event.valid) {
 		*ev = v->event;
 		v->event.valid = false;
+		/* An external interrupt comes back only from an exit during its
+		 * delivery, which began at IF=1 outside a shadow and left RFLAGS
+		 * as it was (APM Vol. 2 15.7.2; SDM Vol. 3C 27.2.4). One put back
+		 * at IF=0 would run its handler inside code that masked it (a
+		 * guest deadlocking on a lock it holds): say so, a few times. */
+		if (ev->type == EVENT_EXT_INTR && !backend->interrupts_open(v) &&
+		    v->masked_reinjects++ < 3)
+			pr_warn("partition '%s' vCPU %u: interrupt %#x re-injected with interrupts "
+				"masked (rip %#lx rflags %#lx)", v->part->cfg.name, v->id, ev->vector,
+				(unsigned long)vcpu_rip(v),
+				(unsigned long)backend->get_reg(v, VREG_RFLAGS));
 		return true;
 	}
 	if (v->nmi_pending && backend->nmi_open(v)) {

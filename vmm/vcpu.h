@@ -93,6 +93,7 @@ struct vcpu {
 	 * the local APIC). */
 	u16 extint_held, extint_last;
 	bool halted_if;   /* RFLAGS.IF at HLT: only then do interrupts wake it */
+	u32 masked_reinjects; /* external interrupts put back at IF=0 (event.c) */
 	u64 xcr0;
 	u64 spec_ctrl;    /* its IA32_SPEC_CTRL (vmm/spec.h) */
 	void *fpu;        /* FXSAVE/XSAVE area, 64-byte aligned, in fpu_block */
