@@ -9,17 +9,6 @@
 #include "vmm/base/x86.h"
 #include "vmm/vcpu.h"
 
-/* PAT and G_PAT memory types: UC, WC, WT, WP, WB, UC- (APM Vol. 2 7.8.1). */
-static bool pat_valid(u64 pat)
-{
-	for (int i = 0; i < 8; i++) {
-		u8 t = (u8)(pat >> (8 * i));
-		if (t == 2 || t == 3 || t > 7)
-			return false;
-	}
-	return true;
-}
-
 /*
  * EVENTINJ (APM Vol. 2 15.20): the reserved type 1 and types 5-7, an
  * exception (type 3) with vector 2 (NMI) or above 31, and set reserved
@@ -86,7 +75,7 @@ const char *svm_state_check(const struct vmcb *vmcb, const struct svm_check_limi
 		return "ASID is zero";
 	/* With nested paging, G_PAT must hold valid types (APM Vol. 2
 	 * 15.25.8, 15.5.1). */
-	if ((c->np_enable & 1) && !pat_valid(s->g_pat))
+	if ((c->np_enable & 1) && !pat_types_valid(s->g_pat))
 		return "G_PAT: an invalid memory type";
 	return NULL;
 }

@@ -139,12 +139,8 @@ static int pat_read(struct vcpu *v, u32 msr, u64 *val)
 static int pat_write(struct vcpu *v, u32 msr, u64 val)
 {
 	(void)msr;
-	/* Each entry must be a valid type: 0, 1, 4, 5, 6 or 7 (SDM 11.12.2). */
-	for (int i = 0; i < 8; i++) {
-		u64 t = (val >> (8 * i)) & 0xff;
-		if (t == 2 || t == 3 || t > 7)
-			return -EINVAL;
-	}
+	if (!pat_types_valid(val))
+		return -EINVAL;
 	backend->set_reg(v, VREG_PAT, val);
 	return 0;
 }

@@ -31,16 +31,6 @@ static bool canonical(u64 a)
 	return (u64)((s64)(a << 16) >> 16) == a;
 }
 
-static bool pat_valid(u64 pat)
-{
-	for (int i = 0; i < 8; i++) {
-		u8 t = (u8)(pat >> (8 * i));
-		if (t == 2 || t == 3 || t > 7)
-			return false;
-	}
-	return true;
-}
-
 /* Limit and granularity agree (SDM Vol. 3C 26.3.1.2): limit bits 11:0
  * not all ones need G=0; any of bits 31:20 set needs G=1. */
 static bool limit_g_ok(u32 limit, u32 ar)
@@ -77,7 +67,7 @@ static const char *check_cr_msr(const struct vmx_guest_state *g, const struct vm
 		return "DR7[63:32] are not zero";
 	if (!canonical(g->sysenter_esp) || !canonical(g->sysenter_eip))
 		return "IA32_SYSENTER_ESP or _EIP is not canonical";
-	if ((g->entry_ctls & ENTRY_LOAD_IA32_PAT) && !pat_valid(g->pat))
+	if ((g->entry_ctls & ENTRY_LOAD_IA32_PAT) && !pat_types_valid(g->pat))
 		return "IA32_PAT holds an invalid memory type";
 	if (g->entry_ctls & ENTRY_LOAD_IA32_EFER) {
 		if (g->efer & ~l->efer_allowed)

@@ -321,4 +321,17 @@ static inline void wbinvd(void) { __asm__ __volatile__("wbinvd" ::: "memory"); }
 
 static inline void io_delay(void) { outb(0x80, 0); }
 
+/* Every entry of a PAT value a valid memory type: UC, WC, WT, WP, WB or
+ * UC- (SDM Vol. 3A 12.12.2; APM Vol. 2 7.8.1); 2, 3 and 8-255 are
+ * reserved, refused by WRMSR and by VMRUN/VM entry alike. */
+static inline bool pat_types_valid(u64 pat)
+{
+	for (int i = 0; i < 8; i++) {
+		u8 t = (u8)(pat >> (8 * i));
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
 #endif
